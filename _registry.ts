@@ -1,0 +1,168 @@
+/**
+ * The process table: one growable `SharedArrayBuffer` for a whole process
+ * tree, holding each process's liveness and exit code. It is the library's
+ * own exit-code and liveness channel (the runtimes' worker events are
+ * incomplete: a Deno Web Worker reports no exit at all), the thing `join()`
+ * waits on, and how a lock learns that its owner died.
+ *
+ * A process is named by its slot; slots are never reused, so a lock owner
+ * word (`slot + 1`, 0 meaning free) can never point at a newer process.
+ *
+ * @module
+ */
+
+import { notify, waitAsync, waitSync } from "./_wait.ts";
+
+// Header words, then SLOT_INTS words per slot.
+/** Next slot to hand out (Atomics.add). */
+const NEXT_SLOT = 0;
+const HEADER_INTS = 4;
+
+// Words of one slot.
+/** STARTING, ALIVE or EXITED; waiters on exit wait on this word. */
+const STATE = 0;
+/** The exit code, valid once STATE is EXITED; UNSET until someone claims it. */
+const EXITCODE = 1;
+const SLOT_INTS = 2;
+
+/** The slot is handed out; the child has not started running yet. */
+export const STARTING = 0;
+/** The child runs its target. */
+export const ALIVE = 1;
+/** The process has ended; its exit code is final. */
+export const EXITED = 2;
+
+// An exit code no process can have; the first writer to replace it wins, so
+// a child's own exit and a parent's terminate() never both take effect.
+const UNSET = 0x7fff_ffff;
+
+const INITIAL_SLOTS = 1024;
+// 2M processes per tree; a table this large is 16 MiB.
+const MAX_BYTES = (HEADER_INTS + SLOT_INTS * (1 << 21)) * 4;
+
+interface Registry {
+  sab: SharedArrayBuffer;
+  view: Int32Array;
+  slot: number;
+}
+
+// Kept on globalThis so that two copies of the library loaded in one thread
+// (by two import URLs) still share one table and one identity.
+const KEY = Symbol.for("@tsmp/multiprocessing.registry");
+type Holder = { [KEY]?: Registry };
+
+function registry(): Registry {
+  const holder = globalThis as Holder;
+  let reg = holder[KEY];
+  if (!reg) {
+    // The main process of a tree: it creates the table and takes slot 0.
+    const sab = new SharedArrayBuffer((HEADER_INTS + SLOT_INTS * INITIAL_SLOTS) * 4, {
+      maxByteLength: MAX_BYTES,
+    });
+    const view = new Int32Array(sab);
+    view[NEXT_SLOT] = 1;
+    view[HEADER_INTS + STATE] = ALIVE;
+    view[HEADER_INTS + EXITCODE] = UNSET;
+    reg = holder[KEY] = { sab, view, slot: 0 };
+  }
+  return reg;
+}
+
+/** Makes this thread the process in `slot` of the table `sab` (child side). */
+export function adoptTable(sab: SharedArrayBuffer, slot: number): void {
+  (globalThis as Holder)[KEY] = { sab, view: new Int32Array(sab), slot };
+}
+
+/** The table's buffer, handed to every child at start. */
+export function tableBuffer(): SharedArrayBuffer {
+  return registry().sab;
+}
+
+/** This thread's slot (0 in the main process). */
+export function currentSlot(): number {
+  return registry().slot;
+}
+
+/** Hands out a fresh slot for a child about to start. */
+export function allocSlot(): number {
+  const { sab, view } = registry();
+  const slot = Atomics.add(view, NEXT_SLOT, 1);
+  const needed = (HEADER_INTS + SLOT_INTS * (slot + 1)) * 4;
+  if (needed > MAX_BYTES) throw new RangeError("Too many processes in one tree (2^21)");
+  while (sab.byteLength < needed) {
+    try {
+      sab.grow(Math.min(MAX_BYTES, Math.max(needed, sab.byteLength * 2)));
+    } catch (error) {
+      // Another process grew it first (growing to a smaller size throws).
+      if (sab.byteLength < needed) throw error;
+    }
+  }
+  Atomics.store(view, at(slot, EXITCODE), UNSET);
+  Atomics.store(view, at(slot, STATE), STARTING);
+  return slot;
+}
+
+function at(slot: number, word: number): number {
+  return HEADER_INTS + slot * SLOT_INTS + word;
+}
+
+/** STARTING, ALIVE or EXITED. */
+export function slotState(slot: number): number {
+  return Atomics.load(registry().view, at(slot, STATE));
+}
+
+/** Whether the process in `slot` has not ended. */
+export function slotAlive(slot: number): boolean {
+  return slotState(slot) !== EXITED;
+}
+
+/** The exit code of an ended process, or null while it runs. */
+export function slotExitCode(slot: number): number | null {
+  const { view } = registry();
+  if (Atomics.load(view, at(slot, STATE)) !== EXITED) return null;
+  return Atomics.load(view, at(slot, EXITCODE));
+}
+
+/** Marks a started child as running its target. */
+export function markAlive(slot: number): void {
+  Atomics.compareExchange(registry().view, at(slot, STATE), STARTING, ALIVE);
+}
+
+/**
+ * Records that the process in `slot` ended with `code`. Only the first call
+ * for a slot takes effect; it returns whether this one did.
+ */
+export function markExited(slot: number, code: number): boolean {
+  const { view } = registry();
+  // Claim the exit code first, then publish STATE: a reader that sees EXITED
+  // always sees the winning code.
+  if (Atomics.compareExchange(view, at(slot, EXITCODE), UNSET, code | 0) !== UNSET) return false;
+  Atomics.store(view, at(slot, STATE), EXITED);
+  notify(view, at(slot, STATE));
+  return true;
+}
+
+/** Blocks until the process in `slot` has ended or `deadline` passes. */
+export function waitExitedSync(slot: number, deadline: number): boolean {
+  const { view } = registry();
+  const index = at(slot, STATE);
+  for (let state = Atomics.load(view, index); state !== EXITED; state = Atomics.load(view, index)) {
+    if (waitSync(view, index, state, deadline) === "timed-out") return slotState(slot) === EXITED;
+  }
+  return true;
+}
+
+/** Waits until the process in `slot` has ended or `deadline` passes. */
+export async function waitExited(
+  slot: number,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const { view } = registry();
+  const index = at(slot, STATE);
+  for (let state = Atomics.load(view, index); state !== EXITED; state = Atomics.load(view, index)) {
+    const result = await waitAsync(view, index, state, deadline, signal);
+    if (result === "timed-out") return slotState(slot) === EXITED;
+  }
+  return true;
+}

@@ -1,0 +1,138 @@
+/**
+ * The one wait/notify helper under every blocking primitive: a short spin,
+ * then `Atomics.wait` (the `Sync` forms) or `Atomics.waitAsync` (the async
+ * forms), with timeouts in milliseconds and an optional `AbortSignal`.
+ *
+ * Callers always re-check their own condition after a wake: a wake may be
+ * spurious, and an async wait is cut into slices so that a lost wake-up (a
+ * known class of `Atomics.waitAsync` bugs) costs at most one slice, never a
+ * hang.
+ *
+ * @module
+ */
+
+/** What a wait ended with. */
+export type WaitResult = "ok" | "not-equal" | "timed-out";
+
+// Loads of the word before sleeping. A sleep/wake costs ~47 µs on the
+// project's VMs while a load costs ~1 ns, so a short spin catches the common
+// case of a peer that is just about to write.
+const SPIN_LOADS = 200;
+
+// Longest single `Atomics.waitAsync`; the wait is re-armed after each slice,
+// so a lost wake-up delays a waiter by at most this much.
+const ASYNC_SLICE_MS = 200;
+
+/**
+ * Checks a timeout option and turns it into an absolute deadline on
+ * `performance.now()`'s clock (`Infinity` when there is none).
+ */
+export function deadlineOf(timeout: number | undefined, name = "timeout"): number {
+  if (timeout === undefined || timeout === null) return Infinity;
+  if (typeof timeout !== "number" || Number.isNaN(timeout)) {
+    throw new TypeError(`'${name}' must be a number of milliseconds, got ${describe(timeout)}`);
+  }
+  if (timeout < 0) {
+    throw new RangeError(`'${name}' must be a non-negative number of milliseconds, got ${timeout}`);
+  }
+  return timeout === Infinity ? Infinity : performance.now() + timeout;
+}
+
+/** Milliseconds left until `deadline`, never negative. */
+export function remaining(deadline: number): number {
+  return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
+}
+
+/** Checks that `signal` is an `AbortSignal` or undefined. */
+export function checkSignal(signal: unknown, name = "signal"): AbortSignal | undefined {
+  if (signal === undefined || signal === null) return undefined;
+  if (!(signal instanceof AbortSignal)) {
+    throw new TypeError(`'${name}' must be an AbortSignal, got ${describe(signal)}`);
+  }
+  return signal;
+}
+
+/**
+ * Blocks the calling thread while `view[index] === expected`, until woken or
+ * until `deadline` (absolute, from {@linkcode deadlineOf}).
+ */
+export function waitSync(
+  view: Int32Array,
+  index: number,
+  expected: number,
+  deadline = Infinity,
+): WaitResult {
+  for (let i = 0; i < SPIN_LOADS; i++) {
+    if (Atomics.load(view, index) !== expected) return "not-equal";
+  }
+  const left = remaining(deadline);
+  if (left <= 0) return "timed-out";
+  return Atomics.wait(view, index, expected, left);
+}
+
+/**
+ * Waits without blocking while `view[index] === expected`, until woken,
+ * until `deadline`, or until `signal` aborts (then it rejects with the
+ * signal's reason).
+ */
+export async function waitAsync(
+  view: Int32Array,
+  index: number,
+  expected: number,
+  deadline = Infinity,
+  signal?: AbortSignal,
+): Promise<WaitResult> {
+  signal?.throwIfAborted();
+  for (let i = 0; i < SPIN_LOADS; i++) {
+    if (Atomics.load(view, index) !== expected) return "not-equal";
+  }
+  while (true) {
+    const left = remaining(deadline);
+    if (left <= 0) return "timed-out";
+    const slice = Math.min(left, ASYNC_SLICE_MS);
+    const armed = Atomics.waitAsync(view, index, expected, slice);
+    if (!armed.async) return armed.value === "not-equal" ? "not-equal" : "ok";
+    // The timer keeps the event loop alive while we wait: a pending
+    // waitAsync alone does not in every runtime, and a program awaiting a
+    // queue must not exit under it.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const woke = await new Promise<string>((resolve) => {
+      timer = setTimeout(resolve, slice + 1, "timed-out");
+      armed.value.then(resolve);
+      if (signal) {
+        onAbort = () => resolve("aborted");
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
+    });
+    clearTimeout(timer);
+    if (onAbort) signal!.removeEventListener("abort", onAbort);
+    if (woke === "aborted") signal!.throwIfAborted();
+    if (woke === "ok") return "ok";
+    if (Atomics.load(view, index) !== expected) return "not-equal";
+  }
+}
+
+/** Wakes up to `count` waiters on `view[index]`. */
+export function notify(view: Int32Array, index: number, count = Infinity): number {
+  return Atomics.notify(view, index, count);
+}
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") {
+    return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
+  }
+  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  if (typeof value === "object") {
+    const proto = Object.getPrototypeOf(value);
+    const name = proto?.constructor?.name;
+    return Array.isArray(value)
+      ? "an array"
+      : name && name !== "Object"
+      ? `a ${name}`
+      : "an object";
+  }
+  return `${typeof value} ${String(value)}`;
+}
