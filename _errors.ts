@@ -1,0 +1,154 @@
+/**
+ * Errors that cross between processes: a child's error is sent back as
+ * plain data and rebuilt with its class (where it is a built-in one), name,
+ * message, stack, cause and own data fields, as Python's pool re-raises a
+ * child's exception with its remote traceback.
+ *
+ * @module
+ */
+
+/**
+ * An error raised in another process whose class does not exist here (a
+ * user-defined class). `name`, `message` and `stack` are the child's.
+ *
+ * @example Telling a child's error apart
+ * ```ts
+ * import { Process, ProcessError } from "@tsmp/multiprocessing";
+ *
+ * export function fail(): never {
+ *   class Oops extends Error {}
+ *   throw new Oops("no");
+ * }
+ *
+ * if (import.meta.main) {
+ *   const p = new Process({ target: fail });
+ *   p.start();
+ *   await p.join();
+ *   console.log(p.error instanceof ProcessError, p.exitcode); // true 1
+ * }
+ * ```
+ */
+export class ProcessError extends Error {
+  /**
+   * @param message The child's error message.
+   * @param options `cause`, as for `Error`.
+   */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ProcessError";
+  }
+}
+
+/**
+ * A wait that ran out of time: `AsyncResult.get()`, `Future.result()`,
+ * a pool task past its `timeout`. Python's `multiprocessing.TimeoutError`.
+ *
+ * @example Catching a timeout
+ * ```ts
+ * import { TimeoutError } from "@tsmp/multiprocessing";
+ *
+ * try {
+ *   throw new TimeoutError("Result not ready after 10 ms");
+ * } catch (error) {
+ *   console.log(error instanceof TimeoutError); // true
+ * }
+ * ```
+ */
+export class TimeoutError extends Error {
+  /**
+   * @param message What timed out.
+   * @param options `cause`, as for `Error`.
+   */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TimeoutError";
+  }
+}
+
+/** Thrown by `exit()` in a child to end it with a code, unwinding like Python's SystemExit. */
+export class SystemExit extends Error {
+  /** The exit code. */
+  readonly code: number;
+  /** @param code The exit code. */
+  constructor(code: number) {
+    super(`exit(${code})`);
+    this.name = "SystemExit";
+    this.code = code;
+  }
+}
+
+/** An error as plain data. */
+export interface ErrorData {
+  name: string;
+  message: string;
+  stack?: string;
+  cause?: unknown;
+  fields?: Record<string, unknown>;
+}
+
+const BUILTIN: Record<string, ErrorConstructor> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+/** Turns anything thrown into plain data that structured clone and the codec carry. */
+export function serializeError(error: unknown, depth = 0): ErrorData {
+  if (!(error instanceof Error)) {
+    return { name: "Error", message: `Non-error thrown: ${safeString(error)}` };
+  }
+  const data: ErrorData = { name: error.name, message: error.message, stack: error.stack };
+  if (error.cause !== undefined && depth < 8) {
+    data.cause = error.cause instanceof Error
+      ? { __error__: serializeError(error.cause, depth + 1) }
+      : plain(error.cause);
+  }
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(error)) {
+    if (key === "name" || key === "message" || key === "stack" || key === "cause") continue;
+    const value = plain((error as unknown as Record<string, unknown>)[key]);
+    if (value !== undefined) fields[key] = value;
+  }
+  if (Object.keys(fields).length > 0) data.fields = fields;
+  return data;
+}
+
+function plain(value: unknown): unknown {
+  if (value === null || ["string", "number", "boolean", "bigint"].includes(typeof value)) {
+    return value;
+  }
+  try {
+    return structuredClone(value);
+  } catch {
+    return safeString(value);
+  }
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** Rebuilds an error from {@linkcode serializeError}'s data. */
+export function deserializeError(data: ErrorData): Error {
+  const Builtin = BUILTIN[data.name];
+  let cause: unknown = data.cause;
+  if (cause && typeof cause === "object" && "__error__" in cause) {
+    cause = deserializeError((cause as { __error__: ErrorData }).__error__);
+  }
+  const options = cause === undefined ? undefined : { cause };
+  const error = Builtin
+    ? new Builtin(data.message, options)
+    : new ProcessError(data.message, options);
+  if (!Builtin) error.name = data.name;
+  if (data.stack) error.stack = data.stack;
+  if (data.fields) Object.assign(error, data.fields);
+  return error;
+}

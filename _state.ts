@@ -1,0 +1,56 @@
+/**
+ * This thread's place in the process tree: who it is, who its parent is,
+ * its children, and whether it is still importing the modules its target
+ * needs (Python's "bootstrapping phase"). Kept on globalThis so that two
+ * copies of the library loaded in one thread agree.
+ *
+ * @module
+ */
+
+/** Who a process is, as handed to a child at start. */
+export interface ProcessInfo {
+  name: string;
+  pid: number;
+  slot: number;
+  daemon: boolean;
+  /** Python's `_identity`: `[3, 1]` is the first child of the third child. */
+  identity: number[];
+}
+
+/** A started child, as its parent tracks it. */
+export interface ChildHandle {
+  readonly daemon: boolean;
+  isAlive(): boolean;
+  join(): Promise<void>;
+  terminate(): void;
+}
+
+/** The state of this thread's process. */
+export interface ThreadState {
+  self: ProcessInfo;
+  parent: ProcessInfo | null;
+  /** The program's main module URL, handed down the tree. */
+  mainModule: string | undefined;
+  /** True while a child imports its target's modules. */
+  bootstrapping: boolean;
+  /** How many children this process has created (names `Process-N`). */
+  counter: number;
+  /** Started children not yet reaped. */
+  children: Set<ChildHandle>;
+  /** The Process object `currentProcess()` returns, once made. */
+  current: unknown;
+}
+
+const KEY = Symbol.for("@tsmp/multiprocessing.state");
+type Holder = { [KEY]?: ThreadState };
+
+/** This thread's state; made on first use in the main process. */
+export function threadState(init: () => ThreadState): ThreadState {
+  const holder = globalThis as Holder;
+  return holder[KEY] ??= init();
+}
+
+/** Installs a child's state before anything else reads it. */
+export function setThreadState(state: ThreadState): void {
+  (globalThis as Holder)[KEY] = state;
+}

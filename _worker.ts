@@ -1,0 +1,120 @@
+/**
+ * The worker bootstrap: the module every child process starts on. It takes
+ * the start data from its parent, becomes that process (name, pid, slot in
+ * the process table), imports the target, runs it, joins its own non-daemon
+ * children, records its exit code and ends. It imports only internals, never
+ * the public modules: the user's own imports bring those in.
+ *
+ * @module
+ */
+
+import { workerSide } from "./runtime/mod.ts";
+import { adoptTable, markAlive, markExited } from "./_registry.ts";
+import { decodeArgs } from "./_share.ts";
+import { type ProcessInfo, setThreadState, type ThreadState } from "./_state.ts";
+import { loadTarget, type TargetRef } from "./_target.ts";
+import { type ErrorData, serializeError, SystemExit } from "./_errors.ts";
+
+/** What a parent hands a child before anything else. */
+export interface StartData {
+  table: SharedArrayBuffer;
+  self: ProcessInfo;
+  parent: ProcessInfo;
+  mainModule: string | undefined;
+  /** The target function, or the Process subclass whose `run()` to call. */
+  target: TargetRef;
+  subclass: boolean;
+  /** Encoded positional arguments (kwargs already placed). */
+  args: unknown;
+  /** Encoded own fields of a Process subclass instance. */
+  fields: unknown;
+}
+
+/** What a child tells its parent. */
+export type ChildMessage = { type: "error"; error: ErrorData };
+
+// Python's marker for building a Process that stands for the current process
+// (no constructor of a subclass runs in the child; fields are copied).
+const ADOPT = Symbol.for("@tsmp/multiprocessing.adopt");
+const PROCESS_BASE = Symbol.for("@tsmp/multiprocessing.ProcessBase");
+
+function processBase(cls: unknown): (new (...args: unknown[]) => object) | undefined {
+  for (let c = cls as { [PROCESS_BASE]?: boolean } | null; c; c = Object.getPrototypeOf(c)) {
+    if (Object.hasOwn(c, PROCESS_BASE)) return c as unknown as new (...args: unknown[]) => object;
+  }
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  const data = await workerSide.startData() as StartData;
+  adoptTable(data.table, data.self.slot);
+  const state: ThreadState = {
+    self: data.self,
+    parent: data.parent,
+    mainModule: data.mainModule,
+    bootstrapping: true,
+    counter: 0,
+    children: new Set(),
+    current: undefined,
+  };
+  setThreadState(state);
+  let finished = false;
+  const finish = (code: number, error?: unknown): void => {
+    if (finished) return;
+    finished = true;
+    if (error !== undefined) report(data.self.name, error);
+    void endChildren(state).finally(() => {
+      markExited(data.self.slot, code);
+      workerSide.exitWorker(code);
+    });
+  };
+  workerSide.onUncaught((error) => {
+    if (error instanceof SystemExit) finish(error.code);
+    else finish(1, error);
+  });
+  workerSide.onExitCall((code) => markExited(data.self.slot, code));
+  markAlive(data.self.slot);
+  try {
+    const args = await decodeArgs(data.args) as unknown[];
+    const target = await loadTarget(data.target);
+    if (data.subclass) {
+      const Base = processBase(target);
+      if (!Base) throw new TypeError(`${data.target.name} is not a Process subclass in the worker`);
+      const self = Reflect.construct(Base, [{ [ADOPT]: data.self }], target) as {
+        run(): unknown;
+      };
+      Object.assign(self, await decodeArgs(data.fields));
+      state.current = self;
+      state.bootstrapping = false;
+      await self.run();
+    } else {
+      state.bootstrapping = false;
+      await (data.target.isClass ? Reflect.construct(target, args) : target(...args));
+    }
+    finish(0);
+  } catch (error) {
+    if (error instanceof SystemExit) finish(error.code);
+    else finish(1, error);
+  }
+
+  function report(name: string, error: unknown): void {
+    const text = error instanceof Error
+      ? error.stack ?? `${error.name}: ${error.message}`
+      : String(error);
+    console.error(`Process ${name}:\n${text}`);
+    const message: ChildMessage = { type: "error", error: serializeError(error) };
+    try {
+      workerSide.postToParent(message);
+    } catch {
+      workerSide.postToParent({ type: "error", error: { name: "Error", message: String(error) } });
+    }
+  }
+}
+
+/** Python's exit handler: join non-daemon children, terminate daemon ones. */
+async function endChildren(state: ThreadState): Promise<void> {
+  for (const child of state.children) if (child.daemon) child.terminate();
+  for (const child of state.children) if (!child.daemon) await child.join();
+}
+
+await main();

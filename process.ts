@@ -1,0 +1,594 @@
+/**
+ * `Process`: a function (or a `Process` subclass's `run()`) running in a
+ * worker of its own, with Python's lifecycle (`start`, `join`, `isAlive`,
+ * `terminate`, `kill`, `close`, `exitcode`) and the module functions
+ * `currentProcess`, `parentProcess`, `activeChildren`, `cpuCount` and `exit`.
+ *
+ * @module
+ */
+
+import { runtime, type WorkerHandle, workerSide } from "./runtime/mod.ts";
+import {
+  allocSlot,
+  EXITED,
+  markExited,
+  slotExitCode,
+  slotState,
+  tableBuffer,
+  waitExited,
+  waitExitedSync,
+} from "./_registry.ts";
+import { encodeArgs } from "./_share.ts";
+import { type ChildHandle, type ProcessInfo, type ThreadState, threadState } from "./_state.ts";
+import { callerModules, parameterNames, resolveTarget, type TargetRef } from "./_target.ts";
+import { deserializeError, SystemExit } from "./_errors.ts";
+import { checkSignal, deadlineOf, describe, remaining } from "./_wait.ts";
+import type { ChildMessage, StartData } from "./_worker.ts";
+
+export { ProcessError } from "./_errors.ts";
+
+// Shared with the bootstrap by registered symbols, so that the bootstrap
+// never imports this module: the marker of the base class, and the option
+// that builds a Process standing for an existing process.
+const PROCESS_BASE = Symbol.for("@tsmp/multiprocessing.ProcessBase");
+const ADOPT = Symbol.for("@tsmp/multiprocessing.adopt");
+
+const WORKER_URL = new URL("./_worker.ts", import.meta.url);
+
+const BOOTSTRAP_MESSAGE = "An attempt has been made to start a new process before the current " +
+  "process has finished its bootstrapping phase. This probably means that you have forgotten " +
+  "to use the proper idiom in the main module: put the code that starts processes inside " +
+  "`if (import.meta.main) { ... }`, so that a worker importing the module to find its target " +
+  "does not run it";
+
+function state(): ThreadState {
+  return threadState(() => ({
+    self: { name: "MainProcess", pid: runtime.pid(), slot: 0, daemon: false, identity: [] },
+    parent: null,
+    mainModule: runtime.mainModule(),
+    bootstrapping: false,
+    counter: 0,
+    children: new Set(),
+    current: undefined,
+  }));
+}
+
+/** Options for {@linkcode Process}. */
+export interface ProcessOptions<A extends unknown[] = unknown[]> {
+  /**
+   * The function the process runs. Export it from its module (the worker
+   * imports that module to find it); a function exported nowhere is sent by
+   * its source text and may use only its parameters and globals.
+   * @default {undefined} (run() does nothing)
+   */
+  target?: (...args: A) => unknown;
+  /** Positional arguments for `target`. @default {[]} */
+  args?: A | unknown[];
+  /** Arguments by parameter name, as Python's `kwargs`. @default {{}} */
+  kwargs?: Record<string, unknown>;
+  /** The process's name. @default {"Process-N"} */
+  name?: string;
+  /** Whether the process ends when the program ends. @default {false} */
+  daemon?: boolean;
+  /** The module that exports `target`, where the call stack does not show it. */
+  module?: string | URL;
+}
+
+/** Options for {@linkcode Process.prototype.join}. */
+export interface JoinOptions {
+  /** Milliseconds to wait at most. @default {Infinity} */
+  timeout?: number;
+  /** Stops waiting (rejecting with the signal's reason) when aborted. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A function running in a process of its own: a worker with its own heap,
+ * as isolated as Python's processes. Construct, `start()`, then `join()`.
+ *
+ * @example Two processes in parallel
+ * ```ts
+ * import { Process } from "@tsmp/multiprocessing";
+ *
+ * export async function work(name: string, ms: number) {
+ *   console.log(`start ${name}`);
+ *   await new Promise((r) => setTimeout(r, ms));
+ *   console.log(`end ${name}`);
+ * }
+ *
+ * if (import.meta.main) {
+ *   const ps = [new Process({ target: work, args: ["a", 30] }),
+ *               new Process({ target: work, args: ["b", 60] })];
+ *   for (const p of ps) p.start();
+ *   for (const p of ps) await p.join();
+ *   console.log(ps.map((p) => p.exitcode)); // [ 0, 0 ]
+ * }
+ * ```
+ *
+ * @example A subclass with run()
+ * ```ts
+ * import { Process } from "@tsmp/multiprocessing";
+ *
+ * export class Greeter extends Process {
+ *   greeting: string;
+ *   constructor(greeting: string) {
+ *     super();
+ *     this.greeting = greeting;
+ *   }
+ *   override run() {
+ *     console.log(this.greeting, this.name);
+ *   }
+ * }
+ *
+ * if (import.meta.main) {
+ *   const p = new Greeter("hello from");
+ *   p.start();
+ *   await p.join();
+ * }
+ * ```
+ */
+export class Process implements ChildHandle, AsyncDisposable {
+  #name: string;
+  #daemon: boolean;
+  #target: TargetRef | undefined;
+  #args: unknown;
+  #callers: string[];
+  #module: string | undefined;
+  #identity: number[];
+  #started = false;
+  #closed = false;
+  /** Stands for an existing process (the current one or the parent). */
+  #adopted = false;
+  #slot = -1;
+  #pid: number | null = null;
+  #handle: WorkerHandle | undefined;
+  #done: Promise<void> | undefined;
+  #forceDone: (() => void) | undefined;
+  #error: Error | undefined;
+
+  /**
+   * Describes a process; nothing runs until {@linkcode Process.prototype.start}.
+   *
+   * @param options The target, its arguments, a name, the daemon flag.
+   * @throws {TypeError} If `target` is not a function, `args` is not an
+   * array, an argument cannot be sent to a worker (the message names its
+   * path), or `kwargs` names a parameter the target does not have.
+   */
+  constructor(options: ProcessOptions = {}) {
+    const adopt = (options as { [ADOPT]?: ProcessInfo })?.[ADOPT];
+    if (adopt) {
+      this.#name = adopt.name;
+      this.#daemon = adopt.daemon;
+      this.#identity = adopt.identity;
+      this.#slot = adopt.slot;
+      this.#pid = adopt.pid;
+      this.#started = true;
+      this.#adopted = true;
+      this.#callers = [];
+      return;
+    }
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`'options' must be an object, got ${describe(options)}`);
+    }
+    const { target, args = [], kwargs, name, daemon, module } = options;
+    if (target !== undefined && typeof target !== "function") {
+      throw new TypeError(`'target' must be a function, got ${describe(target)}`);
+    }
+    if (!Array.isArray(args)) throw new TypeError(`'args' must be an array, got ${describe(args)}`);
+    if (
+      kwargs !== undefined &&
+      (typeof kwargs !== "object" || kwargs === null || Array.isArray(kwargs))
+    ) {
+      throw new TypeError(
+        `'kwargs' must be an object of arguments by name, got ${describe(kwargs)}`,
+      );
+    }
+    if (name !== undefined && typeof name !== "string") {
+      throw new TypeError(`'name' must be a string, got ${describe(name)}`);
+    }
+    if (daemon !== undefined && typeof daemon !== "boolean") {
+      throw new TypeError(`'daemon' must be a boolean, got ${describe(daemon)}`);
+    }
+    if (module !== undefined && typeof module !== "string" && !(module instanceof URL)) {
+      throw new TypeError(`'module' must be a URL or a URL string, got ${describe(module)}`);
+    }
+    const st = state();
+    this.#identity = [...st.self.identity, ++st.counter];
+    this.#name = name ?? `Process-${this.#identity.join(":")}`;
+    this.#daemon = daemon ?? st.self.daemon;
+    this.#module = module === undefined ? undefined : new URL(module).href;
+    this.#callers = callerModules();
+    if (target) {
+      this.#target = resolveTarget(target, this.#callers, this.#module);
+      this.#args = encodeArgs(placeArgs(target, this.#target.source, args, kwargs), "args");
+    } else {
+      if (kwargs && Object.keys(kwargs).length > 0) {
+        throw new TypeError("'kwargs' was given without a 'target'");
+      }
+      this.#args = encodeArgs(args, "args");
+    }
+  }
+
+  /** The process's name: `"Process-N"` unless given; `"MainProcess"` for the main one. */
+  get name(): string {
+    return this.#name;
+  }
+
+  set name(value: string) {
+    if (typeof value !== "string") {
+      throw new TypeError(`'name' must be a string, got ${describe(value)}`);
+    }
+    this.#name = value;
+  }
+
+  /** Whether the process ends when the program ends; settable before `start()`. */
+  get daemon(): boolean {
+    return this.#daemon;
+  }
+
+  set daemon(value: boolean) {
+    if (this.#started) throw new Error("Cannot set daemon: the process has already started");
+    if (typeof value !== "boolean") {
+      throw new TypeError(`'daemon' must be a boolean, got ${describe(value)}`);
+    }
+    this.#daemon = value;
+  }
+
+  /** A number unique to the process in its tree; null before `start()`. */
+  get pid(): number | null {
+    this.#checkOpen();
+    return this.#pid;
+  }
+
+  /** Python's alias of {@linkcode Process.prototype.pid}. */
+  get ident(): number | null {
+    return this.pid;
+  }
+
+  /**
+   * null while the process runs (or before it starts); then 0 after a
+   * return, 1 after an uncaught error, the code given to `exit(code)`, -15
+   * after `terminate()`, -9 after `kill()`.
+   */
+  get exitcode(): number | null {
+    this.#checkOpen();
+    return this.#slot < 0 ? null : slotExitCode(this.#slot);
+  }
+
+  /** The child's uncaught error, rebuilt in this process, once it has ended with one. */
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  /**
+   * What the process does; by default, calls `target` with its arguments.
+   * Override it in a subclass (then export the subclass from its module).
+   */
+  run(): unknown {
+    throw new Error("Process.run() runs in the child: call start() to run it");
+  }
+
+  /**
+   * Starts the process in a new worker.
+   *
+   * @throws {Error} If called twice, after `close()`, from a daemon process,
+   * or while a worker is still importing its modules (a missing
+   * `if (import.meta.main)` guard).
+   */
+  start(): void {
+    this.#checkOpen();
+    if (this.#started) throw new Error("Cannot start a process twice");
+    const st = state();
+    if (workerSide.isWorker() && st.bootstrapping) throw new Error(BOOTSTRAP_MESSAGE);
+    if (st.self.daemon) throw new Error("Daemonic processes are not allowed to have children");
+    const subclass = this.constructor !== Process &&
+      (this.constructor as typeof Process).prototype.run !== Process.prototype.run;
+    let target = this.#target ?? NOOP;
+    let fields: unknown = {};
+    if (subclass) {
+      target = resolveTarget(
+        this.constructor as (...args: never[]) => unknown,
+        this.#callers,
+        this.#module,
+      );
+      if (target.modules.length === 0) {
+        throw new TypeError(
+          `The Process subclass ${target.name} must be exported from its module, ` +
+            "so that the worker can import it",
+        );
+      }
+      fields = encodeArgs({ ...this }, "this");
+    }
+    this.#started = true;
+    this.#slot = allocSlot();
+    this.#pid = st.self.pid - st.self.slot + this.#slot;
+    const self: ProcessInfo = {
+      name: this.#name,
+      pid: this.#pid,
+      slot: this.#slot,
+      daemon: this.#daemon,
+      identity: this.#identity,
+    };
+    const data: StartData = {
+      table: tableBuffer(),
+      self,
+      parent: st.self,
+      mainModule: st.mainModule,
+      target,
+      subclass,
+      args: this.#args,
+      fields,
+    };
+    const handle = runtime.spawn(WORKER_URL, data, { name: this.#name, unrefable: this.#daemon });
+    this.#handle = handle;
+    if (this.#daemon) handle.unref();
+    handle.onMessage((message) => {
+      const msg = message as ChildMessage;
+      if (msg?.type === "error") this.#error = deserializeError(msg.error);
+    });
+    handle.onError((error) => {
+      // Reached only when the child could not report it itself (its
+      // bootstrap failed to load): report it here, as the child would have.
+      this.#error ??= error instanceof Error ? error : new Error(String(error));
+      console.error(`Process ${this.#name}:\n${this.#error.stack ?? this.#error.message}`);
+      markExited(this.#slot, 1);
+      if (!handle.reportsExit) handle.terminate();
+    });
+    const forced = new Promise<void>((resolve) => (this.#forceDone = resolve));
+    const natural = handle.reportsExit
+      ? handle.exited.then((code) => void markExited(this.#slot, code ?? 1))
+      : waitExited(this.#slot, Infinity).then(() => handle.terminate());
+    this.#done = Promise.race([natural, forced]).then(() => {
+      st.children.delete(this);
+    });
+    st.children.add(this);
+  }
+
+  /**
+   * Waits until the process ends, or until `timeout` ms pass (then it
+   * returns with the process still running: check `exitcode` or
+   * `isAlive()`, as in Python).
+   *
+   * @param options `timeout` in ms, `signal` to stop waiting.
+   * @throws {Error} Before `start()`, or on the current process.
+   * @throws {RangeError} For a negative `timeout`.
+   */
+  async join(options: JoinOptions = {}): Promise<void> {
+    const deadline = this.#checkJoin(options);
+    const signal = checkSignal(options.signal);
+    if (!this.#done) {
+      // A parent seen from its child: wait on the process table.
+      await waitExited(this.#slot, deadline, signal);
+      return;
+    }
+    if (deadline === Infinity && !signal) return await this.#done;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.#done!.then(resolve);
+        if (deadline !== Infinity) timer = setTimeout(resolve, remaining(deadline));
+        if (signal) {
+          onAbort = () => reject(signal.reason);
+          if (signal.aborted) onAbort();
+          else signal.addEventListener("abort", onAbort, { once: true });
+        }
+      });
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal!.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /**
+   * {@linkcode Process.prototype.join}, blocking the thread (meant for
+   * worker code). It returns once the child has recorded its exit; a child
+   * that crashed without recording it is seen only by the async `join()`.
+   *
+   * @param options `timeout` in ms.
+   */
+  joinSync(options: Omit<JoinOptions, "signal"> = {}): void {
+    waitExitedSync(this.#slot, this.#checkJoin(options));
+  }
+
+  #checkJoin(options: JoinOptions): number {
+    this.#checkOpen();
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`'options' must be an object, got ${describe(options)}`);
+    }
+    const deadline = deadlineOf(options.timeout);
+    if (!this.#started) throw new Error("Cannot join a process that has not been started");
+    if (this.#adopted && this.#slot === state().self.slot) {
+      throw new Error("Cannot join the current process");
+    }
+    return deadline;
+  }
+
+  /** Whether the process has started and not yet ended. */
+  isAlive(): boolean {
+    this.#checkOpen();
+    return this.#started && slotState(this.#slot) !== EXITED;
+  }
+
+  /** Stops the process now, even in a busy loop; `exitcode` becomes -15. */
+  terminate(): void {
+    this.#stop(-15);
+  }
+
+  /** Stops the process now; `exitcode` becomes -9. */
+  kill(): void {
+    this.#stop(-9);
+  }
+
+  #stop(code: number): void {
+    this.#checkOpen();
+    if (!this.#started) throw new Error("Cannot stop a process that has not been started");
+    if (!this.#handle) throw new Error("Only a child process can be stopped");
+    if (markExited(this.#slot, code)) {
+      this.#handle.terminate();
+      this.#forceDone?.();
+    }
+  }
+
+  /**
+   * Releases the process object; afterwards most of it throws.
+   *
+   * @throws {Error} While the process is still running.
+   */
+  close(): void {
+    if (this.#closed) return;
+    if (this.#started && !this.#adopted && slotState(this.#slot) !== EXITED) {
+      throw new Error(
+        "Cannot close a process while it is still running. Call join() or terminate() first",
+      );
+    }
+    this.#closed = true;
+  }
+
+  /** `await using p = new Process(...)`: terminates the process if it still runs, then closes it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#closed) return;
+    if (this.#started && !this.#adopted) {
+      if (this.isAlive()) this.terminate();
+      await this.join();
+    }
+    this.close();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error("Process object is closed");
+  }
+}
+
+Object.defineProperty(Process, PROCESS_BASE, { value: true });
+
+const NOOP: TargetRef = { name: "", source: "() => {}", modules: [], isClass: false };
+
+/** `args` with `kwargs` placed at their parameters' positions. */
+function placeArgs(
+  target: (...args: never[]) => unknown,
+  source: string,
+  args: unknown[],
+  kwargs: Record<string, unknown> | undefined,
+): unknown[] {
+  if (!kwargs || Object.keys(kwargs).length === 0) return args;
+  const names = parameterNames(source);
+  const placed = [...args];
+  for (const [key, value] of Object.entries(kwargs)) {
+    const index = names.indexOf(key);
+    const fn = target.name || "the target";
+    if (index < 0) {
+      const known = names.filter((n) => n !== null).join(", ") || "none";
+      throw new TypeError(
+        `'kwargs' names '${key}', which is not a parameter of ${fn} (its parameters: ${known})`,
+      );
+    }
+    if (index < args.length) {
+      throw new TypeError(
+        `${fn} got multiple values for argument '${key}' (from 'args' and 'kwargs')`,
+      );
+    }
+    placed[index] = value;
+  }
+  for (let i = 0; i < placed.length; i++) if (!(i in placed)) placed[i] = undefined;
+  return placed;
+}
+
+function adopt(info: ProcessInfo): Process {
+  return new Process({ [ADOPT]: info } as ProcessOptions);
+}
+
+/**
+ * The Process object of the code calling it: `MainProcess` in the main
+ * program, the running child (its subclass instance, if it has one) in a
+ * worker.
+ *
+ * @returns The current process.
+ * @example Who am I?
+ * ```ts
+ * import { currentProcess } from "@tsmp/multiprocessing";
+ * const p = currentProcess();
+ * console.log(p.name, p.pid); // MainProcess 12345
+ * ```
+ */
+export function currentProcess(): Process {
+  const st = state();
+  if (!(st.current instanceof Process)) st.current = adopt(st.self);
+  return st.current as Process;
+}
+
+/**
+ * The parent of the current process (with `name`, `pid`, `isAlive()` and
+ * `join()`), or null in the main program.
+ *
+ * @returns The parent process, or null.
+ * @example
+ * ```ts
+ * import { parentProcess } from "@tsmp/multiprocessing";
+ * console.log(parentProcess()); // null in the main program
+ * ```
+ */
+export function parentProcess(): Process | null {
+  const parent = state().parent;
+  return parent ? adopt(parent) : null;
+}
+
+/**
+ * The children of the current process that are still running.
+ *
+ * @returns The live children, in the order they were started.
+ * @example
+ * ```ts
+ * import { activeChildren } from "@tsmp/multiprocessing";
+ * console.log(activeChildren().length); // 0
+ * ```
+ */
+export function activeChildren(): Process[] {
+  return [...state().children].filter((c): c is Process => c instanceof Process && c.isAlive());
+}
+
+/**
+ * The number of logical CPUs, Python's `cpu_count()`.
+ *
+ * @returns A positive integer.
+ * @example
+ * ```ts
+ * import { cpuCount } from "@tsmp/multiprocessing";
+ * console.log(cpuCount() >= 1); // true
+ * ```
+ */
+export function cpuCount(): number {
+  return runtime.cpuCount();
+}
+
+/**
+ * Ends the current process with `code`, as Python's `sys.exit`. In a child
+ * it unwinds like an exception (`finally` blocks run) and the parent sees
+ * `exitcode === code`; in the main program it ends the program (and its
+ * children).
+ *
+ * @param code The exit code. @default {0}
+ * @throws {TypeError} If `code` is not an integer.
+ * @example
+ * ```ts
+ * import { exit, Process } from "@tsmp/multiprocessing";
+ *
+ * export function quit(code: number) {
+ *   exit(code);
+ * }
+ *
+ * if (import.meta.main) {
+ *   const p = new Process({ target: quit, args: [3] });
+ *   p.start();
+ *   await p.join();
+ *   console.log(p.exitcode); // 3
+ * }
+ * ```
+ */
+export function exit(code = 0): never {
+  if (!Number.isInteger(code)) {
+    throw new TypeError(`'code' must be an integer, got ${describe(code)}`);
+  }
+  if (workerSide.isWorker() && state().self.slot !== 0) throw new SystemExit(code);
+  return runtime.exitProgram(code);
+}

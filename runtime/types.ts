@@ -1,0 +1,89 @@
+/**
+ * The runtime-neutral contract every adapter fills in. Nothing outside
+ * `runtime/` touches `Deno`, `Bun` or `node:worker_threads`; everything the
+ * library needs from them is here.
+ *
+ * @module
+ */
+
+/** Options for starting a worker. */
+export interface SpawnOptions {
+  /** A name for debuggers and the runtime's own messages. */
+  name: string;
+  /**
+   * Whether the worker must be able to stop keeping the program alive
+   * (`unref()`): daemon processes and pool workers. Deno's Web Worker cannot,
+   * so Deno starts such workers with `node:worker_threads`.
+   */
+  unrefable: boolean;
+}
+
+/** The main side's handle on a started worker. */
+export interface WorkerHandle {
+  /** Sends a structured-clone message to the worker. */
+  post(message: unknown): void;
+  /** Calls `listener` with each message the worker sends. */
+  onMessage(listener: (message: unknown) => void): void;
+  /**
+   * Calls `listener` with an error that escaped the worker. The adapter keeps
+   * it from ending the main program (Deno's Web Worker would).
+   */
+  onError(listener: (error: unknown) => void): void;
+  /**
+   * Settles when the runtime reports that the worker ended, with its exit
+   * code where the runtime gives one. Never settles where the runtime reports
+   * no exit ({@linkcode WorkerHandle.reportsExit} false): the library's own
+   * process table is the authority on exit codes.
+   */
+  readonly exited: Promise<number | null>;
+  /** Whether {@linkcode WorkerHandle.exited} ever settles on its own. */
+  readonly reportsExit: boolean;
+  /** Stops the worker now, even in the middle of a busy loop. */
+  terminate(): void;
+  /** Makes the worker keep the program alive. */
+  ref(): void;
+  /** Lets the program end while the worker still runs (when supported). */
+  unref(): void;
+}
+
+/** Everything the library asks of a runtime. */
+export interface Runtime {
+  /** `"deno"`, `"bun"` or `"node"`. */
+  readonly name: "deno" | "bun" | "node";
+  /** Starts a worker on a module URL, handing it `data` before anything else. */
+  spawn(url: URL, data: unknown, options: SpawnOptions): WorkerHandle;
+  /** The OS process id. */
+  pid(): number;
+  /** The number of logical CPUs. */
+  cpuCount(): number;
+  /** The URL of the program's main module, where the runtime knows it. */
+  mainModule(): string | undefined;
+  /** Ends the whole program with `code`. */
+  exitProgram(code: number): never;
+}
+
+/** The worker side: what a worker needs to talk to its parent. */
+export interface WorkerSide {
+  /** Whether this thread is a worker (of either kind, in any runtime). */
+  isWorker(): boolean;
+  /** The data given to `spawn`. Registers its listener synchronously. */
+  startData(): Promise<unknown>;
+  /** Sends a message to the parent. */
+  postToParent(message: unknown): void;
+  /** Calls `listener` with each message from the parent after the start data. */
+  onParentMessage(listener: (message: unknown) => void): void;
+  /** Ends this worker thread with `code`, flushing its output first. */
+  exitWorker(code: number): void;
+  /**
+   * Calls `listener` with an error nothing caught or a rejection nothing
+   * handled, instead of the runtime's default (which differs: Bun reports a
+   * rejection as a clean exit 0).
+   */
+  onUncaught(listener: (error: unknown) => void): void;
+  /**
+   * Calls `listener` with the code when user code calls `process.exit()` or
+   * `Deno.exit()` in this worker, before the thread ends: a Deno Web Worker
+   * reports no exit, so the library records the code itself.
+   */
+  onExitCall(listener: (code: number) => void): void;
+}
