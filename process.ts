@@ -54,16 +54,16 @@ function state(): ThreadState {
 }
 
 /** Options for {@linkcode Process}. */
-export interface ProcessOptions<A extends unknown[] = unknown[]> {
+export interface ProcessOptions {
   /**
    * The function the process runs. Export it from its module (the worker
    * imports that module to find it); a function exported nowhere is sent by
    * its source text and may use only its parameters and globals.
    * @default {undefined} (run() does nothing)
    */
-  target?: (...args: A) => unknown;
+  target?: (...args: never[]) => unknown;
   /** Positional arguments for `target`. @default {[]} */
-  args?: A | unknown[];
+  args?: unknown[];
   /** Arguments by parameter name, as Python's `kwargs`. @default {{}} */
   kwargs?: Record<string, unknown>;
   /** The process's name. @default {"Process-N"} */
@@ -321,7 +321,6 @@ export class Process implements ChildHandle, AsyncDisposable {
     };
     const handle = runtime.spawn(WORKER_URL, data, { name: this.#name, unrefable: this.#daemon });
     this.#handle = handle;
-    if (this.#daemon) handle.unref();
     handle.onMessage((message) => {
       const msg = message as ChildMessage;
       if (msg?.type === "error") this.#error = deserializeError(msg.error);
@@ -334,6 +333,8 @@ export class Process implements ChildHandle, AsyncDisposable {
       markExited(this.#slot, 1);
       if (!handle.reportsExit) handle.terminate();
     });
+    // After the listeners: Node re-refs a worker's port when one is added.
+    if (this.#daemon) handle.unref();
     const forced = new Promise<void>((resolve) => (this.#forceDone = resolve));
     const natural = handle.reportsExit
       ? handle.exited.then((code) => void markExited(this.#slot, code ?? 1))

@@ -1,0 +1,25 @@
+/**
+ * Test helper (not a test file): runs a script under the runtime running
+ * the tests, with a time bound, and returns its exit code and output.
+ */
+
+import { execFile } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runScript(relative: string, timeout = 30_000): Promise<RunResult> {
+  const script = fileURLToPath(new URL(relative, import.meta.url).href);
+  const args = "Deno" in globalThis ? ["run", "-A", script] : [script];
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { timeout, encoding: "utf8" }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : null) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
