@@ -195,6 +195,7 @@ function freeNameMessage(fnName: string, missing: string): string {
 export async function loadTarget(ref: TargetRef): Promise<(...args: unknown[]) => unknown> {
   let fallback: unknown;
   for (const url of ref.modules) {
+    // An absolute URL found by the parent; nothing to rewrite at publish time.
     const namespace = await import(url) as Record<string, unknown>;
     const candidate = ref.name in namespace ? namespace[ref.name] : namespace.default;
     if (typeof candidate !== "function") continue;
