@@ -16,8 +16,7 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import process from "node:process";
 
 /** How a worker finds a function. */
 export interface TargetRef {
@@ -106,7 +105,10 @@ function readSource(url: string): string | null {
   if (sources.has(url)) return sources.get(url)!;
   let text: string | null = null;
   try {
-    if (url.startsWith("file:")) text = readFileSync(fileURLToPath(url), "utf8");
+    // Loaded lazily: a worker that only loads targets never needs node:fs.
+    const fs = process.getBuiltinModule("node:fs") as typeof import("node:fs");
+    const { fileURLToPath } = process.getBuiltinModule("node:url") as typeof import("node:url");
+    if (url.startsWith("file:")) text = fs.readFileSync(fileURLToPath(url), "utf8");
   } catch {
     text = null;
   }

@@ -1,34 +1,30 @@
 /**
- * Bun: Web Workers start in ~1.4 ms (node:worker_threads takes ~9 ms), can
- * be unref'd, and report an exit code in their `close` event (a clean 0 even
- * for an unhandled rejection, which the library's own channel corrects).
+ * Bun: processes are Web Workers, the fastest kind to start here. Bun's
+ * workers are not `WorkerGlobalScope` instances, so whether this thread is a
+ * worker comes from `Bun.isMainThread`. An unhandled rejection closes a Bun
+ * worker with a clean code 0; the library's own channel records 1.
  *
  * @module
  */
 
 import type { Runtime } from "./types.ts";
-import { cpuCount, exitProgram, pid, toUrl, webHandle, webWorkerCtor } from "./_common.ts";
+import { cpuCount, exitProgram, pid, toUrl } from "./_common.ts";
+import { spawnWeb, webWorkerSide } from "./_web.ts";
 
 interface BunNamespace {
   main: string;
+  isMainThread: boolean;
 }
+
+const bunNs = (): BunNamespace => (globalThis as unknown as { Bun: BunNamespace }).Bun;
 
 /** The Bun adapter. */
 export const bun: Runtime = {
   name: "bun",
-  spawn(url, data, options) {
-    const Worker = webWorkerCtor();
-    const worker = new Worker(url, { type: "module", name: options.name });
-    const exited = new Promise<number | null>((resolve) => {
-      worker.addEventListener("close", (event) => resolve((event as CloseEvent).code ?? null));
-    });
-    return webHandle(worker, data, exited, true);
-  },
+  spawn: spawnWeb,
+  worker: webWorkerSide(() => !bunNs().isMainThread),
   pid,
   cpuCount,
-  mainModule: () => {
-    const main = (globalThis as unknown as { Bun: BunNamespace }).Bun.main;
-    return main ? toUrl(main) : undefined;
-  },
+  mainModule: () => (bunNs().main ? toUrl(bunNs().main) : undefined),
   exitProgram,
 };

@@ -1,5 +1,5 @@
 /**
- * Deno: every worker is a `node:worker_threads` worker. Deno's Web Workers
+ * Deno: every process is a `node:worker_threads` worker. Deno's Web Workers
  * start faster (~9 ms against ~27 ms) but cannot serve as processes: in
  * Deno 2.9.6 `terminate()` does not stop a Web Worker in a busy loop (it
  * goes on at 100% CPU and the program can never exit), and a Web Worker
@@ -9,7 +9,8 @@
  */
 
 import type { Runtime } from "./types.ts";
-import { cpuCount, exitProgram, pid, spawnThread } from "./_common.ts";
+import { cpuCount, exitProgram, pid } from "./_common.ts";
+import { spawnThread, threadWorkerSide } from "./_threads.ts";
 
 interface DenoNamespace {
   mainModule: string;
@@ -19,6 +20,7 @@ interface DenoNamespace {
 export const deno: Runtime = {
   name: "deno",
   spawn: spawnThread,
+  worker: threadWorkerSide,
   pid,
   cpuCount,
   mainModule: () => (globalThis as unknown as { Deno: DenoNamespace }).Deno.mainModule,

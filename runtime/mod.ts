@@ -8,10 +8,9 @@
 import { bun } from "./bun.ts";
 import { deno } from "./deno.ts";
 import { node } from "./node.ts";
-import type { Runtime } from "./types.ts";
+import type { Runtime, WorkerSide } from "./types.ts";
 
 export type { Runtime, SpawnOptions, WorkerHandle, WorkerSide } from "./types.ts";
-export { workerSide } from "./_common.ts";
 
 /** The adapter for the current runtime. */
 export function detect(): Runtime {
@@ -22,3 +21,6 @@ export function detect(): Runtime {
 
 /** The current runtime's adapter. */
 export const runtime: Runtime = detect();
+
+/** The current runtime's worker side. */
+export const workerSide: WorkerSide = runtime.worker;

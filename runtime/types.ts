@@ -52,6 +52,8 @@ export interface Runtime {
   readonly name: "deno" | "bun" | "node";
   /** Starts a worker on a module URL, handing it `data` before anything else. */
   spawn(url: URL, data: unknown, options: SpawnOptions): WorkerHandle;
+  /** What a worker of this runtime uses to talk to its parent. */
+  readonly worker: WorkerSide;
   /** The OS process id. */
   pid(): number;
   /** The number of logical CPUs. */

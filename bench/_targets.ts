@@ -1,0 +1,3 @@
+/** Targets for bench/process_bench.ts. */
+
+export function noop(): void {}

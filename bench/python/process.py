@@ -1,0 +1,31 @@
+"""Python's Process start+join of a no-op target, spawn and fork, as JSON lines."""
+import json
+import multiprocessing as mp
+import statistics
+import time
+
+
+def noop():
+    pass
+
+
+def median_ms(ctx, rounds):
+    for _ in range(3):
+        p = ctx.Process(target=noop)
+        p.start()
+        p.join()
+    times = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        p = ctx.Process(target=noop)
+        p.start()
+        p.join()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+if __name__ == "__main__":
+    for method, rounds in (("spawn", 30), ("fork", 100)):
+        value = median_ms(mp.get_context(method), rounds)
+        bench = "process.start_join.noop" if method == "spawn" else "process.start_join.noop.fork"
+        print(json.dumps({"bench": bench, "runtime": "python", "unit": "ms", "value": value}))
