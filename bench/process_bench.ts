@@ -25,7 +25,7 @@ type WebWorkerCtor = new (url: URL, options: { type: "module" }) => {
 async function bare(kind: "thread" | "web"): Promise<void> {
   const url = new URL("./_bare_worker.ts", import.meta.url);
   if (kind === "thread") {
-    const w = new ThreadWorker(url);
+    const w = new ThreadWorker(url as unknown as string);
     await new Promise((resolve) => w.once("exit", resolve));
   } else {
     const Web = (globalThis as unknown as { Worker: WebWorkerCtor }).Worker;
