@@ -1,0 +1,470 @@
+/**
+ * `Condition` and `Event`. A Condition keeps, in one word, how many
+ * processes wait on it and how many wake-ups `notify` has granted them; a
+ * waiter sleeps on that word and leaves only by taking a grant (or at its
+ * timeout), so `notify(n)` wakes exactly `n` waiters and no wake-up is lost.
+ *
+ * @module
+ */
+
+import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
+import {
+  type AcquireOptions,
+  type AsyncAcquireOptions,
+  type AsyncWaitOptions,
+  type Blocking,
+  CORE,
+  hasCore,
+  heldHere,
+  lockWord,
+  type MutexCore,
+  ownerId,
+  reviveNested,
+  runAsync,
+  runSync,
+  signalOf,
+  unlockWord,
+  waitDeadline,
+  type WaitOptions,
+} from "./_lockcore.ts";
+import { type Lock, LockGuard, RLock } from "./_mutex.ts";
+import { describe, remaining } from "./_wait.ts";
+
+// Layout of a Condition's buffer (Int32 words).
+/** (waiters << 16) | grants: registered waiters, and notifies not yet taken by one. */
+const STATE = 0;
+const ONE_WAITER = 1 << 16;
+const GRANTS_MASK = 0xffff;
+/** Most processes or tasks that may wait on one Condition at once. */
+const MAX_WAITERS = 0x7fff;
+
+function waiters(state: number): number {
+  return state >>> 16;
+}
+
+function grants(state: number): number {
+  return state & GRANTS_MASK;
+}
+
+/** Frees `core` entirely (all RLock levels); returns the levels to restore. */
+function releaseAll(core: MutexCore): number {
+  const { view, index, countIndex } = core;
+  const saved = countIndex < 0 ? 1 : view[countIndex];
+  if (countIndex >= 0) view[countIndex] = 0;
+  unlockWord(view, index);
+  return saved;
+}
+
+/** Retakes `core` after a wait, whatever the timeout, as Python does. */
+function* relock(core: MutexCore, saved: number): Blocking<void> {
+  const { view, index, countIndex, kind } = core;
+  if (Atomics.compareExchange(view, index, 0, ownerId() << 1) !== 0) {
+    yield* lockWord(view, index, Infinity, kind);
+  }
+  if (countIndex >= 0) view[countIndex] = saved;
+}
+
+function* condWait(view: Int32Array, core: MutexCore, deadline: number): Blocking<boolean> {
+  // Register while still holding the lock: a notifier (who must hold it)
+  // then always counts us.
+  if (waiters(Atomics.add(view, STATE, ONE_WAITER)) >= MAX_WAITERS) {
+    Atomics.sub(view, STATE, ONE_WAITER);
+    throw new RangeError(`A Condition cannot have more than ${MAX_WAITERS} waiters`);
+  }
+  const saved = releaseAll(core);
+  let notified = false;
+  try {
+    for (;;) {
+      const s = Atomics.load(view, STATE);
+      if (grants(s) > 0) {
+        // Take a grant and leave the waiters in one step, so waiters never
+        // count fewer than grants.
+        if (Atomics.compareExchange(view, STATE, s, s - ONE_WAITER - 1) === s) {
+          notified = true;
+          break;
+        }
+        continue;
+      }
+      if (performance.now() >= deadline) break;
+      yield { view, index: STATE, expected: s, deadline };
+    }
+  } finally {
+    if (!notified) {
+      // Timed out or aborted: leave, and if every remaining grant would now
+      // be one too many, the one meant for us goes with us.
+      for (;;) {
+        const s = Atomics.load(view, STATE);
+        const take = grants(s) >= waiters(s) ? 1 : 0;
+        if (Atomics.compareExchange(view, STATE, s, s - ONE_WAITER - take) === s) {
+          notified = take === 1;
+          break;
+        }
+      }
+    }
+    yield* relock(core, saved);
+  }
+  return notified;
+}
+
+function checkPredicate(predicate: unknown): void {
+  if (typeof predicate !== "function") {
+    throw new TypeError(`'predicate' must be a function, got ${describe(predicate)}`);
+  }
+}
+
+let adoptCondition: (c: Condition, buffer: SharedArrayBuffer, lock: Lock | RLock) => void;
+
+/**
+ * A condition variable shared by processes: Python's
+ * `multiprocessing.Condition`. Wait for a change another process makes
+ * under the same lock; `notify(n)` wakes `n` waiters, `notifyAll()` all.
+ * It is also a lock itself: `acquire`, `release`, `withLock`, `guard`
+ * act on its lock.
+ *
+ * @example A consumer waits for an item
+ * ```ts
+ * import { Condition, RawValue } from "@tsmp/multiprocessing";
+ *
+ * const cond = new Condition();
+ * const items = new RawValue("i", 0);
+ * setTimeout(() => cond.withLockSync(() => { items.value += 1; cond.notify(); }), 10);
+ * await cond.withLock(() => cond.waitFor(() => items.value > 0, { timeout: 1000 }));
+ * console.log(items.value); // 1
+ * ```
+ */
+export class Condition {
+  #view: Int32Array;
+  #lock: Lock | RLock;
+  #core: MutexCore;
+
+  static {
+    adoptCondition = (c, buffer, lock) => {
+      c.#view = new Int32Array(buffer);
+      c.#lock = lock;
+      c.#core = lock[CORE]();
+    };
+  }
+
+  /**
+   * @param lock The lock to use. @default {new RLock()}
+   * @throws {TypeError} If `lock` is not a Lock or an RLock.
+   */
+  constructor(lock?: Lock | RLock) {
+    if (lock !== undefined && !hasCore(lock)) {
+      throw new TypeError(`'lock' must be a Lock or an RLock, got ${describe(lock)}`);
+    }
+    this.#lock = lock ?? new RLock();
+    this.#core = this.#lock[CORE]();
+    this.#view = new Int32Array(new SharedArrayBuffer(4));
+  }
+
+  #checkHeld(what: string): void {
+    if (!heldHere(this.#core.view, this.#core.index)) {
+      throw new RangeError(`Cannot ${what} a Condition whose lock this process does not hold`);
+    }
+  }
+
+  /**
+   * Releases the lock, blocks the thread until notified or timed out, and
+   * takes the lock again (always, as Python does).
+   *
+   * @param options `timeout` in ms.
+   * @returns false if it timed out, true if notified.
+   * @throws {RangeError} If this process does not hold the lock, or the
+   * timeout is negative.
+   * @throws {AbandonedLockError} If the lock's holder ended holding it while
+   * we waited to take it back.
+   */
+  waitSync(options?: WaitOptions): boolean {
+    const deadline = waitDeadline(options);
+    this.#checkHeld("wait on");
+    return runSync(condWait(this.#view, this.#core, deadline));
+  }
+
+  /**
+   * Releases the lock, waits until notified or timed out, and takes the
+   * lock again (also when aborted, before rejecting).
+   *
+   * @param options `timeout` in ms, an abort `signal`.
+   * @returns false if it timed out, true if notified.
+   * @throws {RangeError} If this process does not hold the lock, or the
+   * timeout is negative.
+   */
+  async wait(options?: AsyncWaitOptions): Promise<boolean> {
+    const deadline = waitDeadline(options);
+    const signal = signalOf(options);
+    this.#checkHeld("wait on");
+    return await runAsync(condWait(this.#view, this.#core, deadline), signal);
+  }
+
+  /**
+   * Waits until `predicate()` is truthy, checking it first and after each
+   * wake-up (Python's `wait_for`).
+   *
+   * @param predicate Read under the lock.
+   * @param options `timeout` in ms for the whole wait.
+   * @returns The predicate's last value.
+   * @throws {RangeError} If this process does not hold the lock.
+   */
+  waitForSync<T>(predicate: () => T, options?: WaitOptions): T {
+    checkPredicate(predicate);
+    const deadline = waitDeadline(options);
+    this.#checkHeld("wait on");
+    let result = predicate();
+    while (!result) {
+      const left = remaining(deadline);
+      if (left <= 0) break;
+      this.waitSync(left === Infinity ? undefined : { timeout: left });
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Waits until `predicate()` is truthy, checking it first and after each
+   * wake-up, without blocking the thread.
+   *
+   * @param predicate Read under the lock; may be async.
+   * @param options `timeout` in ms for the whole wait, an abort `signal`.
+   * @returns The predicate's last value.
+   * @throws {RangeError} If this process does not hold the lock.
+   */
+  async waitFor<T>(predicate: () => T | Promise<T>, options?: AsyncWaitOptions): Promise<T> {
+    checkPredicate(predicate);
+    const deadline = waitDeadline(options);
+    const signal = signalOf(options);
+    this.#checkHeld("wait on");
+    let result = await predicate();
+    while (!result) {
+      const left = remaining(deadline);
+      if (left <= 0) break;
+      await this.wait({ timeout: left === Infinity ? undefined : left, signal });
+      result = await predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Wakes up to `n` of the processes (or tasks) waiting.
+   *
+   * @param n How many to wake. @default {1}
+   * @throws {RangeError} If this process does not hold the lock, or `n` is
+   * negative.
+   * @throws {TypeError} If `n` is not an integer.
+   */
+  notify(n = 1): void {
+    if (n !== Infinity && (typeof n !== "number" || !Number.isInteger(n))) {
+      throw new TypeError(`'n' must be an integer, got ${describe(n)}`);
+    }
+    if (n < 0) throw new RangeError(`'n' must be a non-negative integer, got ${n}`);
+    this.#checkHeld("notify");
+    const view = this.#view;
+    for (;;) {
+      const s = Atomics.load(view, STATE);
+      const k = Math.min(n, waiters(s) - grants(s));
+      if (k <= 0) return;
+      if (Atomics.compareExchange(view, STATE, s, s + k) === s) {
+        Atomics.notify(view, STATE, k);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Wakes every process (or task) waiting.
+   *
+   * @throws {RangeError} If this process does not hold the lock.
+   */
+  notifyAll(): void {
+    this.notify(Infinity);
+  }
+
+  /**
+   * Takes the condition's lock (see `Lock.acquireSync`).
+   *
+   * @param options `timeout` in ms; `block: false` tries once.
+   * @returns true once held; false after the timeout.
+   */
+  acquireSync(options?: AcquireOptions): boolean {
+    return this.#lock.acquireSync(options);
+  }
+
+  /**
+   * Takes the condition's lock without blocking the thread.
+   *
+   * @param options `timeout` in ms, `block: false`, an abort `signal`.
+   * @returns true once held; false after the timeout.
+   */
+  acquire(options?: AsyncAcquireOptions): Promise<boolean> {
+    return this.#lock.acquire(options);
+  }
+
+  /**
+   * Releases the condition's lock.
+   *
+   * @throws {RangeError} If it is not held.
+   */
+  release(): void {
+    this.#lock.release();
+  }
+
+  /**
+   * Runs `fn` holding the condition's lock.
+   *
+   * @param fn The critical section; may be async.
+   * @param options As for `acquire`.
+   * @returns What `fn` returns.
+   * @throws {TimeoutError} If the lock was not taken in time.
+   */
+  withLock<T>(fn: () => T | Promise<T>, options?: AsyncAcquireOptions): Promise<T> {
+    return this.#lock.withLock(fn, options);
+  }
+
+  /**
+   * Runs `fn` holding the condition's lock, blocking the thread to take it.
+   *
+   * @param fn The critical section.
+   * @param options As for `acquireSync`.
+   * @returns What `fn` returns.
+   * @throws {TimeoutError} If the lock was not taken in time.
+   */
+  withLockSync<T>(fn: () => T, options?: AcquireOptions): T {
+    return this.#lock.withLockSync(fn, options);
+  }
+
+  /**
+   * Takes the lock; the guard releases it when disposed.
+   *
+   * @param options As for `acquire`.
+   * @returns The guard.
+   * @throws {TimeoutError} If the lock was not taken in time.
+   */
+  guard(options?: AsyncAcquireOptions): Promise<LockGuard> {
+    return this.#lock.guard(options);
+  }
+
+  /**
+   * Takes the lock, blocking the thread; the guard releases it when disposed.
+   *
+   * @param options As for `acquireSync`.
+   * @returns The guard.
+   * @throws {TimeoutError} If the lock was not taken in time.
+   */
+  guardSync(options?: AcquireOptions): LockGuard {
+    return this.#lock.guardSync(options);
+  }
+
+  /** @returns The condition's state for `_share.ts`. */
+  [shareSymbol](): SharedRef {
+    return {
+      kind: "Condition",
+      module: import.meta.url,
+      state: { buffer: this.#view.buffer, lock: this.#lock[shareSymbol]() },
+    };
+  }
+}
+
+let adoptEvent: (e: Event, buffer: SharedArrayBuffer) => void;
+
+// Layout of an Event's buffer.
+/** 1 when set; waiters sleep on it while 0. */
+const FLAG = 0;
+
+function* eventWait(view: Int32Array, deadline: number): Blocking<boolean> {
+  while (Atomics.load(view, FLAG) === 0) {
+    if (performance.now() >= deadline) return false;
+    yield { view, index: FLAG, expected: 0, deadline };
+  }
+  return true;
+}
+
+/**
+ * A flag shared by processes that others can wait for: Python's
+ * `multiprocessing.Event`. (It shadows the DOM's `Event` in a module that
+ * imports it; import it under another name if you need both.)
+ *
+ * @example Releasing every waiter at once
+ * ```ts
+ * import { Event } from "@tsmp/multiprocessing";
+ *
+ * const ready = new Event();
+ * setTimeout(() => ready.set(), 10);
+ * console.log(await ready.wait({ timeout: 1000 })); // true
+ * ```
+ */
+export class Event {
+  #view: Int32Array;
+
+  static {
+    adoptEvent = (e, buffer) => {
+      e.#view = new Int32Array(buffer);
+    };
+  }
+
+  /** Makes an event that is not set. */
+  constructor() {
+    this.#view = new Int32Array(new SharedArrayBuffer(4));
+  }
+
+  /**
+   * Whether the flag is set.
+   *
+   * @returns true if set.
+   */
+  isSet(): boolean {
+    return Atomics.load(this.#view, FLAG) === 1;
+  }
+
+  /** Sets the flag and wakes every waiter. */
+  set(): void {
+    // Store before notify: a waiter woken (or arming) then reads 1.
+    Atomics.store(this.#view, FLAG, 1);
+    Atomics.notify(this.#view, FLAG);
+  }
+
+  /** Clears the flag. */
+  clear(): void {
+    Atomics.store(this.#view, FLAG, 0);
+  }
+
+  /**
+   * Blocks the thread until the flag is set or the timeout passes.
+   *
+   * @param options `timeout` in ms.
+   * @returns Whether the flag is set.
+   * @throws {RangeError} If the timeout is negative.
+   */
+  waitSync(options?: WaitOptions): boolean {
+    return runSync(eventWait(this.#view, waitDeadline(options)));
+  }
+
+  /**
+   * Waits until the flag is set or the timeout passes.
+   *
+   * @param options `timeout` in ms, an abort `signal`.
+   * @returns Whether the flag is set.
+   * @throws {RangeError} If the timeout is negative.
+   */
+  async wait(options?: AsyncWaitOptions): Promise<boolean> {
+    const deadline = waitDeadline(options);
+    return await runAsync(eventWait(this.#view, deadline), signalOf(options));
+  }
+
+  /** @returns The event's state for `_share.ts`. */
+  [shareSymbol](): SharedRef {
+    return { kind: "Event", module: import.meta.url, state: { buffer: this.#view.buffer } };
+  }
+}
+
+registerShareable("Condition", (state) => {
+  const { buffer, lock } = state as { buffer: SharedArrayBuffer; lock: SharedRef };
+  const c = new Condition(new RLock());
+  adoptCondition(c, buffer, reviveNested(lock) as Lock | RLock);
+  return c;
+});
+
+registerShareable("Event", (state) => {
+  const e = new Event();
+  adoptEvent(e, (state as { buffer: SharedArrayBuffer }).buffer);
+  return e;
+});

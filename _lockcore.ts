@@ -1,0 +1,323 @@
+/**
+ * The core under every lock: the owner word of a mutex, the drivers that run
+ * one blocking algorithm in a `Sync` form (`Atomics.wait`) or an async form
+ * (`Atomics.waitAsync`), the errors users catch, and the option checks every
+ * primitive shares.
+ *
+ * A blocking algorithm is written once, as a generator that yields each wait
+ * it needs ({@linkcode Wait}); {@linkcode runSync} and {@linkcode runAsync}
+ * carry the waits out with `_wait.ts`. An aborted async wait is thrown into
+ * the generator, so its `finally` blocks undo whatever it had claimed.
+ *
+ * @module
+ */
+
+import { currentSlot, slotAlive, slotExitCode } from "./_registry.ts";
+import {
+  checkSignal,
+  deadlineOf,
+  describe,
+  waitAsync,
+  type WaitResult,
+  waitSync,
+} from "./_wait.ts";
+
+/** One wait a blocking algorithm asks its driver for. */
+export interface Wait {
+  view: Int32Array;
+  index: number;
+  expected: number;
+  deadline: number;
+}
+
+/** A blocking algorithm: yields waits, is resumed with their results. */
+export type Blocking<T> = Generator<Wait, T, WaitResult>;
+
+/** Runs a blocking algorithm, blocking the thread at each wait. */
+export function runSync<T>(gen: Blocking<T>): T {
+  let step = gen.next();
+  while (!step.done) {
+    const w = step.value;
+    step = gen.next(waitSync(w.view, w.index, w.expected, w.deadline));
+  }
+  return step.value;
+}
+
+/** Runs a blocking algorithm without blocking the thread. */
+export async function runAsync<T>(gen: Blocking<T>, signal?: AbortSignal): Promise<T> {
+  let step = gen.next();
+  while (!step.done) {
+    const w = step.value;
+    let result: WaitResult;
+    try {
+      result = await waitAsync(w.view, w.index, w.expected, w.deadline, signal);
+    } catch (error) {
+      // Aborted: let the algorithm undo what it claimed, then rethrow. Its
+      // undoing may itself wait (a Condition retakes its lock), so later
+      // waits no longer heed the signal.
+      signal = undefined;
+      step = gen.throw(error);
+      continue;
+    }
+    step = gen.next(result);
+  }
+  return step.value;
+}
+
+// How often a blocked waiter checks that the process it waits on is alive.
+// Long enough to cost nothing next to a ~47 µs sleep/wake, short enough that
+// a dead owner is noticed well within a second.
+/** Milliseconds between liveness checks of a blocked waiter. */
+export const CHECK_MS = 50;
+
+// Loads spent on a held lock before setting the waiters bit and sleeping: a
+// critical section of a few dozen ns usually ends within this spin, and the
+// releaser then skips the notify.
+const SPIN = 100;
+
+let me = 0;
+
+/** This process's owner id: its slot in the process table plus one (0 = free). */
+export function ownerId(): number {
+  // Cached on first use, which is always after a child has adopted its slot:
+  // the bootstrap adopts it before importing any user module.
+  return me || (me = currentSlot() + 1);
+}
+
+// A mutex word: 0 when free, else (owner id << 1) | WAITERS.
+/** Bit of a mutex word: some process may sleep on it; the releaser must notify. */
+export const WAITERS = 1;
+
+/** The owner id in a mutex word (0 if free). */
+export function ownerOf(word: number): number {
+  return word >>> 1;
+}
+
+/** Whether this process holds the mutex at `view[index]`. */
+export function heldHere(view: Int32Array, index: number): boolean {
+  return Atomics.load(view, index) >>> 1 === ownerId();
+}
+
+/**
+ * Takes the mutex at `view[index]` (the slow path, after a failed CAS):
+ * spins briefly, then sleeps with the waiters bit set. Returns false at the
+ * deadline. If the owner has ended, frees the lock and throws
+ * {@linkcode AbandonedLockError}: exactly one waiter (the one whose CAS frees
+ * it) learns of it, and every other one simply takes the lock as usual.
+ */
+export function* lockWord(
+  view: Int32Array,
+  index: number,
+  deadline: number,
+  kind: string,
+): Blocking<boolean> {
+  const mine = ownerId() << 1;
+  let c = Atomics.load(view, index);
+  if (deadline >= 0) {
+    for (let i = 0; i < SPIN; i++) {
+      if (c === 0 && (c = Atomics.compareExchange(view, index, 0, mine)) === 0) return true;
+      c = Atomics.load(view, index);
+    }
+  }
+  // Whether we have slept (or set the waiters bit): then others may sleep
+  // too, and we must take the lock with the bit set so that our release
+  // wakes them (Drepper's "Futexes are tricky", mutex take 3).
+  let marked = false;
+  for (;;) {
+    if (c === 0) {
+      c = Atomics.compareExchange(view, index, 0, marked ? mine | WAITERS : mine);
+      if (c === 0) return true;
+      continue;
+    }
+    const owner = ownerOf(c) - 1;
+    if (!slotAlive(owner)) {
+      // Exactly one waiter's CAS frees it, and only that one is told.
+      if (Atomics.compareExchange(view, index, c, 0) === c) {
+        Atomics.notify(view, index, 1);
+        throw new AbandonedLockError(kind, owner);
+      }
+      c = Atomics.load(view, index);
+      continue;
+    }
+    const now = performance.now();
+    if (now >= deadline) return false;
+    if ((c & WAITERS) === 0) {
+      const seen = Atomics.compareExchange(view, index, c, c | WAITERS);
+      if (seen !== c) {
+        c = seen;
+        continue;
+      }
+      c |= WAITERS;
+    }
+    marked = true;
+    yield { view, index, expected: c, deadline: Math.min(deadline, now + CHECK_MS) };
+    c = Atomics.load(view, index);
+  }
+}
+
+/** Frees the mutex at `view[index]`; returns the word it held (0: it was free). */
+export function unlockWord(view: Int32Array, index: number): number {
+  const old = Atomics.exchange(view, index, 0);
+  if (old & WAITERS) Atomics.notify(view, index, 1);
+  return old;
+}
+
+/** The parts of a Lock or RLock that a Condition (or a Value) works with. */
+export interface MutexCore {
+  readonly view: Int32Array;
+  /** The mutex word. */
+  readonly index: number;
+  /** The recursion count word of an RLock; -1 for a Lock. */
+  readonly countIndex: number;
+  readonly kind: string;
+}
+
+/** The method that gives a lock's {@linkcode MutexCore}. */
+export const CORE: unique symbol = Symbol("@tsmp/multiprocessing.lockCore");
+
+/** Anything with a mutex core: `Lock` and `RLock`. */
+export interface HasCore {
+  [CORE](): MutexCore;
+}
+
+/** Whether `value` is a Lock or an RLock of this library. */
+export function hasCore(value: unknown): value is HasCore {
+  return typeof value === "object" && value !== null && CORE in value;
+}
+
+// Revivers for locks held inside other shared objects (a Condition's lock, a
+// Value's lock): `_share.ts` revives only top-level markers.
+const nested = new Map<string, (state: unknown) => unknown>();
+
+/** Registers how a lock kind is rebuilt when it travels inside another object. */
+export function registerNested(kind: string, revive: (state: unknown) => unknown): void {
+  nested.set(kind, revive);
+}
+
+/** Rebuilds a lock that travelled inside another object's state. */
+export function reviveNested(ref: { kind: string; state: unknown }): unknown {
+  const revive = nested.get(ref.kind);
+  if (!revive) throw new TypeError(`No lock kind '${ref.kind}' is registered`);
+  return revive(ref.state);
+}
+
+/**
+ * Thrown by the acquire that finds a lock (or a `Semaphore`'s permits) held
+ * by a process that has ended: the lock is freed (the permits returned) as
+ * this is thrown, so the caller does not hold it and may simply retry. The
+ * data the lock guarded may be half-updated; this error is the chance to
+ * repair it. Python's locks have no such check: their waiters hang.
+ *
+ * @example Taking over a lock whose holder was killed
+ * ```ts
+ * import { AbandonedLockError, Lock } from "@tsmp/multiprocessing";
+ *
+ * const lock = new Lock();
+ * try {
+ *   lock.acquireSync({ timeout: 1000 });
+ * } catch (error) {
+ *   if (!(error instanceof AbandonedLockError)) throw error;
+ *   console.log(`${error.kind} abandoned by process slot ${error.slot}`);
+ *   lock.acquireSync(); // it is free now
+ * }
+ * lock.release();
+ * ```
+ */
+export class AbandonedLockError extends Error {
+  /** The kind of primitive: `"Lock"`, `"RLock"`, `"Semaphore"`, ... */
+  readonly kind: string;
+  /** The process-table slot of the process that ended holding it. */
+  readonly slot: number;
+  /** That process's exit code (null if not yet recorded). */
+  readonly exitcode: number | null;
+
+  /**
+   * @param kind The kind of primitive.
+   * @param slot The process-table slot of the dead holder.
+   * @param options `cause`, as for `Error`.
+   */
+  constructor(kind: string, slot: number, options?: ErrorOptions) {
+    const exitcode = slot >= 0 ? slotExitCode(slot) : null;
+    super(
+      `${kind} was abandoned: the process that held it (slot ${slot}) ended ` +
+        `with exit code ${exitcode} without releasing it; it is free again`,
+      options,
+    );
+    this.name = "AbandonedLockError";
+    this.kind = kind;
+    this.slot = slot;
+    this.exitcode = exitcode;
+  }
+}
+
+/** Options of a `Sync` wait. */
+export interface WaitOptions {
+  /** Milliseconds to wait at most. @default {Infinity} */
+  timeout?: number;
+}
+
+/** Options of an async wait. */
+export interface AsyncWaitOptions extends WaitOptions {
+  /** Stops waiting, rejecting with the signal's reason, when aborted. @default {undefined} */
+  signal?: AbortSignal;
+}
+
+/** Options of a `Sync` acquire. */
+export interface AcquireOptions extends WaitOptions {
+  /** `false` tries once and returns at once (Python's `block=False`). @default {true} */
+  block?: boolean;
+}
+
+/** Options of an async acquire. */
+export interface AsyncAcquireOptions extends AcquireOptions {
+  /** Stops waiting, rejecting with the signal's reason, when aborted. @default {undefined} */
+  signal?: AbortSignal;
+}
+
+/** Checks acquire options; returns the deadline (-1 for `block: false`). */
+export function acquireDeadline(options: AcquireOptions | undefined): number {
+  if (options === undefined) return Infinity;
+  checkOptions(options);
+  const { block = true, timeout } = options;
+  if (typeof block !== "boolean") {
+    throw new TypeError(`'block' must be a boolean, got ${describe(block)}`);
+  }
+  if (!block) {
+    if (timeout !== undefined) {
+      throw new RangeError("'timeout' cannot be given with 'block: false'");
+    }
+    return -1;
+  }
+  return deadlineOf(timeout);
+}
+
+/** Checks wait options; returns the deadline. */
+export function waitDeadline(options: WaitOptions | undefined): number {
+  if (options === undefined) return Infinity;
+  checkOptions(options);
+  return deadlineOf(options.timeout);
+}
+
+/** Checks and returns the signal of async options (and throws if already aborted). */
+export function signalOf(options: AsyncWaitOptions | undefined): AbortSignal | undefined {
+  const signal = checkSignal(options?.signal);
+  signal?.throwIfAborted();
+  return signal;
+}
+
+function checkOptions(options: unknown): void {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`'options' must be an object, got ${describe(options)}`);
+  }
+}
+
+/** Checks a count argument: an integer in `[min, 2^31 - 1]`. */
+export function checkCount(value: unknown, name: string, min: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(`'${name}' must be an integer, got ${describe(value)}`);
+  }
+  if (value < min || value > 0x7fff_ffff) {
+    throw new RangeError(`'${name}' must be an integer from ${min} to 2147483647, got ${value}`);
+  }
+  return value;
+}

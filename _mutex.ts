@@ -1,0 +1,483 @@
+/**
+ * `Lock` and `RLock`: futex mutexes in a `SharedArrayBuffer` whose word holds
+ * the owner (`slot + 1` in the process table) and a waiters bit, so the
+ * uncontended path is one compare-and-swap to take and one exchange to
+ * release, and a waiter can tell that the owner has died.
+ *
+ * @module
+ */
+
+import { TimeoutError } from "./_errors.ts";
+import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
+import {
+  acquireDeadline,
+  type AcquireOptions,
+  type AsyncAcquireOptions,
+  CORE,
+  lockWord,
+  type MutexCore,
+  ownerId,
+  registerNested,
+  runAsync,
+  runSync,
+  signalOf,
+  unlockWord,
+} from "./_lockcore.ts";
+import { describe } from "./_wait.ts";
+
+// Layout of a Lock's buffer (Int32 words).
+/** The mutex word: 0 free, else (owner id << 1) | WAITERS. */
+const WORD = 0;
+/** RLock only: how many times the owner holds it (written by the owner only). */
+const COUNT = 1;
+
+/**
+ * A held lock, released when disposed: `using _ = lock.guardSync()`.
+ * Releasing twice is a no-op, so an early `release()` and the end of the
+ * `using` block do not clash.
+ *
+ * @example Holding a lock for a block
+ * ```ts
+ * import { Lock } from "@tsmp/multiprocessing";
+ *
+ * const lock = new Lock();
+ * {
+ *   using _held = lock.guardSync();
+ *   console.log(lock.locked()); // true
+ * }
+ * console.log(lock.locked()); // false
+ * ```
+ */
+export class LockGuard implements Disposable {
+  #release: (() => void) | undefined;
+
+  /** @param release Releases the lock; called at most once. */
+  constructor(release: () => void) {
+    this.#release = release;
+  }
+
+  /** Releases the lock now, if this guard has not already. */
+  release(): void {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+
+  /** Releases the lock at the end of a `using` block. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+interface Lockish {
+  acquire(options?: AsyncAcquireOptions): Promise<boolean>;
+  acquireSync(options?: AcquireOptions): boolean;
+  release(): void;
+}
+
+function notAcquired(kind: string, options: AcquireOptions | undefined): TimeoutError {
+  return new TimeoutError(
+    options?.block === false
+      ? `${kind} is held elsewhere and 'block' is false`
+      : `${kind} not acquired within ${options?.timeout} ms`,
+  );
+}
+
+async function withHeld<T>(
+  lock: Lockish,
+  kind: string,
+  fn: () => T | Promise<T>,
+  options: AsyncAcquireOptions | undefined,
+): Promise<T> {
+  if (typeof fn !== "function") throw new TypeError(`'fn' must be a function, got ${describe(fn)}`);
+  if (!(await lock.acquire(options))) throw notAcquired(kind, options);
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}
+
+function withHeldSync<T>(
+  lock: Lockish,
+  kind: string,
+  fn: () => T,
+  options: AcquireOptions | undefined,
+): T {
+  if (typeof fn !== "function") throw new TypeError(`'fn' must be a function, got ${describe(fn)}`);
+  if (!lock.acquireSync(options)) throw notAcquired(kind, options);
+  try {
+    return fn();
+  } finally {
+    lock.release();
+  }
+}
+
+let reviveLock: (buffer: SharedArrayBuffer) => Lock;
+
+/**
+ * A lock shared by processes: Python's `multiprocessing.Lock`. Not
+ * re-entrant; any process may release it (as in Python). It records its
+ * owner, so when the owning process ends without releasing it, the next
+ * acquirer that would otherwise wait gets {@linkcode AbandonedLockError}
+ * (within ~50 ms) and the lock is free again.
+ *
+ * Owners are processes: async tasks of one process that contend for a lock
+ * wait for each other with {@linkcode Lock.prototype.acquire}, but a task
+ * calling `acquireSync()` on a lock its own process holds would block its
+ * thread for good (pass a timeout).
+ *
+ * @example The shared counter of seed 003
+ * ```ts
+ * import { Lock, Process, RawValue } from "@tsmp/multiprocessing";
+ *
+ * export function work(lock: Lock, counter: RawValue<"i">) {
+ *   for (let i = 0; i < 100_000; i++) lock.withLockSync(() => counter.value += 1);
+ * }
+ *
+ * if (import.meta.main) {
+ *   const lock = new Lock();
+ *   const counter = new RawValue("i", 0);
+ *   const ps = [0, 1, 2].map(() => new Process({ target: work, args: [lock, counter] }));
+ *   for (const p of ps) p.start();
+ *   for (const p of ps) await p.join();
+ *   console.log(counter.value); // 300000
+ * }
+ * ```
+ */
+export class Lock {
+  #view: Int32Array;
+
+  static {
+    reviveLock = (buffer) => {
+      const lock = new Lock();
+      lock.#view = new Int32Array(buffer);
+      return lock;
+    };
+  }
+
+  /** Makes an unlocked lock. */
+  constructor() {
+    this.#view = new Int32Array(new SharedArrayBuffer(4));
+  }
+
+  /**
+   * Takes the lock, blocking the thread until it is free (`Atomics.wait`).
+   *
+   * @param options `timeout` in ms; `block: false` tries once.
+   * @returns true once held; false after the timeout or when `block` is false.
+   * @throws {AbandonedLockError} If its holder ended without releasing it
+   * (the lock is then free; retry to take it).
+   * @throws {TypeError|RangeError} If an option is malformed or negative.
+   */
+  acquireSync(options?: AcquireOptions): boolean {
+    const deadline = options === undefined ? Infinity : acquireDeadline(options);
+    const view = this.#view;
+    if (Atomics.compareExchange(view, WORD, 0, ownerId() << 1) === 0) return true;
+    return runSync(lockWord(view, WORD, deadline, "Lock"));
+  }
+
+  /**
+   * Takes the lock without blocking the thread.
+   *
+   * @param options `timeout` in ms, `block: false`, an abort `signal`.
+   * @returns true once held; false after the timeout or when `block` is false.
+   * @throws {AbandonedLockError} If its holder ended without releasing it.
+   * @throws {TypeError|RangeError} If an option is malformed or negative.
+   */
+  acquire(options?: AsyncAcquireOptions): Promise<boolean> {
+    try {
+      const deadline = options === undefined ? Infinity : acquireDeadline(options);
+      const signal = signalOf(options);
+      const view = this.#view;
+      if (Atomics.compareExchange(view, WORD, 0, ownerId() << 1) === 0) {
+        return Promise.resolve(true);
+      }
+      return runAsync(lockWord(view, WORD, deadline, "Lock"), signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Releases the lock and wakes one waiter.
+   *
+   * @throws {RangeError} If the lock is not held (Python's `ValueError`).
+   */
+  release(): void {
+    if (unlockWord(this.#view, WORD) === 0) {
+      throw new RangeError("Cannot release a Lock that is not held");
+    }
+  }
+
+  /**
+   * Whether some process holds the lock.
+   *
+   * @returns true while held.
+   */
+  locked(): boolean {
+    return Atomics.load(this.#view, WORD) !== 0;
+  }
+
+  /**
+   * Runs `fn` holding the lock, then releases it, even if `fn` throws.
+   *
+   * @param fn The critical section; may be async.
+   * @param options As for {@linkcode Lock.prototype.acquire}.
+   * @returns What `fn` returns.
+   * @throws {TimeoutError} If the lock was not taken in time.
+   * @throws {AbandonedLockError} If its holder ended without releasing it.
+   */
+  withLock<T>(fn: () => T | Promise<T>, options?: AsyncAcquireOptions): Promise<T> {
+    return withHeld(this, "Lock", fn, options);
+  }
+
+  /**
+   * Runs `fn` holding the lock (blocking the thread to take it), then
+   * releases it, even if `fn` throws.
+   *
+   * @param fn The critical section.
+   * @param options As for {@linkcode Lock.prototype.acquireSync}.
+   * @returns What `fn` returns.
+   * @throws {TimeoutError} If the lock was not taken in time.
+   * @throws {AbandonedLockError} If its holder ended without releasing it.
+   */
+  withLockSync<T>(fn: () => T, options?: AcquireOptions): T {
+    return withHeldSync(this, "Lock", fn, options);
+  }
+
+  /**
+   * Takes the lock and returns a guard that releases it when disposed:
+   * `using _ = await lock.guard()`.
+   *
+   * @param options As for {@linkcode Lock.prototype.acquire}.
+   * @returns The guard.
+   * @throws {TimeoutError} If the lock was not taken in time.
+   */
+  async guard(options?: AsyncAcquireOptions): Promise<LockGuard> {
+    if (!(await this.acquire(options))) throw notAcquired("Lock", options);
+    return new LockGuard(() => this.release());
+  }
+
+  /**
+   * Takes the lock, blocking the thread, and returns a guard that releases
+   * it when disposed: `using _ = lock.guardSync()`.
+   *
+   * @param options As for {@linkcode Lock.prototype.acquireSync}.
+   * @returns The guard.
+   * @throws {TimeoutError} If the lock was not taken in time.
+   */
+  guardSync(options?: AcquireOptions): LockGuard {
+    if (!this.acquireSync(options)) throw notAcquired("Lock", options);
+    return new LockGuard(() => this.release());
+  }
+
+  /** @returns The lock's state for `_share.ts`. */
+  [shareSymbol](): SharedRef {
+    return { kind: "Lock", module: import.meta.url, state: { buffer: this.#view.buffer } };
+  }
+
+  /** @returns The mutex core, for Condition and Value. */
+  [CORE](): MutexCore {
+    return { view: this.#view, index: WORD, countIndex: -1, kind: "Lock" };
+  }
+
+  /** @returns `<Lock(owner=slot N)>` or `<Lock(unlocked)>`. */
+  toString(): string {
+    const word = Atomics.load(this.#view, WORD);
+    return word === 0 ? "<Lock(unlocked)>" : `<Lock(owner=slot ${(word >>> 1) - 1})>`;
+  }
+}
+
+let reviveRLock: (buffer: SharedArrayBuffer) => RLock;
+
+/**
+ * A re-entrant lock shared by processes: Python's `multiprocessing.RLock`.
+ * Its owner is a process (not an async task: tasks of one process share
+ * it) and may take it again; it is free once released as many times as it
+ * was taken. Release by another process throws. Like {@linkcode Lock}, an
+ * owner that ends holding it leaves the next waiter an
+ * {@linkcode AbandonedLockError}.
+ *
+ * @example Re-entering
+ * ```ts
+ * import { RLock } from "@tsmp/multiprocessing";
+ *
+ * const lock = new RLock();
+ * lock.withLockSync(() => lock.withLockSync(() => console.log("twice held")));
+ * console.log(lock.locked()); // false
+ * ```
+ */
+export class RLock {
+  #view: Int32Array;
+
+  static {
+    reviveRLock = (buffer) => {
+      const lock = new RLock();
+      lock.#view = new Int32Array(buffer);
+      return lock;
+    };
+  }
+
+  /** Makes an unlocked re-entrant lock. */
+  constructor() {
+    this.#view = new Int32Array(new SharedArrayBuffer(8));
+  }
+
+  /**
+   * Takes the lock (again, if this process holds it), blocking the thread.
+   *
+   * @param options `timeout` in ms; `block: false` tries once.
+   * @returns true once held; false after the timeout or when `block` is false.
+   * @throws {AbandonedLockError} If its holder ended without releasing it.
+   * @throws {TypeError|RangeError} If an option is malformed or negative.
+   */
+  acquireSync(options?: AcquireOptions): boolean {
+    const deadline = options === undefined ? Infinity : acquireDeadline(options);
+    const view = this.#view;
+    const me = ownerId();
+    if (Atomics.load(view, WORD) >>> 1 === me) {
+      view[COUNT]++;
+      return true;
+    }
+    if (
+      Atomics.compareExchange(view, WORD, 0, me << 1) === 0 ||
+      runSync(lockWord(view, WORD, deadline, "RLock"))
+    ) {
+      view[COUNT] = 1;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Takes the lock (again, if this process holds it) without blocking.
+   *
+   * @param options `timeout` in ms, `block: false`, an abort `signal`.
+   * @returns true once held; false after the timeout or when `block` is false.
+   * @throws {AbandonedLockError} If its holder ended without releasing it.
+   * @throws {TypeError|RangeError} If an option is malformed or negative.
+   */
+  async acquire(options?: AsyncAcquireOptions): Promise<boolean> {
+    const deadline = options === undefined ? Infinity : acquireDeadline(options);
+    const signal = signalOf(options);
+    const view = this.#view;
+    const me = ownerId();
+    if (Atomics.load(view, WORD) >>> 1 === me) {
+      view[COUNT]++;
+      return true;
+    }
+    if (
+      Atomics.compareExchange(view, WORD, 0, me << 1) === 0 ||
+      await runAsync(lockWord(view, WORD, deadline, "RLock"), signal)
+    ) {
+      view[COUNT] = 1;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Releases one level; the last one frees the lock and wakes a waiter.
+   *
+   * @throws {RangeError} If this process does not hold the lock.
+   */
+  release(): void {
+    const view = this.#view;
+    const word = Atomics.load(view, WORD);
+    if (word >>> 1 !== ownerId()) {
+      throw new RangeError(
+        word === 0
+          ? "Cannot release an RLock that is not held"
+          : "Cannot release an RLock held by another process",
+      );
+    }
+    if (--view[COUNT] === 0) unlockWord(view, WORD);
+  }
+
+  /**
+   * Whether some process holds the lock.
+   *
+   * @returns true while held.
+   */
+  locked(): boolean {
+    return Atomics.load(this.#view, WORD) !== 0;
+  }
+
+  /**
+   * Runs `fn` holding the lock, then releases it, even if `fn` throws.
+   *
+   * @param fn The critical section; may be async.
+   * @param options As for {@linkcode RLock.prototype.acquire}.
+   * @returns What `fn` returns.
+   * @throws {TimeoutError} If the lock was not taken in time.
+   */
+  withLock<T>(fn: () => T | Promise<T>, options?: AsyncAcquireOptions): Promise<T> {
+    return withHeld(this, "RLock", fn, options);
+  }
+
+  /**
+   * Runs `fn` holding the lock (blocking the thread to take it), then
+   * releases it, even if `fn` throws.
+   *
+   * @param fn The critical section.
+   * @param options As for {@linkcode RLock.prototype.acquireSync}.
+   * @returns What `fn` returns.
+   * @throws {TimeoutError} If the lock was not taken in time.
+   */
+  withLockSync<T>(fn: () => T, options?: AcquireOptions): T {
+    return withHeldSync(this, "RLock", fn, options);
+  }
+
+  /**
+   * Takes the lock and returns a guard that releases one level when disposed.
+   *
+   * @param options As for {@linkcode RLock.prototype.acquire}.
+   * @returns The guard.
+   * @throws {TimeoutError} If the lock was not taken in time.
+   */
+  async guard(options?: AsyncAcquireOptions): Promise<LockGuard> {
+    if (!(await this.acquire(options))) throw notAcquired("RLock", options);
+    return new LockGuard(() => this.release());
+  }
+
+  /**
+   * Takes the lock, blocking the thread, and returns a guard that releases
+   * one level when disposed.
+   *
+   * @param options As for {@linkcode RLock.prototype.acquireSync}.
+   * @returns The guard.
+   * @throws {TimeoutError} If the lock was not taken in time.
+   */
+  guardSync(options?: AcquireOptions): LockGuard {
+    if (!this.acquireSync(options)) throw notAcquired("RLock", options);
+    return new LockGuard(() => this.release());
+  }
+
+  /** @returns The lock's state for `_share.ts`. */
+  [shareSymbol](): SharedRef {
+    return { kind: "RLock", module: import.meta.url, state: { buffer: this.#view.buffer } };
+  }
+
+  /** @returns The mutex core, for Condition and Value. */
+  [CORE](): MutexCore {
+    return { view: this.#view, index: WORD, countIndex: COUNT, kind: "RLock" };
+  }
+
+  /** @returns `<RLock(owner=slot N, count=C)>` or `<RLock(unlocked)>`. */
+  toString(): string {
+    const word = Atomics.load(this.#view, WORD);
+    return word === 0
+      ? "<RLock(unlocked)>"
+      : `<RLock(owner=slot ${(word >>> 1) - 1}, count=${this.#view[COUNT]})>`;
+  }
+}
+
+function reviver<T>(revive: (buffer: SharedArrayBuffer) => T) {
+  return (state: unknown): T => revive((state as { buffer: SharedArrayBuffer }).buffer);
+}
+
+registerShareable("Lock", reviver((b) => reviveLock(b)));
+registerShareable("RLock", reviver((b) => reviveRLock(b)));
+registerNested("Lock", reviver((b) => reviveLock(b)));
+registerNested("RLock", reviver((b) => reviveRLock(b)));

@@ -1,0 +1,398 @@
+/**
+ * `Semaphore` and `BoundedSemaphore`: a counter of permits in a
+ * `SharedArrayBuffer`, taken with a compare-and-swap, with a sleeper count so
+ * that a release only notifies when someone sleeps, and a small table of
+ * which processes hold permits, so that permits held by a process that ends
+ * are given back.
+ *
+ * @module
+ */
+
+import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
+import { slotAlive } from "./_registry.ts";
+import {
+  AbandonedLockError,
+  acquireDeadline,
+  type AcquireOptions,
+  type AsyncAcquireOptions,
+  type Blocking,
+  CHECK_MS,
+  checkCount,
+  ownerId,
+  runAsync,
+  runSync,
+  signalOf,
+} from "./_lockcore.ts";
+import { TimeoutError } from "./_errors.ts";
+import { LockGuard } from "./_mutex.ts";
+import { describe } from "./_wait.ts";
+
+// Layout of a semaphore's buffer (Int32 words).
+/** Permits available; waiters sleep on this word while it is 0. */
+const VALUE = 0;
+/** How many waiters sleep (or are about to) on VALUE; release notifies only if > 0. */
+const SLEEPERS = 1;
+/** BoundedSemaphore: the most permits there may be; -1 for a plain Semaphore. */
+const BOUND = 2;
+/** 1 when permits belong to the process that took them (the `owned` option). */
+const OWNED = 3;
+/** Start of the holder table: HOLDERS entries of [owner id, permits held]. */
+const TABLE = 4;
+/** Entries in the holder table; past this many live holders, permits go untracked. */
+const HOLDERS = 32;
+const WORDS = TABLE + 2 * HOLDERS;
+
+// A process's entry in the table, cached per object: not looked up yet, or
+// the table had no room.
+const UNKNOWN = -1;
+const UNTRACKED = -2;
+
+/** Options for {@linkcode Semaphore}. */
+export interface SemaphoreOptions {
+  /**
+   * Whether a permit belongs to the process that acquired it, so that the
+   * permits a process holds when it ends are given back (the waiter that
+   * reclaims them gets {@linkcode AbandonedLockError}). Set `false` for a
+   * semaphore used as a one-way signal, where one process releases and
+   * another acquires for good. The first 32 processes holding permits at
+   * once are tracked; permits of others are not.
+   * @default {true}
+   */
+  owned?: boolean;
+}
+
+/** Takes a permit: the slow path, after the fast CAS failed. */
+function* take(view: Int32Array, deadline: number, kind: string): Blocking<boolean> {
+  for (;;) {
+    let v = Atomics.load(view, VALUE);
+    while (v > 0) {
+      const seen = Atomics.compareExchange(view, VALUE, v, v - 1);
+      if (seen === v) return true;
+      v = seen;
+    }
+    reclaim(view, kind);
+    const now = performance.now();
+    if (now >= deadline) return false;
+    // Count ourselves before the wait re-reads VALUE: a release adds to
+    // VALUE then reads SLEEPERS, so it either sees us or we see its permit.
+    Atomics.add(view, SLEEPERS, 1);
+    try {
+      yield { view, index: VALUE, expected: 0, deadline: Math.min(deadline, now + CHECK_MS) };
+    } finally {
+      Atomics.sub(view, SLEEPERS, 1);
+    }
+  }
+}
+
+/** Gives back the permits of holders that have ended; throws if there were any. */
+function reclaim(view: Int32Array, kind: string): void {
+  for (let e = 0; e < HOLDERS; e++) {
+    const owner = Atomics.load(view, TABLE + 2 * e);
+    if (owner === 0 || slotAlive(owner - 1)) continue;
+    const at = TABLE + 2 * e + 1;
+    const held = Atomics.load(view, at);
+    // The owner is dead, so only reclaimers race for this count: one CAS wins.
+    if (held > 0 && Atomics.compareExchange(view, at, held, 0) === held) {
+      Atomics.add(view, VALUE, held);
+      Atomics.notify(view, VALUE, held);
+      throw new AbandonedLockError(kind, owner - 1);
+    }
+  }
+}
+
+/** Finds or claims this process's entry in the holder table. */
+function claimEntry(view: Int32Array): number {
+  const me = ownerId();
+  for (let e = 0; e < HOLDERS; e++) if (Atomics.load(view, TABLE + 2 * e) === me) return e;
+  for (let e = 0; e < HOLDERS; e++) {
+    const at = TABLE + 2 * e;
+    const owner = Atomics.load(view, at);
+    // A free entry, or one of an ended process that held nothing.
+    if (
+      (owner === 0 || (!slotAlive(owner - 1) && Atomics.load(view, at + 1) === 0)) &&
+      Atomics.compareExchange(view, at, owner, me) === owner
+    ) {
+      return e;
+    }
+  }
+  return UNTRACKED;
+}
+
+let adopt: (s: Semaphore, buffer: SharedArrayBuffer) => void;
+
+/**
+ * A counter of permits shared by processes: Python's
+ * `multiprocessing.Semaphore`. `acquire` takes one (waiting while there are
+ * none), `release` adds one; releasing more than was acquired is allowed and
+ * raises the count. A process that ends holding permits gives them back to
+ * the next waiter that would otherwise wait, which gets
+ * {@linkcode AbandonedLockError} (see `owned` in {@linkcode SemaphoreOptions}).
+ *
+ * @example At most two at a time
+ * ```ts
+ * import { Semaphore } from "@tsmp/multiprocessing";
+ *
+ * const slots = new Semaphore(2);
+ * await Promise.all([1, 2, 3].map((n) =>
+ *   slots.withLock(async () => {
+ *     console.log(`task ${n} in, ${slots.getValue()} free`);
+ *     await new Promise((r) => setTimeout(r, 10));
+ *   })
+ * ));
+ * ```
+ */
+export class Semaphore {
+  #view: Int32Array;
+  #entry = UNKNOWN;
+
+  static {
+    adopt = (s, buffer) => {
+      s.#view = new Int32Array(buffer);
+      s.#entry = UNKNOWN;
+    };
+  }
+
+  /**
+   * @param value The initial number of permits. @default {1}
+   * @param options Whether permits are owned (see {@linkcode SemaphoreOptions}).
+   * @throws {TypeError} If `value` is not an integer.
+   * @throws {RangeError} If `value` is negative or above 2^31 - 1.
+   */
+  constructor(value = 1, options: SemaphoreOptions = {}) {
+    checkCount(value, "value", 0);
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`'options' must be an object, got ${describe(options)}`);
+    }
+    const { owned = true } = options;
+    if (typeof owned !== "boolean") {
+      throw new TypeError(`'owned' must be a boolean, got ${describe(owned)}`);
+    }
+    this.#view = new Int32Array(new SharedArrayBuffer(WORDS * 4));
+    this.#view[VALUE] = value;
+    this.#view[BOUND] = this instanceof BoundedSemaphore ? value : -1;
+    this.#view[OWNED] = owned ? 1 : 0;
+  }
+
+  #kind(): string {
+    return this.#view[BOUND] < 0 ? "Semaphore" : "BoundedSemaphore";
+  }
+
+  #took(): void {
+    const view = this.#view;
+    if (view[OWNED] === 0) return;
+    if (this.#entry === UNKNOWN) this.#entry = claimEntry(view);
+    if (this.#entry >= 0) Atomics.add(view, TABLE + 2 * this.#entry + 1, 1);
+  }
+
+  /**
+   * Takes a permit, blocking the thread while there is none.
+   *
+   * @param options `timeout` in ms; `block: false` tries once.
+   * @returns true once taken; false after the timeout or when `block` is false.
+   * @throws {AbandonedLockError} If it found permits of an ended process
+   * (they are given back; retry).
+   * @throws {TypeError|RangeError} If an option is malformed or negative.
+   */
+  acquireSync(options?: AcquireOptions): boolean {
+    const deadline = acquireDeadline(options);
+    const view = this.#view;
+    const v = Atomics.load(view, VALUE);
+    if (
+      (v > 0 && Atomics.compareExchange(view, VALUE, v, v - 1) === v) ||
+      runSync(take(view, deadline, this.#kind()))
+    ) {
+      this.#took();
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Takes a permit without blocking the thread.
+   *
+   * @param options `timeout` in ms, `block: false`, an abort `signal`.
+   * @returns true once taken; false after the timeout or when `block` is false.
+   * @throws {AbandonedLockError} If it found permits of an ended process.
+   * @throws {TypeError|RangeError} If an option is malformed or negative.
+   */
+  async acquire(options?: AsyncAcquireOptions): Promise<boolean> {
+    const deadline = acquireDeadline(options);
+    const signal = signalOf(options);
+    const view = this.#view;
+    const v = Atomics.load(view, VALUE);
+    if (
+      (v > 0 && Atomics.compareExchange(view, VALUE, v, v - 1) === v) ||
+      await runAsync(take(view, deadline, this.#kind()), signal)
+    ) {
+      this.#took();
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Adds a permit and wakes one waiter.
+   *
+   * @throws {RangeError} On a BoundedSemaphore, if that would exceed its
+   * initial value (Python's `ValueError`).
+   */
+  release(): void {
+    const view = this.#view;
+    const bound = view[BOUND];
+    let v = Atomics.load(view, VALUE);
+    for (;;) {
+      if (bound >= 0 && v >= bound) {
+        throw new RangeError(`Cannot release a BoundedSemaphore past its initial value ${bound}`);
+      }
+      const seen = Atomics.compareExchange(view, VALUE, v, v + 1);
+      if (seen === v) break;
+      v = seen;
+    }
+    if (this.#entry === UNKNOWN && view[OWNED] === 1) this.#entry = claimEntry(view);
+    if (this.#entry >= 0) {
+      // Give back one of this process's own permits, if it holds any.
+      const at = TABLE + 2 * this.#entry + 1;
+      let held = Atomics.load(view, at);
+      while (held > 0) {
+        const seen = Atomics.compareExchange(view, at, held, held - 1);
+        if (seen === held) break;
+        held = seen;
+      }
+    }
+    if (Atomics.load(view, SLEEPERS) > 0) Atomics.notify(view, VALUE, 1);
+  }
+
+  /**
+   * The number of permits available now.
+   *
+   * @returns The count.
+   */
+  getValue(): number {
+    return Atomics.load(this.#view, VALUE);
+  }
+
+  /**
+   * Runs `fn` holding a permit, then releases it, even if `fn` throws.
+   *
+   * @param fn The guarded section; may be async.
+   * @param options As for {@linkcode Semaphore.prototype.acquire}.
+   * @returns What `fn` returns.
+   * @throws {TimeoutError} If no permit was taken in time.
+   */
+  async withLock<T>(fn: () => T | Promise<T>, options?: AsyncAcquireOptions): Promise<T> {
+    if (typeof fn !== "function") {
+      throw new TypeError(`'fn' must be a function, got ${describe(fn)}`);
+    }
+    if (!(await this.acquire(options))) throw this.#timedOut(options);
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Runs `fn` holding a permit (blocking the thread to take it), then
+   * releases it, even if `fn` throws.
+   *
+   * @param fn The guarded section.
+   * @param options As for {@linkcode Semaphore.prototype.acquireSync}.
+   * @returns What `fn` returns.
+   * @throws {TimeoutError} If no permit was taken in time.
+   */
+  withLockSync<T>(fn: () => T, options?: AcquireOptions): T {
+    if (typeof fn !== "function") {
+      throw new TypeError(`'fn' must be a function, got ${describe(fn)}`);
+    }
+    if (!this.acquireSync(options)) throw this.#timedOut(options);
+    try {
+      return fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Takes a permit and returns a guard that releases it when disposed.
+   *
+   * @param options As for {@linkcode Semaphore.prototype.acquire}.
+   * @returns The guard.
+   * @throws {TimeoutError} If no permit was taken in time.
+   */
+  async guard(options?: AsyncAcquireOptions): Promise<LockGuard> {
+    if (!(await this.acquire(options))) throw this.#timedOut(options);
+    return new LockGuard(() => this.release());
+  }
+
+  /**
+   * Takes a permit, blocking the thread, and returns a guard that releases
+   * it when disposed.
+   *
+   * @param options As for {@linkcode Semaphore.prototype.acquireSync}.
+   * @returns The guard.
+   * @throws {TimeoutError} If no permit was taken in time.
+   */
+  guardSync(options?: AcquireOptions): LockGuard {
+    if (!this.acquireSync(options)) throw this.#timedOut(options);
+    return new LockGuard(() => this.release());
+  }
+
+  #timedOut(options: AcquireOptions | undefined): TimeoutError {
+    return new TimeoutError(
+      options?.block === false
+        ? `${this.#kind()} has no permit and 'block' is false`
+        : `${this.#kind()}: no permit within ${options?.timeout} ms`,
+    );
+  }
+
+  /** @returns The semaphore's state for `_share.ts`. */
+  [shareSymbol](): SharedRef {
+    return { kind: this.#kind(), module: import.meta.url, state: { buffer: this.#view.buffer } };
+  }
+
+  /** @returns `<Semaphore(value=N)>`. */
+  toString(): string {
+    return `<${this.#kind()}(value=${this.getValue()})>`;
+  }
+}
+
+/**
+ * A {@linkcode Semaphore} that may not be released past its initial value:
+ * Python's `multiprocessing.BoundedSemaphore`.
+ *
+ * @example Over-release is an error
+ * ```ts
+ * import { BoundedSemaphore } from "@tsmp/multiprocessing";
+ *
+ * const sem = new BoundedSemaphore(1);
+ * sem.acquireSync();
+ * sem.release();
+ * try {
+ *   sem.release();
+ * } catch (error) {
+ *   console.log(error instanceof RangeError); // true
+ * }
+ * ```
+ */
+export class BoundedSemaphore extends Semaphore {
+  /**
+   * @param value The initial and greatest number of permits. @default {1}
+   * @param options Whether permits are owned (see {@linkcode SemaphoreOptions}).
+   * @throws {TypeError} If `value` is not an integer.
+   * @throws {RangeError} If `value` is negative or above 2^31 - 1.
+   */
+  constructor(value = 1, options: SemaphoreOptions = {}) {
+    super(value, options);
+  }
+}
+
+function reviver(Kind: typeof Semaphore) {
+  return (state: unknown): Semaphore => {
+    const s = new Kind(0);
+    adopt(s, (state as { buffer: SharedArrayBuffer }).buffer);
+    return s;
+  };
+}
+
+registerShareable("Semaphore", reviver(Semaphore));
+registerShareable("BoundedSemaphore", reviver(BoundedSemaphore));
