@@ -8,6 +8,7 @@
  */
 
 import { runtime, type WorkerHandle, workerSide } from "./runtime/mod.ts";
+import { setMethod, type StartMethod, startMethod, startMethodSet, startWorker } from "./_start.ts";
 import {
   allocSlot,
   EXITED,
@@ -32,8 +33,6 @@ export { ProcessError } from "./_errors.ts";
 // that builds a Process standing for an existing process.
 const PROCESS_BASE = Symbol.for("@tsmp/multiprocessing.ProcessBase");
 const ADOPT = Symbol.for("@tsmp/multiprocessing.adopt");
-
-const WORKER_URL = new URL("./_worker.ts", import.meta.url);
 
 const BOOTSTRAP_MESSAGE = "An attempt has been made to start a new process before the current " +
   "process has finished its bootstrapping phase. This probably means that you have forgotten " +
@@ -319,7 +318,7 @@ export class Process implements ChildHandle, AsyncDisposable {
       args: this.#args,
       fields,
     };
-    const handle = runtime.spawn(WORKER_URL, data, { name: this.#name, unrefable: this.#daemon });
+    const handle = startWorker(data, { name: this.#name, unrefable: this.#daemon });
     this.#handle = handle;
     handle.onMessage((message) => {
       const msg = message as ChildMessage;
@@ -334,7 +333,9 @@ export class Process implements ChildHandle, AsyncDisposable {
       if (!handle.reportsExit) handle.terminate();
     });
     // After the listeners: Node re-refs a worker's port when one is added.
+    // A forkserver's warm worker starts unref'd, so a non-daemon refs it.
     if (this.#daemon) handle.unref();
+    else handle.ref();
     const forced = new Promise<void>((resolve) => (this.#forceDone = resolve));
     const natural = handle.reportsExit
       ? handle.exited.then((code) => void markExited(this.#slot, code ?? 1))
@@ -592,4 +593,78 @@ export function exit(code = 0): never {
   }
   if (workerSide.isWorker() && state().self.slot !== 0) throw new SystemExit(code);
   return runtime.exitProgram(code);
+}
+
+export type { StartMethod } from "./_start.ts";
+
+/** Options for {@linkcode setStartMethod}. */
+export interface SetStartMethodOptions {
+  /** Replace a method already set (Python's `force=True`). @default {false} */
+  force?: boolean;
+}
+
+/**
+ * Sets how new processes get their worker, as Python's
+ * `set_start_method()`. `"spawn"` (the default) starts a fresh worker per
+ * process. `"forkserver"` keeps one worker started ahead with the bootstrap
+ * loaded, so `start()` is much faster; it lives until the program ends or
+ * the method is set back to `"spawn"` (it never keeps the program alive).
+ *
+ * @param method `"spawn"` or `"forkserver"`.
+ * @param options `force` to replace a method already set.
+ * @throws {RangeError} For another method (`"fork"` cannot exist in JS).
+ * @throws {Error} If a method was already set and `force` is not given.
+ * @example Faster starts for a program that starts many processes
+ * ```ts
+ * import { Process, setStartMethod } from "@tsmp/multiprocessing";
+ *
+ * export function work(): void {}
+ *
+ * if (import.meta.main) {
+ *   setStartMethod("forkserver");
+ *   for (let i = 0; i < 10; i++) {
+ *     const p = new Process({ target: work });
+ *     p.start();
+ *     await p.join();
+ *   }
+ * }
+ * ```
+ */
+export function setStartMethod(method: StartMethod, options: SetStartMethodOptions = {}): void {
+  if (method !== "spawn" && method !== "forkserver") {
+    throw new RangeError(
+      `'method' must be "spawn" or "forkserver", got ${describe(method)}` +
+        (method === "fork" ? " (a JS worker cannot be forked)" : ""),
+    );
+  }
+  if (startMethodSet() && !options.force) throw new Error("The start method has already been set");
+  setMethod(method);
+}
+
+/**
+ * The start method in force, as Python's `get_start_method()`.
+ *
+ * @returns `"spawn"` unless {@linkcode setStartMethod} chose another.
+ * @example
+ * ```ts
+ * import { getStartMethod } from "@tsmp/multiprocessing";
+ * console.log(getStartMethod()); // "spawn"
+ * ```
+ */
+export function getStartMethod(): StartMethod {
+  return startMethod();
+}
+
+/**
+ * The start methods this library has, as Python's `get_all_start_methods()`.
+ *
+ * @returns `["spawn", "forkserver"]`.
+ * @example
+ * ```ts
+ * import { getAllStartMethods } from "@tsmp/multiprocessing";
+ * console.log(getAllStartMethods()); // [ "spawn", "forkserver" ]
+ * ```
+ */
+export function getAllStartMethods(): StartMethod[] {
+  return ["spawn", "forkserver"];
 }

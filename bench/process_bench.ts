@@ -11,7 +11,7 @@
  */
 
 import { Worker as ThreadWorker } from "node:worker_threads";
-import { Process } from "../mod.ts";
+import { Process, setStartMethod } from "../mod.ts";
 import { noop } from "./_targets.ts";
 
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
@@ -63,3 +63,9 @@ const oursMs = await median(ours);
 const bareMs2 = await median(() => bare(bareKind));
 emit("process.bare_worker.start_exit", Math.min(bareMs, bareMs2));
 emit("process.start_join.noop", oursMs, "process.bare_worker.start_exit");
+
+// The forkserver start method: a warm worker waits with the bootstrap loaded.
+setStartMethod("forkserver");
+const warmMs = await median(ours);
+setStartMethod("spawn", { force: true });
+emit("process.start_join.noop.forkserver", warmMs, "process.bare_worker.start_exit");

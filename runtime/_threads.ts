@@ -17,7 +17,8 @@ export function spawnThread(url: URL, data: unknown, options: SpawnOptions): Wor
   // Deno's URL type and @types/node's differ only in typing; both runtimes
   // take a URL object here.
   const target = url as unknown as ConstructorParameters<typeof WorkerThreads.Worker>[0];
-  const worker = new (threads().Worker)(target, { workerData: data, name: options.name });
+  const workerData = data === undefined ? null : data;
+  const worker = new (threads().Worker)(target, { workerData, name: options.name });
   const exited = new Promise<number | null>((resolve) => worker.once("exit", resolve));
   return {
     post: (message) => worker.postMessage(message),
@@ -35,7 +36,13 @@ export function spawnThread(url: URL, data: unknown, options: SpawnOptions): Wor
 export const threadWorkerSide: WorkerSide = {
   // A Deno Web Worker has isMainThread true; this library starts none.
   isWorker: () => !threads().isMainThread,
-  startData: () => Promise.resolve(threads().workerData),
+  startData: () => {
+    const { workerData, parentPort } = threads();
+    if (workerData !== null && workerData !== undefined) return Promise.resolve(workerData);
+    // A warm worker: its start data is the first message (a port queues
+    // messages until it has a listener, so none is lost).
+    return new Promise((resolve) => parentPort!.once("message", resolve));
+  },
   postToParent: (message) => threads().parentPort!.postMessage(message),
   onParentMessage: (listener) => void threads().parentPort!.on("message", listener),
   // Ends only this thread; Node flushes the worker's stdio first.

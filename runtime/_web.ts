@@ -38,7 +38,7 @@ export function spawnWeb(url: URL, data: unknown, options: SpawnOptions): Worker
     const { error, message } = event as ErrorEvent;
     for (const listener of errorListeners) listener(error ?? new Error(message));
   });
-  worker.postMessage(data);
+  if (data !== undefined) worker.postMessage(data);
   return {
     post: (message) => worker.postMessage(message),
     onMessage: (listener) => worker.addEventListener("message", (event) => listener(event.data)),

@@ -50,7 +50,11 @@ export interface WorkerHandle {
 export interface Runtime {
   /** `"deno"`, `"bun"` or `"node"`. */
   readonly name: "deno" | "bun" | "node";
-  /** Starts a worker on a module URL, handing it `data` before anything else. */
+  /**
+   * Starts a worker on a module URL, handing it `data` before anything else;
+   * with `data` undefined, the worker waits for its start data as the first
+   * message `post`ed to it (a warm worker for the forkserver start method).
+   */
   spawn(url: URL, data: unknown, options: SpawnOptions): WorkerHandle;
   /** What a worker of this runtime uses to talk to its parent. */
   readonly worker: WorkerSide;

@@ -4,9 +4,12 @@ import {
   activeChildren,
   cpuCount,
   currentProcess,
+  getAllStartMethods,
+  getStartMethod,
   parentProcess,
   Process,
   ProcessError,
+  setStartMethod,
 } from "../process.ts";
 import {
   busyLoop,
@@ -224,6 +227,43 @@ describe("Process arguments and targets", () => {
     assert.ok(activeChildren().includes(p));
     await p.join(BOUND);
     assert.ok(!activeChildren().includes(p));
+  });
+});
+
+describe("Start methods", () => {
+  test("spawn is the default; forkserver is the other; fork cannot exist", () => {
+    assert.equal(getStartMethod(), "spawn");
+    assert.deepEqual(getAllStartMethods(), ["spawn", "forkserver"]);
+    assert.throws(() => setStartMethod("fork" as never), {
+      name: "RangeError",
+      message: /'method' must be "spawn" or "forkserver".*cannot be forked/,
+    });
+  });
+
+  test("forkserver runs processes on warm workers with the same semantics", async () => {
+    setStartMethod("forkserver", { force: true });
+    try {
+      assert.throws(() => setStartMethod("spawn"), /already been set/);
+      const out = new Float64Array(new SharedArrayBuffer(8));
+      for (let i = 0; i < 3; i++) {
+        const p = await run(new Process({ target: sumInto, args: [out, i, 10], kwargs: { c: 0 } }));
+        assert.equal(p.exitcode, 0);
+        assert.equal(out[0], i + 10);
+      }
+      const failed = await run(new Process({ target: fail, args: ["warm"] }));
+      assert.equal(failed.exitcode, 1);
+      assert.equal(failed.error?.message, "warm");
+      const busy = new Process({ target: busyLoop });
+      busy.start();
+      await sleep(30);
+      busy.kill();
+      await busy.join(BOUND);
+      assert.equal(busy.exitcode, -9);
+    } finally {
+      // Ends the warm worker, which Deno's sanitizers would count as a leak.
+      setStartMethod("spawn", { force: true });
+    }
+    assert.equal(getStartMethod(), "spawn");
   });
 });
 
