@@ -1,0 +1,410 @@
+/**
+ * The one shared-memory message channel under `Queue`, `JoinableQueue`,
+ * `SimpleQueue` and `Pipe`: a multi-producer multi-consumer ring of
+ * length-prefixed records in a growable `SharedArrayBuffer`. Every holder,
+ * in any process, reads and writes the same memory; there is no broker.
+ *
+ * ## Records
+ *
+ * A record is two header words then its payload (padded to 4 bytes):
+ * `[len, seq]`. `len > 0` is a message of `len` bytes; `len === 0` is the
+ * terminator that always follows the last record (nothing there yet);
+ * `len < 0` is a jump: the next record is at data offset `-len - 1`. `seq`
+ * counts the records before this position, so `seq` at the tail minus `seq`
+ * at the head is the number of messages in the ring.
+ *
+ * ## Why a dead process cannot corrupt it
+ *
+ * A producer (under the put lock) writes a new terminator past its record,
+ * then the payload, then publishes the record's `len` with one
+ * `Atomics.store`: until that store, readers see the old terminator and
+ * nothing else, so a producer killed half-way leaves nothing visible. A
+ * record published by a producer that died before moving `TAIL` is found by
+ * the next producer, which walks `TAIL` over published records before
+ * writing (`#repairTail`). A consumer (under the get lock) decodes a record,
+ * then moves `HEAD` past it with one store: killed before the store, the
+ * record stays for the next consumer; after it, it was consumed. Both locks
+ * name their owner's process slot, and a lock whose owner has ended is taken
+ * over (`_registry.ts` marks every ended process, however it ended).
+ *
+ * ## Growth without moving data
+ *
+ * Consumers never need the ring's size: they follow jumps. So a producer
+ * short of room grows the buffer (seen by every holder through
+ * length-tracking views) and either writes on past its tail (when the data
+ * does not wrap) or, when the data wraps, jumps from its tail to the new
+ * space at the old end (`JUMP` remembers where, until consumers pass it; no
+ * wrap back to the start happens before then). A message larger than the
+ * ring grows it to fit and is carried whole.
+ *
+ * @module
+ */
+
+import { decode, encode, OVERFLOW, Reader, Writer } from "./_codec.ts";
+import { currentSlot, slotAlive } from "./_registry.ts";
+import { notify, waitSync } from "./_wait.ts";
+
+// Control words (Int32 indices). Producer words, consumer words and shared
+// settings sit on separate 64-byte lines so that the two sides do not
+// contend for one cache line.
+
+/** Put lock: 0 when free, else the owner's process slot + 1. */
+const PUT_LOCK = 0;
+/** Processes sleeping on PUT_LOCK (skip the notify when there are none). */
+const PUT_LOCK_WAITERS = 1;
+/** Data offset of the terminator after the newest record (producer-private). */
+const TAIL = 2;
+/** Data offset a producer jumped to while consumers were still behind it; 0 when none. */
+const JUMP = 3;
+/** Records published so far (a hint for qsize/empty; stored after each put). */
+const PUT_COUNT = 4;
+/** Bumped after every put and on close: what consumers sleep on. */
+export const WAKE = 5;
+// WAKE + 1 counts the sleepers on WAKE.
+
+/** Get lock: 0 when free, else the owner's process slot + 1. */
+const GET_LOCK = 16;
+/** Processes sleeping on GET_LOCK. */
+const GET_LOCK_WAITERS = 17;
+/** Data offset of the oldest unconsumed record (consumer-private). */
+const HEAD = 18;
+/** Records consumed so far (a hint, stored after each get). */
+const GET_COUNT = 19;
+/** Bumped after every get and on close: what producers short of room sleep on. */
+export const SPACE = 20;
+// SPACE + 1 counts the sleepers on SPACE.
+
+/** The queue's maxsize; 0 for unbounded. */
+const MAXSIZE = 32;
+/** 1 once closed. */
+const CLOSED = 33;
+/** JoinableQueue: items put and not yet marked done. Joiners sleep on it. */
+export const UNFINISHED = 34;
+
+/** Pipe: one word per process holding the write end (see `_channel_holders.ts`). */
+export const HOLDERS = 48;
+/** How many holder words there are. */
+export const HOLDER_WORDS = 256;
+
+/** Byte offset of the data region (a multiple of 64). */
+const DATA = 1344;
+
+/** Bytes of data region a new channel starts with. */
+const INITIAL_DATA = 64 * 1024;
+/** The most a channel's buffer may grow to. */
+const MAX_BYTES = 1 << 30;
+/** Header words of a record, in bytes. */
+const HEADER = 8;
+
+// A lock holder's critical section is a few microseconds; a waiter wakes at
+// least this often anyway, to check whether the owner has died.
+const LOCK_SLICE_MS = 50;
+
+/** What tryGet returns when there is nothing to get. */
+export const NOTHING: unique symbol = Symbol("nothing");
+
+/** Scratch for values that do not fit in the room at the tail. */
+let scratch = new Writer();
+
+function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/** A channel over one shared buffer; any number of these may exist over the same buffer. */
+export class Channel {
+  /** The shared buffer: what is sent to other processes. */
+  readonly sab: SharedArrayBuffer;
+  /** Word view, length-tracking. */
+  readonly i32: Int32Array;
+  #u8: Uint8Array;
+  #writer: Writer;
+  #reader: Reader;
+
+  /** A new, empty channel holding at most `maxsize` messages (0: unbounded). */
+  static create(maxsize: number): Channel {
+    const sab = new SharedArrayBuffer(DATA + INITIAL_DATA, { maxByteLength: MAX_BYTES });
+    const i32 = new Int32Array(sab);
+    i32[MAXSIZE] = maxsize;
+    // Data offset 0 starts as a terminator with seq 0; TAIL = HEAD = 0.
+    return new Channel(sab);
+  }
+
+  /** A channel over an existing buffer (one made by {@linkcode Channel.create}). */
+  constructor(sab: SharedArrayBuffer) {
+    this.sab = sab;
+    this.i32 = new Int32Array(sab);
+    this.#u8 = new Uint8Array(sab);
+    this.#writer = new Writer(this.#u8, 0);
+    this.#reader = new Reader(this.#u8);
+  }
+
+  /** The bound on the number of messages, 0 for none. */
+  get maxsize(): number {
+    return this.i32[MAXSIZE];
+  }
+
+  /** Approximate number of messages (exact when nothing is in flight). */
+  size(): number {
+    return Math.max(0, (Atomics.load(this.i32, PUT_COUNT) - Atomics.load(this.i32, GET_COUNT)) | 0);
+  }
+
+  /** Whether `close()` was called by any holder. */
+  get closed(): boolean {
+    return Atomics.load(this.i32, CLOSED) === 1;
+  }
+
+  /** Marks the channel closed and wakes every sleeper so that it notices. */
+  close(): void {
+    Atomics.store(this.i32, CLOSED, 1);
+    this.wake();
+  }
+
+  /** Wakes consumers and producers to re-check their conditions. */
+  wake(): void {
+    Atomics.add(this.i32, WAKE, 1);
+    notify(this.i32, WAKE);
+    Atomics.add(this.i32, SPACE, 1);
+    notify(this.i32, SPACE);
+  }
+
+  /**
+   * Puts one message unless the channel is full (then returns false and
+   * changes nothing). `root` names the value in error messages; `count`
+   * adds one to UNFINISHED (JoinableQueue). Throws for a value that cannot
+   * be encoded, leaving the channel as it was.
+   */
+  tryPut(value: unknown, root: string, count = false): boolean {
+    const i32 = this.i32;
+    let encoded: Writer | undefined;
+    let done = false;
+    this.#lock(PUT_LOCK);
+    try {
+      const tail = this.#repairTail();
+      const maxsize = i32[MAXSIZE];
+      if (maxsize > 0) {
+        // Exact under the put lock: the tail is ours, and the record at a
+        // stale head can only be overwritten by the put-lock holder (us).
+        const head = Atomics.load(i32, HEAD);
+        const inRing = (i32[((DATA + tail) >> 2) + 1] - i32[((DATA + head) >> 2) + 1]) | 0;
+        if (inRing >= maxsize) return false;
+      }
+      // First try: encode straight into the room at the tail. What an
+      // overflowing attempt wrote is in free space, unpublished.
+      const room = this.#roomAt(tail);
+      if (room >= 16) {
+        const w = this.#writer;
+        w.pos = DATA + tail + HEADER;
+        w.end = w.pos + (room & ~3);
+        try {
+          encode(value, w, root);
+          this.#commit(tail, tail, w.pos - (DATA + tail + HEADER), count);
+          done = true;
+          return true;
+        } catch (error) {
+          if (error !== OVERFLOW) throw error;
+        }
+      }
+      // Then: encode privately to learn the size, and make room for it.
+      encoded = scratch;
+      encoded.pos = 0;
+      encode(value, encoded, root);
+      const len = encoded.pos;
+      if (len > MAX_BYTES - DATA - 4 * HEADER) {
+        throw new RangeError(
+          `${root} is ${len} bytes encoded, more than a channel can hold (${MAX_BYTES} bytes)`,
+        );
+      }
+      const at = this.#reserve(tail, HEADER + align4(len) + HEADER);
+      if (at < 0) return false;
+      this.#u8.set(encoded.u8.subarray(0, len), DATA + at + HEADER);
+      this.#commit(tail, at, len, count);
+      done = true;
+      return true;
+    } finally {
+      this.#unlock(PUT_LOCK);
+      if (done) {
+        // Publish-then-bump: a consumer that read WAKE before our publish
+        // sees the bump and does not sleep through it.
+        Atomics.add(i32, WAKE, 1);
+        if (Atomics.load(i32, WAKE + 1) > 0) notify(i32, WAKE);
+      }
+      if (encoded !== undefined && encoded.u8.length > 1 << 20) scratch = new Writer();
+    }
+  }
+
+  /** Takes the oldest message, or returns {@linkcode NOTHING}; `raw` returns its bytes. */
+  tryGet(raw = false): unknown {
+    const i32 = this.i32;
+    this.#lock(GET_LOCK);
+    let got = false;
+    try {
+      let head = i32[HEAD];
+      for (;;) {
+        const at = (DATA + head) >> 2;
+        // Acquire: pairs with the producer's publishing store, so the
+        // payload written before it is visible after this load.
+        const len = Atomics.load(i32, at);
+        if (len === 0) return NOTHING;
+        if (len < 0) {
+          head = -len - 1;
+          Atomics.store(i32, HEAD, head);
+          continue;
+        }
+        const seq = i32[at + 1];
+        const start = DATA + head + HEADER;
+        try {
+          if (raw) return this.#u8.slice(start, start + len);
+          this.#reader.pos = start;
+          return decode(this.#reader);
+        } finally {
+          // Consumed even if decoding threw, so one bad record cannot wedge
+          // the channel; moved only after the payload is read, so producers
+          // never overwrite it while we read.
+          Atomics.store(i32, HEAD, head + HEADER + align4(len));
+          Atomics.store(i32, GET_COUNT, seq + 1);
+          got = true;
+        }
+      }
+    } finally {
+      this.#unlock(GET_LOCK);
+      if (got) {
+        Atomics.add(i32, SPACE, 1);
+        if (Atomics.load(i32, SPACE + 1) > 0) notify(i32, SPACE);
+      }
+    }
+  }
+
+  /** Walks TAIL over records published by a producer that died before moving it. */
+  #repairTail(): number {
+    const i32 = this.i32;
+    let tail = i32[TAIL];
+    for (let len = Atomics.load(i32, (DATA + tail) >> 2); len !== 0;) {
+      tail = len > 0 ? tail + HEADER + align4(len) : -len - 1;
+      len = Atomics.load(i32, (DATA + tail) >> 2);
+    }
+    if (tail !== i32[TAIL]) {
+      Atomics.store(i32, TAIL, tail);
+      Atomics.store(i32, PUT_COUNT, i32[((DATA + tail) >> 2) + 1]);
+    }
+    return tail;
+  }
+
+  /** Bytes of payload that fit at `tail` without wrapping or growing. */
+  #roomAt(tail: number): number {
+    const head = Atomics.load(this.i32, HEAD);
+    const limit = this.#jumped(tail, head) || tail >= head ? this.#cap() : head;
+    return limit - tail - 2 * HEADER;
+  }
+
+  /** Whether a jump is still ahead of the consumers (clears a finished or stale one). */
+  #jumped(tail: number, head: number): boolean {
+    const jump = this.i32[JUMP];
+    if (jump === 0) return false;
+    // tail < jump: the jump was never published (its producer died).
+    // head >= jump: the consumers have followed it.
+    if (tail < jump || head >= jump) {
+      this.i32[JUMP] = 0;
+      return false;
+    }
+    return true;
+  }
+
+  #cap(): number {
+    return this.sab.byteLength - DATA;
+  }
+
+  /**
+   * Finds `need` contiguous bytes (record and the terminator after it),
+   * growing or jumping as needed; -1 when the buffer is at its limit.
+   */
+  #reserve(tail: number, need: number): number {
+    const head = Atomics.load(this.i32, HEAD);
+    const jumped = this.#jumped(tail, head);
+    if (jumped || tail >= head) {
+      if (tail + need <= this.#cap()) return tail;
+      // Wrap to the start: the record and its terminator end before HEAD.
+      if (!jumped && need <= head) return 0;
+      // The data ends at the tail: grow and write on.
+      return this.#grow(tail + need) ? tail : -1;
+    }
+    if (tail + need <= head) return tail;
+    // The data wraps: jump to new space at the old end.
+    const at = this.#cap();
+    if (!this.#grow(at + need)) return -1;
+    this.i32[JUMP] = at;
+    return at;
+  }
+
+  #grow(dataBytes: number): boolean {
+    const want = DATA + dataBytes;
+    if (want > MAX_BYTES) return false;
+    if (this.sab.byteLength >= want) return true;
+    try {
+      this.sab.grow(Math.min(MAX_BYTES, Math.max(want, this.sab.byteLength * 2)));
+    } catch (error) {
+      // Growing to less than the current length throws; nobody else grows
+      // it while we hold the put lock, except a producer that has died.
+      if (this.sab.byteLength < want) throw error;
+    }
+    return true;
+  }
+
+  /**
+   * Publishes a record of `len` bytes written at `at` (after the header),
+   * the tail being `tail`. The order of stores is what makes a crash at any
+   * point harmless (see the module doc).
+   */
+  #commit(tail: number, at: number, len: number, count: boolean): void {
+    const i32 = this.i32;
+    const seq = i32[((DATA + tail) >> 2) + 1];
+    const next = at + HEADER + align4(len);
+    // 1. The new terminator, in free space no reader can reach yet.
+    i32[(DATA + next) >> 2] = 0;
+    i32[((DATA + next) >> 2) + 1] = seq + 1;
+    i32[((DATA + at) >> 2) + 1] = seq;
+    if (count) Atomics.add(i32, UNFINISHED, 1);
+    // 2. The record. When it is not at the tail, it is unreachable until 3.
+    Atomics.store(i32, (DATA + at) >> 2, len);
+    // 3. The jump from the tail, if any: now readers can reach the record.
+    if (at !== tail) Atomics.store(i32, (DATA + tail) >> 2, -at - 1);
+    Atomics.store(i32, TAIL, next);
+    Atomics.store(i32, PUT_COUNT, seq + 1);
+  }
+
+  #lock(word: number): void {
+    const me = currentSlot() + 1;
+    if (Atomics.compareExchange(this.i32, word, 0, me) === 0) return;
+    this.#lockSlow(word, me);
+  }
+
+  #lockSlow(word: number, me: number): void {
+    const i32 = this.i32;
+    for (;;) {
+      const owner = Atomics.load(i32, word);
+      if (owner === 0) {
+        if (Atomics.compareExchange(i32, word, 0, me) === 0) return;
+      } else if (owner === me) {
+        // Critical sections never await, so only re-entry (a getter on the
+        // value being put that uses the same channel) gets here.
+        throw new Error("A queue or pipe was used from inside a value being put on it");
+      } else if (!slotAlive(owner - 1)) {
+        // The owner ended while holding it; its half-done work is invisible
+        // (see the module doc), so the lock is simply taken over.
+        if (Atomics.compareExchange(i32, word, owner, me) === owner) return;
+      } else {
+        Atomics.add(i32, word + 1, 1);
+        waitSync(i32, word, owner, performance.now() + LOCK_SLICE_MS);
+        Atomics.sub(i32, word + 1, 1);
+      }
+    }
+  }
+
+  #unlock(word: number): void {
+    Atomics.store(this.i32, word, 0);
+    if (Atomics.load(this.i32, word + 1) > 0) notify(this.i32, word, 1);
+  }
+}
+
+// Exported for the tests of the layout.
+export { DATA as _DATA, GET_LOCK as _GET_LOCK, PUT_LOCK as _PUT_LOCK };
+export { GET_LOCK_WAITERS as _GET_LOCK_WAITERS, PUT_LOCK_WAITERS as _PUT_LOCK_WAITERS };

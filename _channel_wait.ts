@@ -1,0 +1,73 @@
+/**
+ * Blocking on a channel: retry a non-blocking attempt, sleeping between
+ * tries on the channel word that changes when a retry could succeed (`WAKE`
+ * for consumers, `SPACE` for producers, `UNFINISHED` for joiners). The word
+ * after `WAKE` and `SPACE` counts sleepers, so that the other side skips the
+ * notify syscall when nobody sleeps.
+ *
+ * @module
+ */
+
+import { remaining, waitAsync, waitSync } from "./_wait.ts";
+
+/** What an attempt returns when it should be retried later. */
+export const AGAIN: unique symbol = Symbol("again");
+
+// Sleepers wake at least this often to re-check what no notify announces: a
+// process that died (a Pipe's last writer, a lock owner).
+const SLICE_MS = 100;
+
+/**
+ * Calls `attempt` until it returns something other than {@linkcode AGAIN}
+ * or `deadline` passes (then returns AGAIN), blocking the thread between
+ * tries. `counted` says whether `word + 1` counts sleepers on `word`.
+ */
+export function untilSync<T>(
+  i32: Int32Array,
+  word: number,
+  counted: boolean,
+  attempt: () => T | typeof AGAIN,
+  deadline: number,
+): T | typeof AGAIN {
+  let result = attempt();
+  if (result !== AGAIN || remaining(deadline) <= 0) return result;
+  // Count ourselves before reading the word: a peer that changes the word
+  // after our read then sees a sleeper and notifies (all Atomics are
+  // sequentially consistent, so the two orders cannot both miss).
+  if (counted) Atomics.add(i32, word + 1, 1);
+  try {
+    for (;;) {
+      const seen = Atomics.load(i32, word);
+      result = attempt();
+      if (result !== AGAIN || remaining(deadline) <= 0) return result;
+      waitSync(i32, word, seen, Math.min(deadline, performance.now() + SLICE_MS));
+    }
+  } finally {
+    if (counted) Atomics.sub(i32, word + 1, 1);
+  }
+}
+
+/** The async form of {@linkcode untilSync}; rejects with `signal.reason` on abort. */
+export async function untilAsync<T>(
+  i32: Int32Array,
+  word: number,
+  counted: boolean,
+  attempt: () => T | typeof AGAIN,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<T | typeof AGAIN> {
+  signal?.throwIfAborted();
+  let result = attempt();
+  if (result !== AGAIN || remaining(deadline) <= 0) return result;
+  if (counted) Atomics.add(i32, word + 1, 1);
+  try {
+    for (;;) {
+      const seen = Atomics.load(i32, word);
+      result = attempt();
+      if (result !== AGAIN || remaining(deadline) <= 0) return result;
+      await waitAsync(i32, word, seen, Math.min(deadline, performance.now() + SLICE_MS), signal);
+    }
+  } finally {
+    if (counted) Atomics.sub(i32, word + 1, 1);
+  }
+}

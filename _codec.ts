@@ -1,0 +1,511 @@
+/**
+ * The compact codec the message channel writes its messages with: the common
+ * values (numbers, strings, booleans, null/undefined, bigint, plain arrays
+ * and objects, typed arrays, `ArrayBuffer`, `Date`) are written straight
+ * into the destination bytes — the channel's `SharedArrayBuffer` — and read
+ * straight back out of it. Anything else structured clone carries (`Map`,
+ * `Set`, `RegExp`, `Error`, cyclic graphs) goes through `node:v8`'s
+ * `serialize`, which is slower and leaks in Deno 2.9, so it is kept off the
+ * common path.
+ *
+ * Functions, symbols, class instances (which would lose their methods),
+ * `SharedArrayBuffer`s and shared objects (a `Lock`, a `Queue`) are refused
+ * with a `TypeError` that names the path of the offending value.
+ *
+ * @module
+ */
+
+import { deserialize, serialize } from "node:v8";
+import { isShareable } from "./_share.ts";
+
+// One byte per value says what follows. Lengths are little-endian u32.
+const T_UNDEFINED = 0;
+const T_NULL = 1;
+const T_FALSE = 2;
+const T_TRUE = 3;
+/** int8 in one byte: the commonest numbers in one byte plus the tag. */
+const T_INT8 = 4;
+/** int32, 4 bytes. */
+const T_INT32 = 5;
+/** float64, 8 bytes (also -0, NaN and the infinities). */
+const T_FLOAT64 = 6;
+/** u32 length, then that many one-byte (< 0x80) characters. */
+const T_ASCII = 7;
+/** u32 byte length, then UTF-8. */
+const T_UTF8 = 8;
+/** u8 sign, u32 count of 64-bit words, then the words, least significant first. */
+const T_BIGINT = 9;
+/** u32 length, then the elements (holes read back as undefined). */
+const T_ARRAY = 10;
+/** u32 count, then count × (key string, value). */
+const T_OBJECT = 11;
+/** u8 kind (TYPED_KINDS index), u32 byte length, then the bytes. */
+const T_TYPED = 12;
+/** float64 time value. */
+const T_DATE = 13;
+/** u32 length, then `node:v8` serialize output. */
+const T_V8 = 14;
+
+// The index in this list is the kind byte of T_TYPED.
+type ViewClass = { new (buffer: ArrayBuffer, offset?: number, length?: number): ArrayBufferView };
+const TYPED_KINDS: ViewClass[] = [
+  DataView,
+  Uint8Array,
+  Int8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+];
+const KIND_ARRAYBUFFER = 255;
+
+// Deeper than this, the value is assumed cyclic and goes to `node:v8` whole.
+const MAX_DEPTH = 200;
+
+// Objects structured clone carries whole that the codec leaves to `node:v8`.
+const CLONEABLE: ReadonlyArray<abstract new (...args: never[]) => unknown> = [
+  Map,
+  Set,
+  RegExp,
+  Error,
+  Boolean,
+  Number,
+  String,
+];
+
+/** Thrown (as this very object) when a fixed-size writer runs out of room. */
+export const OVERFLOW: { readonly overflow: true } = Object.freeze({ overflow: true });
+
+const TOO_DEEP = Object.freeze({ tooDeep: true });
+
+/** A cursor over bytes that values are encoded into. */
+export class Writer {
+  /** Bytes written to. */
+  u8: Uint8Array;
+  /** The same bytes, for numbers. */
+  dv: DataView;
+  /** Next byte to write. */
+  pos = 0;
+  /** First byte past the room this writer may use. */
+  end: number;
+  /** Whether running out of room grows a private buffer (else: throw OVERFLOW). */
+  readonly growable: boolean;
+
+  /** A writer over `u8` that throws {@linkcode OVERFLOW} past `end`, or a growable private one. */
+  constructor(u8?: Uint8Array, end?: number) {
+    this.growable = u8 === undefined;
+    this.u8 = u8 ?? new Uint8Array(256);
+    this.dv = new DataView(this.u8.buffer, this.u8.byteOffset);
+    this.end = end ?? this.u8.length;
+  }
+
+  /** Makes room for `n` more bytes. */
+  room(n: number): void {
+    if (this.pos + n <= this.end) return;
+    if (!this.growable) throw OVERFLOW;
+    const bigger = new Uint8Array(Math.max(this.u8.length * 2, this.pos + n));
+    bigger.set(this.u8.subarray(0, this.pos));
+    this.u8 = bigger;
+    this.dv = new DataView(bigger.buffer);
+    this.end = bigger.length;
+  }
+}
+
+/** The path-carrying error raised for a value that cannot be sent. */
+class Unsendable extends TypeError {
+  readonly path: string[] = [];
+  readonly what: string;
+  constructor(what: string) {
+    super(what);
+    this.what = what;
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Encodes `value` at `w.pos`. Throws {@linkcode OVERFLOW} if a fixed writer
+ * runs out of room (nothing is then valid past the start position), or a
+ * `TypeError` naming the path (rooted at `root`) of a value that cannot be
+ * sent.
+ */
+export function encode(value: unknown, w: Writer, root: string): void {
+  const start = w.pos;
+  try {
+    put(value, w, 0);
+  } catch (error) {
+    if (error === TOO_DEEP) {
+      w.pos = start;
+      putV8(value, w, root);
+      return;
+    }
+    if (error instanceof Unsendable) {
+      const path = root + error.path.reverse().join("");
+      throw new TypeError(`${path} ${error.what}`);
+    }
+    throw error;
+  }
+}
+
+function put(value: unknown, w: Writer, depth: number): void {
+  switch (typeof value) {
+    case "number":
+      return putNumber(value, w);
+    case "string":
+      return putString(value, w);
+    case "boolean":
+      w.room(1);
+      w.u8[w.pos++] = value ? T_TRUE : T_FALSE;
+      return;
+    case "undefined":
+      w.room(1);
+      w.u8[w.pos++] = T_UNDEFINED;
+      return;
+    case "bigint":
+      return putBigInt(value, w);
+    case "function":
+      throw new Unsendable(
+        `is ${fnName(value)}, which cannot be sent to another process: pass data`,
+      );
+    case "symbol":
+      throw new Unsendable("is a symbol, which cannot be sent to another process");
+  }
+  if (value === null) {
+    w.room(1);
+    w.u8[w.pos++] = T_NULL;
+    return;
+  }
+  if (depth > MAX_DEPTH) throw TOO_DEEP;
+  const object = value as object;
+  if (Array.isArray(object)) {
+    const n = object.length;
+    w.room(5);
+    w.u8[w.pos] = T_ARRAY;
+    w.dv.setUint32(w.pos + 1, n, true);
+    w.pos += 5;
+    for (let i = 0; i < n; i++) {
+      try {
+        put(object[i], w, depth + 1);
+      } catch (error) {
+        if (error instanceof Unsendable) error.path.push(`[${i}]`);
+        throw error;
+      }
+    }
+    return;
+  }
+  const proto = Object.getPrototypeOf(object);
+  if (proto === Object.prototype || proto === null) {
+    const keys = Object.keys(object);
+    w.room(5);
+    w.u8[w.pos] = T_OBJECT;
+    w.dv.setUint32(w.pos + 1, keys.length, true);
+    w.pos += 5;
+    for (const key of keys) {
+      putString(key, w);
+      try {
+        put((object as Record<string, unknown>)[key], w, depth + 1);
+      } catch (error) {
+        if (error instanceof Unsendable) {
+          error.path.push(/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
+        }
+        throw error;
+      }
+    }
+    return;
+  }
+  if (ArrayBuffer.isView(object)) return putTyped(object, w);
+  if (object instanceof ArrayBuffer) {
+    return putBytes(KIND_ARRAYBUFFER, new Uint8Array(object), w);
+  }
+  if (object instanceof Date) {
+    w.room(9);
+    w.u8[w.pos] = T_DATE;
+    w.dv.setFloat64(w.pos + 1, object.getTime(), true);
+    w.pos += 9;
+    return;
+  }
+  if (isShareable(object)) {
+    throw new Unsendable(
+      `is a shared ${kindName(object)}, which cannot be sent through a Queue or Pipe: ` +
+        "pass it to the process in its args instead",
+    );
+  }
+  if (object instanceof SharedArrayBuffer) {
+    throw new Unsendable(
+      "is a SharedArrayBuffer, which cannot be sent through a Queue or Pipe: " +
+        "pass it to the process in its args instead",
+    );
+  }
+  if (CLONEABLE.some((type) => object instanceof type)) return putV8(object, w, "");
+  throw new Unsendable(
+    `is a ${proto?.constructor?.name || "class"} instance, which would lose its methods ` +
+      "in another process: send plain data",
+  );
+}
+
+function putNumber(n: number, w: Writer): void {
+  if ((n | 0) === n && !Object.is(n, -0)) {
+    if (n >= -128 && n < 128) {
+      w.room(2);
+      w.u8[w.pos] = T_INT8;
+      w.dv.setInt8(w.pos + 1, n);
+      w.pos += 2;
+      return;
+    }
+    w.room(5);
+    w.u8[w.pos] = T_INT32;
+    w.dv.setInt32(w.pos + 1, n, true);
+    w.pos += 5;
+    return;
+  }
+  w.room(9);
+  w.u8[w.pos] = T_FLOAT64;
+  w.dv.setFloat64(w.pos + 1, n, true);
+  w.pos += 9;
+}
+
+// Short strings are copied a character at a time (no call into the encoder
+// for the commonest case); long or non-ASCII ones go through encodeInto.
+const SHORT_STRING = 64;
+
+function putString(s: string, w: Writer): void {
+  const n = s.length;
+  if (n <= SHORT_STRING) {
+    w.room(5 + n);
+    const u8 = w.u8;
+    const at = w.pos + 5;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      u8[at + i] = c;
+    }
+    if (i === n) {
+      u8[w.pos] = T_ASCII;
+      w.dv.setUint32(w.pos + 1, n, true);
+      w.pos = at + n;
+      return;
+    }
+  }
+  // UTF-8 takes at most 3 bytes per UTF-16 unit.
+  w.room(5 + 3 * n);
+  const { written } = encoder.encodeInto(s, w.u8.subarray(w.pos + 5, w.pos + 5 + 3 * n));
+  w.u8[w.pos] = T_UTF8;
+  w.dv.setUint32(w.pos + 1, written, true);
+  w.pos += 5 + written;
+}
+
+function putBigInt(b: bigint, w: Writer): void {
+  const negative = b < 0n;
+  let rest = negative ? -b : b;
+  const words: bigint[] = [];
+  while (rest > 0n) {
+    words.push(rest & 0xffff_ffff_ffff_ffffn);
+    rest >>= 64n;
+  }
+  w.room(6 + 8 * words.length);
+  w.u8[w.pos] = T_BIGINT;
+  w.u8[w.pos + 1] = negative ? 1 : 0;
+  w.dv.setUint32(w.pos + 2, words.length, true);
+  w.pos += 6;
+  for (const word of words) {
+    w.dv.setBigUint64(w.pos, word, true);
+    w.pos += 8;
+  }
+}
+
+function putTyped(view: ArrayBufferView, w: Writer): void {
+  // instanceof, not the constructor: a Node Buffer arrives as the
+  // Uint8Array it is, as structured clone delivers it.
+  let kind = TYPED_KINDS.findIndex((type) => view.constructor === type);
+  if (kind < 0) kind = TYPED_KINDS.findIndex((type) => view instanceof type);
+  if (kind < 0) {
+    throw new Unsendable(
+      `is a ${view.constructor.name}, which cannot be sent to another process`,
+    );
+  }
+  putBytes(kind, new Uint8Array(view.buffer, view.byteOffset, view.byteLength), w);
+}
+
+function putBytes(kind: number, bytes: Uint8Array, w: Writer): void {
+  const n = bytes.length;
+  w.room(6 + n);
+  w.u8[w.pos] = T_TYPED;
+  w.u8[w.pos + 1] = kind;
+  w.dv.setUint32(w.pos + 2, n, true);
+  w.u8.set(bytes, w.pos + 6);
+  w.pos += 6 + n;
+}
+
+function putV8(value: unknown, w: Writer, root: string): void {
+  let bytes: Uint8Array;
+  try {
+    bytes = serialize(value);
+  } catch (error) {
+    const what = `cannot be sent to another process (${(error as Error).message})`;
+    if (root) throw new TypeError(`${root} ${what}`, { cause: error });
+    throw new Unsendable(what);
+  }
+  w.room(5 + bytes.length);
+  w.u8[w.pos] = T_V8;
+  w.dv.setUint32(w.pos + 1, bytes.length, true);
+  w.u8.set(bytes, w.pos + 5);
+  w.pos += 5 + bytes.length;
+}
+
+function fnName(fn: unknown): string {
+  const name = (fn as { name?: string }).name;
+  return name ? `the function ${name}` : "a function";
+}
+
+function kindName(object: object): string {
+  return (object as { constructor?: { name?: string } }).constructor?.name || "object";
+}
+
+/** A cursor over bytes that values are decoded from. */
+export class Reader {
+  /** Bytes read from. */
+  u8: Uint8Array;
+  /** The same bytes, for numbers. */
+  dv: DataView;
+  /** Next byte to read. */
+  pos = 0;
+
+  /** A reader over `u8` (its whole buffer, so that positions are absolute). */
+  constructor(u8: Uint8Array) {
+    this.u8 = u8;
+    this.dv = new DataView(u8.buffer, u8.byteOffset);
+  }
+}
+
+/** Decodes one value at `r.pos`, moving `r.pos` past it. */
+export function decode(r: Reader): unknown {
+  const u8 = r.u8;
+  const tag = u8[r.pos++];
+  switch (tag) {
+    case T_INT8:
+      return r.dv.getInt8(r.pos++);
+    case T_INT32:
+      r.pos += 4;
+      return r.dv.getInt32(r.pos - 4, true);
+    case T_FLOAT64:
+      r.pos += 8;
+      return r.dv.getFloat64(r.pos - 8, true);
+    case T_ASCII:
+    case T_UTF8:
+      r.pos--;
+      return getString(r);
+    case T_UNDEFINED:
+      return undefined;
+    case T_NULL:
+      return null;
+    case T_FALSE:
+      return false;
+    case T_TRUE:
+      return true;
+    case T_ARRAY: {
+      const n = r.dv.getUint32(r.pos, true);
+      r.pos += 4;
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = decode(r);
+      return out;
+    }
+    case T_OBJECT: {
+      const n = r.dv.getUint32(r.pos, true);
+      r.pos += 4;
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) {
+        const key = getString(r);
+        const value = decode(r);
+        // A key "__proto__" must become an own property, as structured clone makes it.
+        if (key === "__proto__") {
+          Object.defineProperty(out, key, {
+            value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        } else out[key] = value;
+      }
+      return out;
+    }
+    case T_TYPED:
+      return getTyped(r);
+    case T_DATE:
+      r.pos += 8;
+      return new Date(r.dv.getFloat64(r.pos - 8, true));
+    case T_BIGINT:
+      return getBigInt(r);
+    case T_V8: {
+      const n = r.dv.getUint32(r.pos, true);
+      r.pos += 4;
+      r.pos += n;
+      // Copied out: deserialize straight from shared memory works in all
+      // three runtimes, but the copy keeps a later writer from racing it.
+      return deserialize(u8.slice(r.pos - n, r.pos));
+    }
+  }
+  throw new RangeError(`Corrupt message: unknown tag ${tag} at byte ${r.pos - 1}`);
+}
+
+function getString(r: Reader): string {
+  const u8 = r.u8;
+  const tag = u8[r.pos];
+  const n = r.dv.getUint32(r.pos + 1, true);
+  const at = r.pos + 5;
+  r.pos = at + n;
+  if (tag === T_ASCII) {
+    if (n <= 16) {
+      let s = "";
+      for (let i = at; i < at + n; i++) s += String.fromCharCode(u8[i]);
+      return s;
+    }
+    if (n <= 4096) {
+      return String.fromCharCode.apply(null, u8.subarray(at, at + n) as unknown as number[]);
+    }
+  }
+  return decoder.decode(u8.subarray(at, at + n));
+}
+
+function getTyped(r: Reader): unknown {
+  const kind = r.u8[r.pos];
+  const n = r.dv.getUint32(r.pos + 1, true);
+  const at = r.pos + 5;
+  r.pos = at + n;
+  // slice() copies into a fresh, unshared, aligned ArrayBuffer.
+  const bytes = r.u8.slice(at, at + n);
+  if (kind === KIND_ARRAYBUFFER) return bytes.buffer;
+  if (kind === 1) return bytes;
+  const Type = TYPED_KINDS[kind];
+  if (Type === DataView) return new DataView(bytes.buffer);
+  const size = (Type as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  return new Type(bytes.buffer, 0, n / size);
+}
+
+function getBigInt(r: Reader): bigint {
+  const negative = r.u8[r.pos] === 1;
+  const n = r.dv.getUint32(r.pos + 1, true);
+  r.pos += 5;
+  let out = 0n;
+  for (let i = n - 1; i >= 0; i--) {
+    out = (out << 64n) | r.dv.getBigUint64(r.pos + 8 * i, true);
+  }
+  r.pos += 8 * n;
+  return negative ? -out : out;
+}
+
+/**
+ * The bytes a message carries for `recvBytes`: the bytes of a `Uint8Array`
+ * message (what `sendBytes` sends), else the encoded message itself, as
+ * Python's `recv_bytes` returns a pickled message's bytes.
+ */
+export function messageBytes(encoded: Uint8Array): Uint8Array {
+  if (encoded[0] === T_TYPED && encoded[1] === 1) return encoded.subarray(6);
+  return encoded;
+}

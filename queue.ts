@@ -1,0 +1,552 @@
+/**
+ * Python's `multiprocessing.Queue`, `JoinableQueue` and `SimpleQueue`: FIFO
+ * queues that any number of processes put to and get from at once. They
+ * live in shared memory (pass them to a process in its `args`); an unbounded
+ * queue never blocks a producer, so a parent may join its children before
+ * draining what they put, which deadlocks in Python.
+ *
+ * @module
+ */
+
+import { AGAIN, untilAsync, untilSync } from "./_channel_wait.ts";
+import { Channel, NOTHING, SPACE, UNFINISHED, WAKE } from "./_channel.ts";
+import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
+import { checkSignal, deadlineOf, describe, notify } from "./_wait.ts";
+
+/**
+ * Raised by `get` when no item came in time (or at once, with
+ * `block: false`). Python's `queue.Empty`.
+ *
+ * @example Catching Empty
+ * ```ts
+ * import { Empty, Queue } from "@tsmp/multiprocessing";
+ *
+ * const q = new Queue<number>();
+ * try {
+ *   q.getNowait();
+ * } catch (error) {
+ *   console.log(error instanceof Empty); // true
+ * }
+ * ```
+ */
+export class Empty extends Error {
+  /**
+   * @param message What was empty.
+   * @param options `cause`, as for `Error`.
+   */
+  constructor(message = "Queue is empty", options?: ErrorOptions) {
+    super(message, options);
+    this.name = "Empty";
+  }
+}
+
+/**
+ * Raised by `put` on a bounded queue that stayed full for the whole wait
+ * (or at once, with `block: false`). Python's `queue.Full`.
+ *
+ * @example Catching Full
+ * ```ts
+ * import { Full, Queue } from "@tsmp/multiprocessing";
+ *
+ * const q = new Queue<number>(1);
+ * q.putNowait(1);
+ * try {
+ *   q.putNowait(2);
+ * } catch (error) {
+ *   console.log(error instanceof Full); // true
+ * }
+ * ```
+ */
+export class Full extends Error {
+  /**
+   * @param message What was full.
+   * @param options `cause`, as for `Error`.
+   */
+  constructor(message = "Queue is full", options?: ErrorOptions) {
+    super(message, options);
+    this.name = "Full";
+  }
+}
+
+/** Options of the blocking queue operations. */
+export interface QueueOptions {
+  /**
+   * Whether to wait; `false` is the `*Nowait` behaviour.
+   * @default {true}
+   */
+  block?: boolean;
+  /**
+   * The longest wait in milliseconds; then `Empty` or `Full` is thrown.
+   * @default {undefined} (wait as long as it takes)
+   */
+  timeout?: number;
+  /**
+   * Stops the wait; the call then rejects with the signal's reason.
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
+/** Options of {@linkcode JoinableQueue.join}. */
+export interface JoinQueueOptions {
+  /**
+   * The longest wait in milliseconds; then `join` returns false.
+   * @default {undefined} (wait as long as it takes)
+   */
+  timeout?: number;
+  /**
+   * Stops the wait; the call then rejects with the signal's reason.
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
+const END: unique symbol = Symbol("end");
+
+function closedError(): Error {
+  return new Error("Queue is closed");
+}
+
+interface Checked {
+  block: boolean;
+  deadline: number;
+  signal: AbortSignal | undefined;
+}
+
+function checkOptions(options: QueueOptions | undefined, sync: boolean): Checked {
+  if (options === undefined) return { block: true, deadline: Infinity, signal: undefined };
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`'options' must be an object, got ${describe(options)}`);
+  }
+  const { block = true, timeout, signal } = options;
+  if (typeof block !== "boolean") {
+    throw new TypeError(`'block' must be a boolean, got ${describe(block)}`);
+  }
+  const deadline = deadlineOf(timeout);
+  if (sync && signal !== undefined) {
+    throw new TypeError("'signal' cannot stop a Sync call, which blocks the thread");
+  }
+  return { block, deadline: block ? deadline : 0, signal: checkSignal(signal) };
+}
+
+function checkMaxsize(maxsize: unknown): number {
+  if (typeof maxsize !== "number") {
+    throw new TypeError(`'maxsize' must be a number, got ${describe(maxsize)}`);
+  }
+  if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > 0x7fff_ffff) {
+    throw new RangeError(`'maxsize' must be a non-negative integer, got ${maxsize}`);
+  }
+  return maxsize;
+}
+
+// Set while a queue is rebuilt over a channel it received, read by the
+// constructor: a reviver cannot pass a channel through the public signature.
+let reviving: Channel | undefined;
+
+function revive<Q>(make: () => Q, state: unknown): Q {
+  reviving = new Channel((state as { sab: SharedArrayBuffer }).sab);
+  try {
+    return make();
+  } finally {
+    reviving = undefined;
+  }
+}
+
+/**
+ * A FIFO queue shared by any number of processes. Python's
+ * `multiprocessing.Queue`.
+ *
+ * Items are copied (as structured clone copies them; common values through a
+ * fast codec of the project's own). `put` never blocks on an unbounded queue.
+ * `close()` closes the queue for every holder: `put` then throws, and `get`
+ * returns what is left, then throws.
+ *
+ * @typeParam T The type of the items.
+ *
+ * @example Results from three processes
+ * ```ts
+ * import { Process, Queue } from "@tsmp/multiprocessing";
+ *
+ * export function square(q: Queue<number>, n: number) {
+ *   q.putNowait(n * n);
+ * }
+ *
+ * if (import.meta.main) {
+ *   const q = new Queue<number>();
+ *   const ps = [1, 2, 3].map((n) => new Process({ target: square, args: [q, n] }));
+ *   for (const p of ps) p.start();
+ *   for (const p of ps) await p.join();
+ *   let sum = 0;
+ *   while (!q.empty()) sum += q.getNowait();
+ *   console.log(sum); // 14
+ * }
+ * ```
+ */
+export class Queue<T = unknown> implements AsyncIterable<T> {
+  #ch: Channel;
+
+  /**
+   * @param maxsize The most items the queue holds; 0 for no bound.
+   * @throws {TypeError} If `maxsize` is not a number.
+   * @throws {RangeError} If `maxsize` is negative or not an integer.
+   */
+  constructor(maxsize = 0) {
+    this.#ch = reviving ?? Channel.create(checkMaxsize(maxsize));
+  }
+
+  /** The channel (for subclasses in this package). */
+  protected get _channel(): Channel {
+    return this.#ch;
+  }
+
+  /** Whether items put are counted for `taskDone`/`join`. */
+  protected get _joinable(): boolean {
+    return false;
+  }
+
+  #tryPut(item: T): true | typeof AGAIN {
+    if (this.#ch.closed) throw closedError();
+    return this.#ch.tryPut(item, "item", this._joinable) ? true : AGAIN;
+  }
+
+  #tryGet(): T | typeof AGAIN | typeof END {
+    const value = this.#ch.tryGet();
+    if (value !== NOTHING) return value as T;
+    if (!this.#ch.closed) return AGAIN;
+    // Closed: what was put before close() is still delivered.
+    const last = this.#ch.tryGet();
+    return last === NOTHING ? END : last as T;
+  }
+
+  /**
+   * Puts `item` on the queue, waiting for room in a bounded queue.
+   *
+   * @param item The item; a copy of it is put.
+   * @param options `block`, `timeout` (ms) and `signal`.
+   * @returns When the item is on the queue.
+   * @throws {Full} If a bounded queue stayed full.
+   * @throws {TypeError} If `item` holds something that cannot be sent (the
+   * message names where), or for bad options.
+   * @throws {Error} If the queue is closed.
+   */
+  async put(item: T, options?: QueueOptions): Promise<void> {
+    const { block, deadline, signal } = checkOptions(options, false);
+    const i32 = this.#ch.i32;
+    const tryPut = () => this.#tryPut(item);
+    const result = block
+      ? await untilAsync(i32, SPACE, true, tryPut, deadline, signal)
+      : tryPut();
+    if (result === AGAIN) throw new Full();
+  }
+
+  /**
+   * The `Sync` form of {@linkcode Queue.put}: blocks the thread while a
+   * bounded queue is full.
+   *
+   * @param item The item; a copy of it is put.
+   * @param options `block` and `timeout` (ms).
+   * @throws {Full} If a bounded queue stayed full.
+   * @throws {TypeError} If `item` cannot be sent, or for bad options.
+   * @throws {Error} If the queue is closed.
+   */
+  putSync(item: T, options?: Omit<QueueOptions, "signal">): void {
+    const { block, deadline } = checkOptions(options, true);
+    const tryPut = () => this.#tryPut(item);
+    const result = block ? untilSync(this.#ch.i32, SPACE, true, tryPut, deadline) : tryPut();
+    if (result === AGAIN) throw new Full();
+  }
+
+  /**
+   * Puts `item` without waiting: `put(item, { block: false })`.
+   *
+   * @param item The item; a copy of it is put.
+   * @throws {Full} If a bounded queue is full.
+   * @throws {TypeError} If `item` cannot be sent.
+   * @throws {Error} If the queue is closed.
+   */
+  putNowait(item: T): void {
+    if (this.#tryPut(item) === AGAIN) throw new Full();
+  }
+
+  /**
+   * Takes the oldest item, waiting for one.
+   *
+   * @param options `block`, `timeout` (ms) and `signal`.
+   * @returns The item.
+   * @throws {Empty} If no item came in time.
+   * @throws {Error} If the queue is closed and drained.
+   */
+  async get(options?: QueueOptions): Promise<T> {
+    const { block, deadline, signal } = checkOptions(options, false);
+    const tryGet = () => this.#tryGet();
+    const result = block
+      ? await untilAsync(this.#ch.i32, WAKE, true, tryGet, deadline, signal)
+      : tryGet();
+    if (result === AGAIN) throw new Empty();
+    if (result === END) throw closedError();
+    return result;
+  }
+
+  /**
+   * The `Sync` form of {@linkcode Queue.get}: blocks the thread until an
+   * item comes.
+   *
+   * @param options `block` and `timeout` (ms).
+   * @returns The item.
+   * @throws {Empty} If no item came in time.
+   * @throws {Error} If the queue is closed and drained.
+   */
+  getSync(options?: Omit<QueueOptions, "signal">): T {
+    const { block, deadline } = checkOptions(options, true);
+    const tryGet = () => this.#tryGet();
+    const result = block ? untilSync(this.#ch.i32, WAKE, true, tryGet, deadline) : tryGet();
+    if (result === AGAIN) throw new Empty();
+    if (result === END) throw closedError();
+    return result;
+  }
+
+  /**
+   * Takes the oldest item without waiting: `get({ block: false })`.
+   *
+   * @returns The item.
+   * @throws {Empty} If the queue is empty.
+   * @throws {Error} If the queue is closed and drained.
+   */
+  getNowait(): T {
+    const result = this.#tryGet();
+    if (result === AGAIN) throw new Empty();
+    if (result === END) throw closedError();
+    return result;
+  }
+
+  /**
+   * How many items are in the queue; exact when nobody is putting or
+   * getting at the moment.
+   *
+   * @returns The number of items.
+   */
+  qsize(): number {
+    return this.#ch.size();
+  }
+
+  /**
+   * Whether the queue holds no items (as of the moment of the call).
+   *
+   * @returns `qsize() === 0`.
+   */
+  empty(): boolean {
+    return this.#ch.size() === 0;
+  }
+
+  /**
+   * Whether a bounded queue holds `maxsize` items (as of the call).
+   *
+   * @returns Whether a `putNowait` would throw `Full` now.
+   */
+  full(): boolean {
+    const max = this.#ch.maxsize;
+    return max > 0 && this.#ch.size() >= max;
+  }
+
+  /** The bound given at construction, 0 for none. */
+  get maxsize(): number {
+    return this.#ch.maxsize;
+  }
+
+  /** Whether `close()` was called, in any process. */
+  get closed(): boolean {
+    return this.#ch.closed;
+  }
+
+  /**
+   * Closes the queue for every holder: later `put`s throw, `get`s return
+   * what is left and then throw, and `for await` loops end once it is
+   * drained. Closing twice is allowed.
+   */
+  close(): void {
+    this.#ch.close();
+  }
+
+  /**
+   * Yields items until the queue is closed and drained.
+   *
+   * @returns An async iterator over the items.
+   */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    const tryGet = () => this.#tryGet();
+    for (;;) {
+      const result = await untilAsync(this.#ch.i32, WAKE, true, tryGet, Infinity);
+      if (result === END || result === AGAIN) return;
+      yield result;
+    }
+  }
+
+  /** Sends the queue to another process (used by `Process` args). */
+  [shareSymbol](): SharedRef {
+    const kind = this._joinable ? "JoinableQueue" : "Queue";
+    return { kind, module: import.meta.url, state: { sab: this.#ch.sab } };
+  }
+}
+
+/**
+ * A {@linkcode Queue} that counts unfinished items: each `put` adds one,
+ * each `taskDone()` takes one away, and `join()` waits for none. Python's
+ * `multiprocessing.JoinableQueue`.
+ *
+ * @typeParam T The type of the items.
+ *
+ * @example Waiting until every item is processed
+ * ```ts
+ * import { JoinableQueue, Process } from "@tsmp/multiprocessing";
+ *
+ * export async function work(q: JoinableQueue<number>) {
+ *   for (;;) {
+ *     const n = await q.get();
+ *     if (n < 0) break;
+ *     console.log(n * 2);
+ *     q.taskDone();
+ *   }
+ *   q.taskDone();
+ * }
+ *
+ * if (import.meta.main) {
+ *   const q = new JoinableQueue<number>();
+ *   const p = new Process({ target: work, args: [q] });
+ *   p.start();
+ *   for (const n of [1, 2, 3, -1]) q.putNowait(n);
+ *   await q.join();
+ *   await p.join();
+ * }
+ * ```
+ */
+export class JoinableQueue<T = unknown> extends Queue<T> {
+  /** Counts every item put. */
+  protected override get _joinable(): boolean {
+    return true;
+  }
+
+  /**
+   * Marks one item got from the queue as processed.
+   *
+   * @throws {Error} If called more times than items were put.
+   */
+  taskDone(): void {
+    const i32 = this._channel.i32;
+    for (;;) {
+      const left = Atomics.load(i32, UNFINISHED);
+      if (left <= 0) throw new Error("taskDone() called too many times");
+      if (Atomics.compareExchange(i32, UNFINISHED, left, left - 1) === left) {
+        if (left === 1) notify(i32, UNFINISHED);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Waits until every item put has been marked done with `taskDone()`.
+   *
+   * @param options `timeout` (ms) and `signal`.
+   * @returns True when none is unfinished, false if the timeout passed first.
+   * @throws {RangeError} For a negative `timeout`.
+   */
+  async join(options: JoinQueueOptions = {}): Promise<boolean> {
+    const deadline = deadlineOf(options.timeout);
+    const signal = checkSignal(options.signal);
+    const i32 = this._channel.i32;
+    const done = () => Atomics.load(i32, UNFINISHED) === 0 ? true : AGAIN;
+    return await untilAsync(i32, UNFINISHED, false, done, deadline, signal) === true;
+  }
+
+  /**
+   * The `Sync` form of {@linkcode JoinableQueue.join}.
+   *
+   * @param options `timeout` (ms).
+   * @returns True when none is unfinished, false if the timeout passed first.
+   * @throws {RangeError} For a negative `timeout`.
+   */
+  joinSync(options: Omit<JoinQueueOptions, "signal"> = {}): boolean {
+    const deadline = deadlineOf(options.timeout);
+    const i32 = this._channel.i32;
+    const done = () => Atomics.load(i32, UNFINISHED) === 0 ? true : AGAIN;
+    return untilSync(i32, UNFINISHED, false, done, deadline) === true;
+  }
+}
+
+/**
+ * The simplest shared queue: unbounded `put`, blocking `get`, `empty`,
+ * `close`. Python's `multiprocessing.SimpleQueue`.
+ *
+ * @typeParam T The type of the items.
+ *
+ * @example Put and get in one process
+ * ```ts
+ * import { SimpleQueue } from "@tsmp/multiprocessing";
+ *
+ * const q = new SimpleQueue<string>();
+ * q.put("a");
+ * console.log(await q.get(), q.empty()); // a true
+ * ```
+ */
+export class SimpleQueue<T = unknown> {
+  #q: Queue<T>;
+
+  /** An empty queue. */
+  constructor() {
+    this.#q = reviving ? new Queue<T>() : new Queue<T>(0);
+  }
+
+  /**
+   * Puts a copy of `item` on the queue; never waits.
+   *
+   * @param item The item.
+   * @throws {TypeError} If `item` cannot be sent.
+   * @throws {Error} If the queue is closed.
+   */
+  put(item: T): void {
+    this.#q.putNowait(item);
+  }
+
+  /**
+   * Takes the oldest item, waiting for one.
+   *
+   * @param options `signal`, to stop waiting.
+   * @returns The item.
+   * @throws {Error} If the queue is closed and drained.
+   */
+  get(options: { signal?: AbortSignal } = {}): Promise<T> {
+    return this.#q.get({ signal: options.signal });
+  }
+
+  /**
+   * The `Sync` form of {@linkcode SimpleQueue.get}.
+   *
+   * @returns The item.
+   * @throws {Error} If the queue is closed and drained.
+   */
+  getSync(): T {
+    return this.#q.getSync();
+  }
+
+  /**
+   * Whether the queue holds no items.
+   *
+   * @returns Whether it is empty, as of the call.
+   */
+  empty(): boolean {
+    return this.#q.empty();
+  }
+
+  /** Closes the queue for every holder, as {@linkcode Queue.close} does. */
+  close(): void {
+    this.#q.close();
+  }
+
+  /** Sends the queue to another process (used by `Process` args). */
+  [shareSymbol](): SharedRef {
+    return { ...this.#q[shareSymbol](), kind: "SimpleQueue" };
+  }
+}
+
+registerShareable("Queue", (state) => revive(() => new Queue(), state));
+registerShareable("JoinableQueue", (state) => revive(() => new JoinableQueue(), state));
+registerShareable("SimpleQueue", (state) => revive(() => new SimpleQueue(), state));
