@@ -30,3 +30,7 @@
  */
 
 export * from "./process.ts";
+export * from "./queue.ts";
+export * from "./pipe.ts";
+export * from "./lock.ts";
+export * from "./shared.ts";
