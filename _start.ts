@@ -11,28 +11,19 @@
  */
 
 import { runtime, type SpawnOptions, type WorkerHandle } from "./runtime/mod.ts";
+import { describe } from "./_wait.ts";
 
 /** The start methods this library has. Python's `fork` cannot exist in JS. */
 export type StartMethod = "spawn" | "forkserver";
 
 const WORKER_URL = new URL("./_worker.ts", import.meta.url);
 
-let method: StartMethod | undefined;
+let current: StartMethod | undefined;
 let warm: { handle: WorkerHandle; dead: boolean } | undefined;
 
-/** The start method in force; `"spawn"` until one is set. */
-export function startMethod(): StartMethod {
-  return method ?? "spawn";
-}
-
-/** Whether a method was set (Python refuses a second set without `force`). */
-export function startMethodSet(): boolean {
-  return method !== undefined;
-}
-
 /** Sets the method; leaving forkserver ends its waiting worker. */
-export function setMethod(next: StartMethod): void {
-  method = next;
+function setMethod(next: StartMethod): void {
+  current = next;
   if (next !== "forkserver" && warm) {
     warm.handle.terminate();
     warm = undefined;
@@ -51,7 +42,7 @@ function prepareWarm(): void {
 
 /** A worker running the bootstrap, given `data` as its start data. */
 export function startWorker(data: unknown, options: SpawnOptions): WorkerHandle {
-  if (startMethod() !== "forkserver") return runtime.spawn(WORKER_URL, data, options);
+  if (current !== "forkserver") return runtime.spawn(WORKER_URL, data, options);
   let handle: WorkerHandle;
   if (warm && !warm.dead) {
     handle = warm.handle;
@@ -63,4 +54,78 @@ export function startWorker(data: unknown, options: SpawnOptions): WorkerHandle 
   // The next one starts while this one runs, on another core.
   prepareWarm();
   return handle;
+}
+
+/** Options for {@linkcode setStartMethod}. */
+export interface SetStartMethodOptions {
+  /** Replace a method already set (Python's `force=True`). @default {false} */
+  force?: boolean;
+}
+
+/**
+ * Sets how new processes get their worker, as Python's
+ * `set_start_method()`. `"spawn"` (the default) starts a fresh worker per
+ * process. `"forkserver"` keeps one worker started ahead with the bootstrap
+ * loaded, so `start()` is much faster; it lives until the program ends or
+ * the method is set back to `"spawn"` (it never keeps the program alive).
+ *
+ * @param method `"spawn"` or `"forkserver"`.
+ * @param options `force` to replace a method already set.
+ * @throws {RangeError} For another method (`"fork"` cannot exist in JS).
+ * @throws {Error} If a method was already set and `force` is not given.
+ * @example Faster starts for a program that starts many processes
+ * ```ts
+ * import { Process, setStartMethod } from "@tsmp/multiprocessing";
+ *
+ * export function work(): void {}
+ *
+ * if (import.meta.main) {
+ *   setStartMethod("forkserver");
+ *   for (let i = 0; i < 10; i++) {
+ *     const p = new Process({ target: work });
+ *     p.start();
+ *     await p.join();
+ *   }
+ * }
+ * ```
+ */
+export function setStartMethod(method: StartMethod, options: SetStartMethodOptions = {}): void {
+  if (method !== "spawn" && method !== "forkserver") {
+    throw new RangeError(
+      `'method' must be "spawn" or "forkserver", got ${describe(method)}` +
+        (method === "fork" ? " (a JS worker cannot be forked)" : ""),
+    );
+  }
+  if (current !== undefined && !options.force) {
+    throw new Error("The start method has already been set");
+  }
+  setMethod(method);
+}
+
+/**
+ * The start method in force, as Python's `get_start_method()`.
+ *
+ * @returns `"spawn"` unless {@linkcode setStartMethod} chose another.
+ * @example
+ * ```ts
+ * import { getStartMethod } from "@tsmp/multiprocessing";
+ * console.log(getStartMethod()); // "spawn"
+ * ```
+ */
+export function getStartMethod(): StartMethod {
+  return current ?? "spawn";
+}
+
+/**
+ * The start methods this library has, as Python's `get_all_start_methods()`.
+ *
+ * @returns `["spawn", "forkserver"]`.
+ * @example
+ * ```ts
+ * import { getAllStartMethods } from "@tsmp/multiprocessing";
+ * console.log(getAllStartMethods()); // [ "spawn", "forkserver" ]
+ * ```
+ */
+export function getAllStartMethods(): StartMethod[] {
+  return ["spawn", "forkserver"];
 }

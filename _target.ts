@@ -306,3 +306,33 @@ function splitTopLevel(params: string): string[] {
   if (params.slice(start).trim()) parts.push(params.slice(start));
   return parts.map((p) => p.trim()).filter((p) => p.length > 0);
 }
+
+/** `args` with `kwargs` placed at their parameters' positions. */
+export function placeArgs(
+  target: (...args: never[]) => unknown,
+  source: string,
+  args: unknown[],
+  kwargs: Record<string, unknown> | undefined,
+): unknown[] {
+  if (!kwargs || Object.keys(kwargs).length === 0) return args;
+  const names = parameterNames(source);
+  const placed = [...args];
+  for (const [key, value] of Object.entries(kwargs)) {
+    const index = names.indexOf(key);
+    const fn = target.name || "the target";
+    if (index < 0) {
+      const known = names.filter((n) => n !== null).join(", ") || "none";
+      throw new TypeError(
+        `'kwargs' names '${key}', which is not a parameter of ${fn} (its parameters: ${known})`,
+      );
+    }
+    if (index < args.length) {
+      throw new TypeError(
+        `${fn} got multiple values for argument '${key}' (from 'args' and 'kwargs')`,
+      );
+    }
+    placed[index] = value;
+  }
+  for (let i = 0; i < placed.length; i++) if (!(i in placed)) placed[i] = undefined;
+  return placed;
+}

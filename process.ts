@@ -8,7 +8,7 @@
  */
 
 import { runtime, type WorkerHandle, workerSide } from "./runtime/mod.ts";
-import { setMethod, type StartMethod, startMethod, startMethodSet, startWorker } from "./_start.ts";
+import { startWorker } from "./_start.ts";
 import {
   allocSlot,
   EXITED,
@@ -21,7 +21,7 @@ import {
 } from "./_registry.ts";
 import { encodeArgs } from "./_share.ts";
 import { type ChildHandle, type ProcessInfo, type ThreadState, threadState } from "./_state.ts";
-import { callerModules, parameterNames, resolveTarget, type TargetRef } from "./_target.ts";
+import { callerModules, placeArgs, resolveTarget, type TargetRef } from "./_target.ts";
 import { deserializeError, SystemExit } from "./_errors.ts";
 import { checkSignal, deadlineOf, describe, remaining } from "./_wait.ts";
 import type { ChildMessage, StartData } from "./_worker.ts";
@@ -466,36 +466,6 @@ Object.defineProperty(Process, PROCESS_BASE, { value: true });
 
 const NOOP: TargetRef = { name: "", source: "() => {}", modules: [], isClass: false };
 
-/** `args` with `kwargs` placed at their parameters' positions. */
-function placeArgs(
-  target: (...args: never[]) => unknown,
-  source: string,
-  args: unknown[],
-  kwargs: Record<string, unknown> | undefined,
-): unknown[] {
-  if (!kwargs || Object.keys(kwargs).length === 0) return args;
-  const names = parameterNames(source);
-  const placed = [...args];
-  for (const [key, value] of Object.entries(kwargs)) {
-    const index = names.indexOf(key);
-    const fn = target.name || "the target";
-    if (index < 0) {
-      const known = names.filter((n) => n !== null).join(", ") || "none";
-      throw new TypeError(
-        `'kwargs' names '${key}', which is not a parameter of ${fn} (its parameters: ${known})`,
-      );
-    }
-    if (index < args.length) {
-      throw new TypeError(
-        `${fn} got multiple values for argument '${key}' (from 'args' and 'kwargs')`,
-      );
-    }
-    placed[index] = value;
-  }
-  for (let i = 0; i < placed.length; i++) if (!(i in placed)) placed[i] = undefined;
-  return placed;
-}
-
 function adopt(info: ProcessInfo): Process {
   return new Process({ [ADOPT]: info } as ProcessOptions);
 }
@@ -595,76 +565,10 @@ export function exit(code = 0): never {
   return runtime.exitProgram(code);
 }
 
-export type { StartMethod } from "./_start.ts";
-
-/** Options for {@linkcode setStartMethod}. */
-export interface SetStartMethodOptions {
-  /** Replace a method already set (Python's `force=True`). @default {false} */
-  force?: boolean;
-}
-
-/**
- * Sets how new processes get their worker, as Python's
- * `set_start_method()`. `"spawn"` (the default) starts a fresh worker per
- * process. `"forkserver"` keeps one worker started ahead with the bootstrap
- * loaded, so `start()` is much faster; it lives until the program ends or
- * the method is set back to `"spawn"` (it never keeps the program alive).
- *
- * @param method `"spawn"` or `"forkserver"`.
- * @param options `force` to replace a method already set.
- * @throws {RangeError} For another method (`"fork"` cannot exist in JS).
- * @throws {Error} If a method was already set and `force` is not given.
- * @example Faster starts for a program that starts many processes
- * ```ts
- * import { Process, setStartMethod } from "@tsmp/multiprocessing";
- *
- * export function work(): void {}
- *
- * if (import.meta.main) {
- *   setStartMethod("forkserver");
- *   for (let i = 0; i < 10; i++) {
- *     const p = new Process({ target: work });
- *     p.start();
- *     await p.join();
- *   }
- * }
- * ```
- */
-export function setStartMethod(method: StartMethod, options: SetStartMethodOptions = {}): void {
-  if (method !== "spawn" && method !== "forkserver") {
-    throw new RangeError(
-      `'method' must be "spawn" or "forkserver", got ${describe(method)}` +
-        (method === "fork" ? " (a JS worker cannot be forked)" : ""),
-    );
-  }
-  if (startMethodSet() && !options.force) throw new Error("The start method has already been set");
-  setMethod(method);
-}
-
-/**
- * The start method in force, as Python's `get_start_method()`.
- *
- * @returns `"spawn"` unless {@linkcode setStartMethod} chose another.
- * @example
- * ```ts
- * import { getStartMethod } from "@tsmp/multiprocessing";
- * console.log(getStartMethod()); // "spawn"
- * ```
- */
-export function getStartMethod(): StartMethod {
-  return startMethod();
-}
-
-/**
- * The start methods this library has, as Python's `get_all_start_methods()`.
- *
- * @returns `["spawn", "forkserver"]`.
- * @example
- * ```ts
- * import { getAllStartMethods } from "@tsmp/multiprocessing";
- * console.log(getAllStartMethods()); // [ "spawn", "forkserver" ]
- * ```
- */
-export function getAllStartMethods(): StartMethod[] {
-  return ["spawn", "forkserver"];
-}
+export {
+  getAllStartMethods,
+  getStartMethod,
+  setStartMethod,
+  type SetStartMethodOptions,
+  type StartMethod,
+} from "./_start.ts";

@@ -18,7 +18,7 @@ step node-test node --test --test-concurrency=1 --test-timeout=120000 $files
 step deno-check deno check --quiet mod.ts $(ls tests/*.ts tests/fixtures/*.ts examples/*.ts bench/*.ts 2>/dev/null)
 step tsc tsc -p tsconfig.json
 step deno-lint deno lint --quiet
-step deno-fmt deno fmt --check --quiet
+step deno-fmt deno fmt --check
 step publish-dry-run deno publish --dry-run --allow-dirty --quiet
 echo
 if [ ${#failed[@]} -gt 0 ]; then
