@@ -9,11 +9,8 @@
  *     cur processor : Sub Processor␠
  *     value : work class
  *
- * Ours: the same under Deno and Bun. A daemon child ends with the program,
- * so without the join() it might print nothing; with it, the main program
- * waits. (Under Node 24 this currently fails: the daemon worker is unref'd,
- * so `await p.join()` leaves nothing keeping the event loop alive and Node
- * exits with code 13, "unsettled top-level await": a library bug, reported.)
+ * Ours: the same. A daemon child ends with the program, so without the
+ * join() it might print nothing; with it, the main program waits.
  *
  * As in 002_instance_method_target.ts, Python's `target=w.run` (a pickled
  * bound method) becomes the exported `callRun`, which rebuilds the `Worker`
