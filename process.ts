@@ -144,6 +144,8 @@ export class Process implements ChildHandle, AsyncDisposable {
   #done: Promise<void> | undefined;
   #forceDone: (() => void) | undefined;
   #error: Error | undefined;
+  /** How many join() calls are waiting (a daemon is ref'd while any is). */
+  #joiners = 0;
 
   /**
    * Describes a process; nothing runs until {@linkcode Process.prototype.start}.
@@ -363,7 +365,9 @@ export class Process implements ChildHandle, AsyncDisposable {
       await waitExited(this.#slot, deadline, signal);
       return;
     }
-    if (deadline === Infinity && !signal) return await this.#done;
+    // A daemon's worker does not keep the program alive; while someone
+    // waits for it, it must (else Node ends a top-level await unsettled).
+    if (this.#daemon && this.#joiners++ === 0) this.#handle?.ref();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
     try {
@@ -379,6 +383,7 @@ export class Process implements ChildHandle, AsyncDisposable {
     } finally {
       clearTimeout(timer);
       if (onAbort) signal!.removeEventListener("abort", onAbort);
+      if (this.#daemon && --this.#joiners === 0) this.#handle?.unref();
     }
   }
 

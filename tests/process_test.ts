@@ -347,6 +347,12 @@ describe("Process whole programs", () => {
     assert.deepEqual(stdout.trim().split("\n"), ["main finished", "child finished"]);
   });
 
+  test("joining a daemon child from a top-level await waits for it", async () => {
+    const { stdout, code } = await runScript("./fixtures/scripts/daemon_join.ts");
+    assert.equal(code, 0);
+    assert.deepEqual(stdout.trim().split("\n"), ["daemon child done", "joined 0"]);
+  });
+
   test("a child's uncaught error is printed as `Process <name>:` and its stack", async () => {
     const { stdout, stderr } = await runScript("./fixtures/scripts/crash.ts");
     assert.match(stderr, /^Process Crasher:\nTypeError: boom\n\s+at fail/m);
