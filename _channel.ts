@@ -99,6 +99,9 @@ const HEADER = 8;
 // A lock holder's critical section is a few microseconds; a waiter wakes at
 // least this often anyway, to check whether the owner has died.
 const LOCK_SLICE_MS = 50;
+// How long a lock must stay with an ended owner before it is taken over
+// (see #lockSlow): far longer than a terminated thread runs on.
+const STEAL_GRACE_MS = 300;
 
 /** What tryGet returns when there is nothing to get. */
 export const NOTHING: unique symbol = Symbol("nothing");
@@ -373,12 +376,21 @@ export class Channel {
 
   #lock(word: number): void {
     const me = currentSlot() + 1;
-    if (Atomics.compareExchange(this.i32, word, 0, me) === 0) return;
-    this.#lockSlow(word, me);
+    if (Atomics.compareExchange(this.i32, word, 0, me) !== 0) this.#lockSlow(word, me);
+    // A process marked ended may still be running (terminate() does not
+    // stop a busy Deno worker at all, a Bun one only after ~50 ms): once the
+    // table says it ended, others may take its locks over, so it must not
+    // touch the channel any more.
+    if (!slotAlive(me - 1)) {
+      this.#unlock(word);
+      throw new Error("This process was terminated; it can no longer use queues or pipes");
+    }
   }
 
   #lockSlow(word: number, me: number): void {
     const i32 = this.i32;
+    let dead = 0;
+    let deadSince = 0;
     for (;;) {
       const owner = Atomics.load(i32, word);
       if (owner === 0) {
@@ -389,8 +401,21 @@ export class Channel {
         throw new Error("A queue or pipe was used from inside a value being put on it");
       } else if (!slotAlive(owner - 1)) {
         // The owner ended while holding it; its half-done work is invisible
-        // (see the module doc), so the lock is simply taken over.
-        if (Atomics.compareExchange(i32, word, owner, me) === owner) return;
+        // (see the module doc), so the lock is taken over. Not at once: a
+        // process is marked ended when terminate() is called, a moment
+        // before its thread really stops, so a "dead" owner may still be
+        // finishing its critical section. Take it only once it has stayed
+        // with that owner for STEAL_GRACE_MS (and #lock makes an ended
+        // process give up the channel, so it can only be in a critical
+        // section it entered before it was marked).
+        const now = performance.now();
+        if (owner !== dead) {
+          dead = owner;
+          deadSince = now;
+        } else if (now - deadSince >= STEAL_GRACE_MS) {
+          if (Atomics.compareExchange(i32, word, owner, me) === owner) return;
+        }
+        waitSync(i32, word, owner, now + 5);
       } else {
         Atomics.add(i32, word + 1, 1);
         waitSync(i32, word, owner, performance.now() + LOCK_SLICE_MS);

@@ -180,14 +180,17 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
   sendBytes(buf: ArrayBufferView | ArrayBuffer, offset = 0, size?: number): void {
     let bytes: Uint8Array;
     if (buf instanceof ArrayBuffer) bytes = new Uint8Array(buf);
-    else if (ArrayBuffer.isView(buf)) bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-    else throw new TypeError(`'buf' must be a typed array or ArrayBuffer, got ${describe(buf)}`);
+    else if (ArrayBuffer.isView(buf)) {
+      bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    } else throw new TypeError(`'buf' must be a typed array or ArrayBuffer, got ${describe(buf)}`);
     if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) {
       throw new RangeError(`'offset' must be an integer from 0 to ${bytes.length}, got ${offset}`);
     }
     const n = size ?? bytes.length - offset;
     if (!Number.isInteger(n) || n < 0 || offset + n > bytes.length) {
-      throw new RangeError(`'size' must be an integer from 0 to ${bytes.length - offset}, got ${n}`);
+      throw new RangeError(
+        `'size' must be an integer from 0 to ${bytes.length - offset}, got ${n}`,
+      );
     }
     this.#writer().tryPut(bytes.subarray(offset, offset + n), "buf");
   }
@@ -362,7 +365,9 @@ function checkMaxlength(maxlength: unknown): void {
 
 function limit(bytes: Uint8Array, maxlength: number | undefined): Uint8Array {
   if (maxlength !== undefined && bytes.length > maxlength) {
-    throw new RangeError(`Message of ${bytes.length} bytes is longer than 'maxlength' ${maxlength}`);
+    throw new RangeError(
+      `Message of ${bytes.length} bytes is longer than 'maxlength' ${maxlength}`,
+    );
   }
   return bytes;
 }

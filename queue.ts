@@ -233,9 +233,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const { block, deadline, signal } = checkOptions(options, false);
     const i32 = this.#ch.i32;
     const tryPut = () => this.#tryPut(item);
-    const result = block
-      ? await untilAsync(i32, SPACE, true, tryPut, deadline, signal)
-      : tryPut();
+    const result = block ? await untilAsync(i32, SPACE, true, tryPut, deadline, signal) : tryPut();
     if (result === AGAIN) throw new Full();
   }
 
