@@ -18,6 +18,11 @@
 
 import process from "node:process";
 
+/** A function, or a class (called with `new` in the worker). */
+export type Callable =
+  | ((...args: never[]) => unknown)
+  | (abstract new (...args: never[]) => unknown);
+
 /** How a worker finds a function. */
 export interface TargetRef {
   /** The function's (or class's) name; "" for an anonymous function. */
@@ -70,7 +75,7 @@ const resolved = new WeakMap<object, TargetRef>();
  * @throws {TypeError} for a bound or native function, which has no source.
  */
 export function resolveTarget(
-  fn: (...args: never[]) => unknown,
+  fn: Callable,
   callers: readonly string[],
   module?: string,
 ): TargetRef {
@@ -309,7 +314,7 @@ function splitTopLevel(params: string): string[] {
 
 /** `args` with `kwargs` placed at their parameters' positions. */
 export function placeArgs(
-  target: (...args: never[]) => unknown,
+  target: Callable,
   source: string,
   args: unknown[],
   kwargs: Record<string, unknown> | undefined,

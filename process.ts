@@ -7,12 +7,11 @@
  * @module
  */
 
-import { runtime, type WorkerHandle, workerSide } from "./runtime/mod.ts";
-import { startWorker } from "./_start.ts";
+import { runtime, workerSide } from "./runtime/mod.ts";
+import { Child } from "./_child.ts";
 import {
   allocSlot,
   EXITED,
-  markExited,
   slotExitCode,
   slotState,
   tableBuffer,
@@ -22,9 +21,9 @@ import {
 import { encodeArgs } from "./_share.ts";
 import { type ChildHandle, type ProcessInfo, type ThreadState, threadState } from "./_state.ts";
 import { callerModules, placeArgs, resolveTarget, type TargetRef } from "./_target.ts";
-import { deserializeError, SystemExit } from "./_errors.ts";
+import { SystemExit } from "./_errors.ts";
 import { checkSignal, deadlineOf, describe, remaining } from "./_wait.ts";
-import type { ChildMessage, StartData } from "./_worker.ts";
+import type { StartData } from "./_worker.ts";
 
 export { ProcessError } from "./_errors.ts";
 
@@ -60,7 +59,7 @@ export interface ProcessOptions {
    * its source text and may use only its parameters and globals.
    * @default {undefined} (run() does nothing)
    */
-  target?: (...args: never[]) => unknown;
+  target?: ((...args: never[]) => unknown) | (abstract new (...args: never[]) => unknown);
   /** Positional arguments for `target`. @default {[]} */
   args?: unknown[];
   /** Arguments by parameter name, as Python's `kwargs`. @default {{}} */
@@ -140,12 +139,8 @@ export class Process implements ChildHandle, AsyncDisposable {
   #adopted = false;
   #slot = -1;
   #pid: number | null = null;
-  #handle: WorkerHandle | undefined;
+  #child: Child | undefined;
   #done: Promise<void> | undefined;
-  #forceDone: (() => void) | undefined;
-  #error: Error | undefined;
-  /** How many join() calls are waiting (a daemon is ref'd while any is). */
-  #joiners = 0;
 
   /**
    * Describes a process; nothing runs until {@linkcode Process.prototype.start}.
@@ -258,7 +253,7 @@ export class Process implements ChildHandle, AsyncDisposable {
 
   /** The child's uncaught error, rebuilt in this process, once it has ended with one. */
   get error(): Error | undefined {
-    return this.#error;
+    return this.#child?.error;
   }
 
   /**
@@ -320,31 +315,8 @@ export class Process implements ChildHandle, AsyncDisposable {
       args: this.#args,
       fields,
     };
-    const handle = startWorker(data, { name: this.#name, unrefable: this.#daemon });
-    this.#handle = handle;
-    handle.onMessage((message) => {
-      const msg = message as ChildMessage;
-      if (msg?.type === "error") this.#error = deserializeError(msg.error);
-    });
-    handle.onError((error) => {
-      // Reached only when the child could not report it itself (its
-      // bootstrap failed to load): report it here, as the child would have.
-      this.#error ??= error instanceof Error ? error : new Error(String(error));
-      console.error(`Process ${this.#name}:\n${this.#error.stack ?? this.#error.message}`);
-      markExited(this.#slot, 1);
-      if (!handle.reportsExit) handle.terminate();
-    });
-    // After the listeners: Node re-refs a worker's port when one is added.
-    // A forkserver's warm worker starts unref'd, so a non-daemon refs it.
-    if (this.#daemon) handle.unref();
-    else handle.ref();
-    const forced = new Promise<void>((resolve) => (this.#forceDone = resolve));
-    const natural = handle.reportsExit
-      ? handle.exited.then((code) => void markExited(this.#slot, code ?? 1))
-      : waitExited(this.#slot, Infinity).then(() => handle.terminate());
-    this.#done = Promise.race([natural, forced]).then(() => {
-      st.children.delete(this);
-    });
+    const child = this.#child = new Child(data);
+    this.#done = child.done.then(() => void st.children.delete(this));
     st.children.add(this);
   }
 
@@ -365,26 +337,25 @@ export class Process implements ChildHandle, AsyncDisposable {
       await waitExited(this.#slot, deadline, signal);
       return;
     }
-    // A daemon's worker does not keep the program alive; while someone
-    // waits for it, it must (else Node ends a top-level await unsettled).
-    if (this.#daemon && this.#joiners++ === 0) this.#handle?.ref();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let onAbort: (() => void) | undefined;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        this.#done!.then(resolve);
-        if (deadline !== Infinity) timer = setTimeout(resolve, remaining(deadline));
-        if (signal) {
-          onAbort = () => reject(signal.reason);
-          if (signal.aborted) onAbort();
-          else signal.addEventListener("abort", onAbort, { once: true });
-        }
-      });
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal!.removeEventListener("abort", onAbort);
-      if (this.#daemon && --this.#joiners === 0) this.#handle?.unref();
-    }
+    const done = this.#done;
+    await this.#child!.keepAliveWhile(async () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let onAbort: (() => void) | undefined;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          done.then(resolve);
+          if (deadline !== Infinity) timer = setTimeout(resolve, remaining(deadline));
+          if (signal) {
+            onAbort = () => reject(signal.reason);
+            if (signal.aborted) onAbort();
+            else signal.addEventListener("abort", onAbort, { once: true });
+          }
+        });
+      } finally {
+        clearTimeout(timer);
+        if (onAbort) signal!.removeEventListener("abort", onAbort);
+      }
+    });
   }
 
   /**
@@ -430,11 +401,8 @@ export class Process implements ChildHandle, AsyncDisposable {
   #stop(code: number): void {
     this.#checkOpen();
     if (!this.#started) throw new Error("Cannot stop a process that has not been started");
-    if (!this.#handle) throw new Error("Only a child process can be stopped");
-    if (markExited(this.#slot, code)) {
-      this.#handle.terminate();
-      this.#forceDone?.();
-    }
+    if (!this.#child) throw new Error("Only a child process can be stopped");
+    this.#child.stop(code);
   }
 
   /**

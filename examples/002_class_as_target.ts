@@ -34,7 +34,7 @@ export class Worker {
 
 if (import.meta.main) {
   // A class is not a plain function type; Process calls it with `new`.
-  const p = new Process({ target: Worker as never, name: "SubProcess", args: ["bob"] });
+  const p = new Process({ target: Worker, name: "SubProcess", args: ["bob"] });
   p.start(); // __init__ is called
   await p.join();
 }

@@ -25,7 +25,6 @@ export function spawnThread(url: URL, data: unknown, options: SpawnOptions): Wor
     onMessage: (listener) => void worker.on("message", listener),
     onError: (listener) => void worker.on("error", listener),
     exited,
-    reportsExit: true,
     terminate: () => void worker.terminate(),
     ref: () => worker.ref(),
     unref: () => worker.unref(),

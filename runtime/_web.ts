@@ -44,7 +44,6 @@ export function spawnWeb(url: URL, data: unknown, options: SpawnOptions): Worker
     onMessage: (listener) => worker.addEventListener("message", (event) => listener(event.data)),
     onError: (listener) => void errorListeners.push(listener),
     exited,
-    reportsExit: true,
     terminate: () => worker.terminate(),
     ref: () => worker.ref?.(),
     unref: () => worker.unref?.(),

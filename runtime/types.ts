@@ -31,13 +31,10 @@ export interface WorkerHandle {
   onError(listener: (error: unknown) => void): void;
   /**
    * Settles when the runtime reports that the worker ended, with its exit
-   * code where the runtime gives one. Never settles where the runtime reports
-   * no exit ({@linkcode WorkerHandle.reportsExit} false): the library's own
-   * process table is the authority on exit codes.
+   * code where the runtime gives one (the library's own process table is
+   * the authority on exit codes).
    */
   readonly exited: Promise<number | null>;
-  /** Whether {@linkcode WorkerHandle.exited} ever settles on its own. */
-  readonly reportsExit: boolean;
   /** Stops the worker now, even in the middle of a busy loop. */
   terminate(): void;
   /** Makes the worker keep the program alive. */

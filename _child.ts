@@ -1,0 +1,80 @@
+/**
+ * The parent's side of a running child: its worker, the error it reports,
+ * and the moment it has ended. The process table holds the exit code (the
+ * child writes it, or the parent when the child is stopped or dies without
+ * writing it); the runtime's exit event tells when the worker is gone and,
+ * in Node, when its piped output has been flushed.
+ *
+ * @module
+ */
+
+import type { WorkerHandle } from "./runtime/mod.ts";
+import { markExited } from "./_registry.ts";
+import { startWorker } from "./_start.ts";
+import { deserializeError } from "./_errors.ts";
+import type { ChildMessage, StartData } from "./_worker.ts";
+
+/** A started child, as its parent sees it. */
+export class Child {
+  /** Settles once the worker is gone. */
+  readonly done: Promise<void>;
+  #handle: WorkerHandle;
+  #slot: number;
+  #daemon: boolean;
+  #error: Error | undefined;
+  #forceDone!: () => void;
+  #waiters = 0;
+
+  constructor(data: StartData) {
+    const { name, daemon, slot } = data.self;
+    this.#slot = slot;
+    this.#daemon = daemon;
+    const handle = this.#handle = startWorker(data, { name, unrefable: daemon });
+    handle.onMessage((message) => {
+      const msg = message as ChildMessage;
+      if (msg?.type === "error") this.#error = deserializeError(msg.error);
+    });
+    handle.onError((error) => {
+      // Reached only when the child could not report it itself (its
+      // bootstrap failed to load): report it here, as the child would have.
+      this.#error ??= error instanceof Error ? error : new Error(String(error));
+      console.error(`Process ${name}:\n${this.#error.stack ?? this.#error.message}`);
+      markExited(slot, 1);
+    });
+    // After the listeners: Node re-refs a worker's port when one is added.
+    // A forkserver's warm worker starts unref'd, so a non-daemon refs it.
+    if (daemon) handle.unref();
+    else handle.ref();
+    const forced = new Promise<void>((resolve) => (this.#forceDone = resolve));
+    // A child that died without recording its exit (a crash, running out of
+    // memory) gets the runtime's code, or 1.
+    const natural = handle.exited.then((code) => void markExited(slot, code ?? 1));
+    this.done = Promise.race([natural, forced]);
+  }
+
+  /** The child's uncaught error, once it has reported one. */
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  /** Stops the worker with `code` as its exit code, unless it has already ended. */
+  stop(code: number): void {
+    if (markExited(this.#slot, code)) {
+      this.#handle.terminate();
+      this.#forceDone();
+    }
+  }
+
+  /**
+   * Runs `wait` while keeping the program alive: a daemon's worker does not
+   * keep it alive, and Node would end a top-level await on it unsettled.
+   */
+  async keepAliveWhile<T>(wait: () => Promise<T>): Promise<T> {
+    if (this.#daemon && this.#waiters++ === 0) this.#handle.ref();
+    try {
+      return await wait();
+    } finally {
+      if (this.#daemon && --this.#waiters === 0) this.#handle.unref();
+    }
+  }
+}
