@@ -33,7 +33,7 @@ export class Worker {
 }
 
 if (import.meta.main) {
-  // A class is not a plain function type; Process calls it with `new`.
+  // A class target is called with `new` in the child.
   const p = new Process({ target: Worker, name: "SubProcess", args: ["bob"] });
   p.start(); // __init__ is called
   await p.join();
