@@ -1,0 +1,629 @@
+/**
+ * The scheduler under both `Pool` and `ProcessPoolExecutor`: one mechanism
+ * for starting worker processes, handing them tasks, collecting results and
+ * surviving their deaths.
+ *
+ * Transport: each worker has its own shared-memory channel for tasks and
+ * the pool has one result channel all workers write to (`_channel.ts`, with
+ * the compact codec). Tasks are pushed in batches, so a `map` over 100,000
+ * items with `chunksize` 1 costs one message per few hundred items. How many
+ * tasks a worker may hold at once (its depth) follows the measured task
+ * time: fast tasks are queued deep (no worker waits for the main thread),
+ * slow ones one at a time (no task waits behind a slow one while another
+ * worker idles, as with Python's shared task queue).
+ *
+ * The main side only waits (keeping the program alive) while tasks are
+ * outstanding; an idle pool holds no timer, and its workers are daemons, so
+ * a pool left open never keeps a program from ending.
+ *
+ * @module
+ */
+
+import { Channel, NOTHING, WAKE } from "./_channel.ts";
+import { deserializeError, type ErrorData, TimeoutError } from "./_errors.ts";
+import {
+  CTL_READY,
+  CTL_RUNNING,
+  CTL_WORDS,
+  FAILED,
+  LOAD,
+  OK,
+  type ResultMessage,
+  STARTED,
+  STOP,
+  type WorkerSetup,
+} from "./_pool_protocol.ts";
+import { poolWorkerMain } from "./_pool_worker.ts";
+import type { TargetRef } from "./_target.ts";
+import { waitAsync } from "./_wait.ts";
+import { encode, Writer } from "./_codec.ts";
+import { Process } from "./process.ts";
+
+const WORKER_MODULE = new URL("./_pool_worker.ts", import.meta.url).href;
+
+/**
+ * A pool worker ended (it exited, crashed or was killed) while running a
+ * task; the task fails with this error and the pool replaces the worker.
+ *
+ * @example Telling a lost worker apart
+ * ```ts
+ * import { Pool, WorkerLostError } from "@tsmp/multiprocessing";
+ *
+ * export function quit(): void {
+ *   (globalThis as { process?: { exit(code: number): void } }).process?.exit(3);
+ * }
+ *
+ * if (import.meta.main) {
+ *   await using pool = new Pool(1);
+ *   try {
+ *     await pool.apply(quit);
+ *   } catch (error) {
+ *     console.log(error instanceof WorkerLostError); // true
+ *   }
+ * }
+ * ```
+ */
+export class WorkerLostError extends Error {
+  /** The worker's exit code (negative: stopped by a signal-like terminate or kill). */
+  readonly exitcode: number | null;
+  /**
+   * @param message What happened.
+   * @param exitcode The worker's exit code.
+   * @param options `cause`: the worker's uncaught error, if any.
+   */
+  constructor(message: string, exitcode: number | null, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "WorkerLostError";
+    this.exitcode = exitcode;
+  }
+}
+
+type Fn = (...args: never[]) => unknown;
+
+/** What a pool front end hands the core for one task. */
+export interface TaskSpec {
+  /** APPLY, MAP or STARMAP. */
+  kind: number;
+  fn: Fn;
+  ref: TargetRef;
+  /** Arguments (APPLY) or the chunk's items (MAP, STARMAP). */
+  payload: unknown[];
+  /** Milliseconds the task may run once started. */
+  timeout?: number;
+  /** Stops the task (and its worker) when aborted. */
+  signal?: AbortSignal;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  /** Called when the task is handed to a worker (the executor's `running()`). */
+  onDispatch?(): void;
+}
+
+/** What the core does when a worker dies unexpectedly. */
+export type DeathPolicy = "replace" | "break";
+
+/** Options for {@linkcode PoolCore}. */
+export interface CoreOptions {
+  processes: number;
+  initializer: TargetRef | null;
+  initargs: unknown[];
+  maxTasks: number;
+  /** Name prefix of worker processes. */
+  name: string;
+  /** "replace" (Pool: fail the task, replace the worker) or "break" (executor). */
+  onDeath: DeathPolicy;
+  /** Builds the error that breaks the pool. */
+  brokenError(message: string, cause?: unknown): Error;
+}
+
+const QUEUED = 0;
+const SENT = 1;
+const DONE = 2;
+
+interface Task extends TaskSpec {
+  id: number;
+  fnId: number;
+  state: number;
+  timed: boolean;
+  worker: Worker | null;
+  timer?: ReturnType<typeof setTimeout>;
+  onAbort?: () => void;
+}
+
+interface Worker {
+  process: Process;
+  tasks: Channel;
+  control: Int32Array;
+  outstanding: Set<Task>;
+  loaded: Set<number>;
+  sent: number;
+  exclusive: boolean;
+  /** Stopped on purpose (timeout, signal, terminate) or retiring after maxTasks. */
+  retired: boolean;
+  dead: boolean;
+}
+
+const fnIds = new WeakMap<object, number>();
+let nextFnId = 1;
+let nextWorkerNumber = 1;
+let nextTaskId = 1;
+
+// Drained results handled before dispatching again and, at most every
+// YIELD_MS, yielding to the event loop so that consumers of results run.
+const DRAIN_BATCH = 1024;
+const YIELD_MS = 8;
+// The most tasks a worker holds at once, and the task time (µs) of queued
+// work that depth aims for; tasks slower than SLOW_US go one at a time.
+const MAX_DEPTH = 256;
+const DEPTH_TARGET_US = 1000;
+const SLOW_US = 2000;
+
+let scratch = new Writer();
+
+/** The shared scheduler of Pool and ProcessPoolExecutor. */
+export class PoolCore {
+  #options: CoreOptions;
+  #results: Channel = Channel.create(0);
+  #workers: Worker[] = [];
+  #queue: Task[] = [];
+  #queueHead = 0;
+  #tasks = new Map<number, Task>();
+  #outstanding = 0;
+  #pumping = false;
+  #dispatchScheduled = false;
+  #avgMicros = -1;
+  #state: "running" | "closed" | "stopping" | "terminated" = "running";
+  #broken: Error | null = null;
+  #stopReason: Error | null = null;
+  #idle: Array<() => void> = [];
+  #exits: Promise<void>[] = [];
+
+  /** Starts `options.processes` workers. Throws what `new Process`/`start()` throw. */
+  constructor(options: CoreOptions) {
+    this.#options = options;
+    for (let i = 0; i < options.processes; i++) this.#spawn();
+  }
+
+  /** The error that broke the pool, or null. */
+  get broken(): Error | null {
+    return this.#broken;
+  }
+
+  /** Whether new tasks are accepted. */
+  get running(): boolean {
+    return this.#state === "running";
+  }
+
+  /** Tasks submitted and not yet settled. */
+  get outstanding(): number {
+    return this.#outstanding;
+  }
+
+  /** The worker processes now in the pool. */
+  get processes(): Process[] {
+    return this.#workers.filter((w) => !w.dead).map((w) => w.process);
+  }
+
+  /** Queues a task. The caller checks `running` and `broken` first. */
+  submit(spec: TaskSpec): void {
+    if (this.#broken || this.#stopReason) {
+      spec.reject(this.#broken ?? this.#stopReason);
+      return;
+    }
+    let fnId = fnIds.get(spec.fn);
+    if (fnId === undefined) fnIds.set(spec.fn, fnId = nextFnId++);
+    const task = spec as Task;
+    task.id = nextTaskId++;
+    if (nextTaskId > 0x7fff_fff0) nextTaskId = 1;
+    task.fnId = fnId;
+    task.state = QUEUED;
+    task.worker = null;
+    task.timed = spec.timeout !== undefined || spec.signal !== undefined;
+    if (spec.signal) {
+      if (spec.signal.aborted) {
+        task.state = DONE;
+        spec.reject(spec.signal.reason);
+        return;
+      }
+      task.onAbort = () => this.#stopTask(task, spec.signal!.reason);
+      spec.signal.addEventListener("abort", task.onAbort, { once: true });
+    }
+    this.#tasks.set(task.id, task);
+    this.#outstanding++;
+    this.#queue.push(task);
+    if (!this.#dispatchScheduled) {
+      this.#dispatchScheduled = true;
+      queueMicrotask(() => {
+        this.#dispatchScheduled = false;
+        this.#dispatch();
+      });
+    }
+    void this.#pump();
+  }
+
+  /** Cancels a task that no worker has yet; returns whether it was. */
+  cancel(spec: TaskSpec): boolean {
+    const task = spec as Task;
+    if (task.state !== QUEUED) return false;
+    return this.#finish(task);
+  }
+
+  /** Accepts no more tasks; queued ones still run. */
+  close(): void {
+    if (this.#state === "running") this.#state = "closed";
+  }
+
+  /** Resolves once no task is outstanding. */
+  idle(): Promise<void> {
+    if (this.#outstanding === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** After `close()`: waits for the outstanding tasks, then lets the workers end. */
+  async join(): Promise<void> {
+    await this.idle();
+    if (this.#state === "closed") this.#state = "stopping";
+    for (const w of this.#workers) {
+      if (!w.dead && !w.retired) {
+        w.retired = true;
+        w.tasks.tryPut([[STOP]], "stop");
+      }
+    }
+    await this.#allExited();
+  }
+
+  /** Stops every worker now; outstanding tasks reject with `reason`. */
+  async terminate(reason: Error): Promise<void> {
+    if (this.#state !== "terminated") {
+      this.#state = "terminated";
+      this.#stopReason = reason;
+      for (const w of this.#workers) {
+        w.retired = true;
+        if (!w.dead && w.process.isAlive()) w.process.terminate();
+      }
+      this.#failAll(reason);
+    }
+    await this.#allExited();
+  }
+
+  async #allExited(): Promise<void> {
+    // Workers started while waiting (replacements) are joined too.
+    for (let n = -1; n !== this.#exits.length;) {
+      n = this.#exits.length;
+      await Promise.all(this.#exits);
+    }
+  }
+
+  #spawn(): void {
+    const o = this.#options;
+    const tasks = Channel.create(0);
+    const control = new SharedArrayBuffer(CTL_WORDS * 4);
+    const setup: WorkerSetup = {
+      tasks: tasks.sab,
+      results: this.#results.sab,
+      control,
+      initializer: o.initializer,
+      maxTasks: o.maxTasks,
+    };
+    const process = new Process({
+      target: poolWorkerMain as Fn,
+      args: [setup, o.initargs],
+      daemon: true,
+      name: `${o.name}-${nextWorkerNumber++}`,
+      module: WORKER_MODULE,
+    });
+    process.start();
+    const w: Worker = {
+      process,
+      tasks,
+      control: new Int32Array(control),
+      outstanding: new Set(),
+      loaded: new Set(),
+      sent: 0,
+      exclusive: false,
+      retired: false,
+      dead: false,
+    };
+    this.#workers.push(w);
+    this.#exits.push(
+      process.join().then(() => this.#onExit(w)).catch((error) => {
+        console.error("Pool: error handling a worker's exit:", error);
+      }),
+    );
+  }
+
+  #depth(): number {
+    const avg = this.#avgMicros;
+    if (avg < 0) return 2;
+    if (avg >= SLOW_US) return 1;
+    return Math.min(MAX_DEPTH, 1 + Math.ceil(DEPTH_TARGET_US / Math.max(avg, 1)));
+  }
+
+  #peek(): Task | undefined {
+    const q = this.#queue;
+    while (this.#queueHead < q.length && q[this.#queueHead].state !== QUEUED) this.#queueHead++;
+    if (this.#queueHead > 1024 && this.#queueHead * 2 > q.length) {
+      q.splice(0, this.#queueHead);
+      this.#queueHead = 0;
+    }
+    return q[this.#queueHead];
+  }
+
+  #queued(): number {
+    return this.#queue.length - this.#queueHead;
+  }
+
+  #eligible(w: Worker): boolean {
+    const max = this.#options.maxTasks;
+    return !w.dead && !w.retired && !w.exclusive && (max === 0 || w.sent < max);
+  }
+
+  #dispatch(): void {
+    if (this.#state === "terminated") return;
+    const depth = this.#depth();
+    for (let head = this.#peek(); head !== undefined; head = this.#peek()) {
+      if (head.timed) {
+        // A task with a clock runs alone on its worker, so that stopping
+        // the worker stops nothing else.
+        const w = this.#workers.find((w) => this.#eligible(w) && w.outstanding.size === 0);
+        if (!w) return;
+        this.#queueHead++;
+        w.exclusive = true;
+        this.#send(w, [head]);
+        continue;
+      }
+      let best: Worker | undefined;
+      let free = 0;
+      for (const w of this.#workers) {
+        if (!this.#eligible(w) || w.outstanding.size >= depth) continue;
+        free++;
+        if (!best || w.outstanding.size < best.outstanding.size) best = w;
+      }
+      if (!best) return;
+      const max = this.#options.maxTasks;
+      let n = Math.min(depth - best.outstanding.size, Math.ceil(this.#queued() / free));
+      if (max > 0) n = Math.min(n, max - best.sent);
+      const batch: Task[] = [];
+      for (let t = this.#peek(); t && !t.timed && batch.length < n; t = this.#peek()) {
+        this.#queueHead++;
+        batch.push(t);
+      }
+      this.#send(best, batch);
+    }
+  }
+
+  #send(w: Worker, batch: Task[]): void {
+    const records: unknown[] = [];
+    const loads: number[] = [];
+    for (const t of batch) {
+      if (!w.loaded.has(t.fnId)) {
+        w.loaded.add(t.fnId);
+        loads.push(t.fnId);
+        records.push([LOAD, t.fnId, t.ref]);
+      }
+      records.push([t.kind, t.id, t.fnId, t.payload, t.timed]);
+    }
+    try {
+      w.tasks.tryPut(records, "task");
+    } catch (putError) {
+      // Something in the batch cannot be sent: send what can, one by one,
+      // and fail the rest with the codec's message naming the value.
+      for (const id of loads) w.loaded.delete(id);
+      const ok: Task[] = [];
+      for (const t of batch) {
+        try {
+          scratch.pos = 0;
+          encode(t.payload, scratch, "args");
+          ok.push(t);
+        } catch (error) {
+          this.#settle(t, false, error);
+        }
+      }
+      if (scratch.u8.length > 1 << 20) scratch = new Writer();
+      if (ok.length === batch.length) {
+        for (const t of ok) this.#settle(t, false, new Error("A task could not be sent to its worker", { cause: putError }));
+      } else if (ok.length > 0) this.#send(w, ok);
+      return;
+    }
+    for (const t of batch) {
+      t.state = SENT;
+      t.worker = w;
+      w.outstanding.add(t);
+      w.sent++;
+      t.onDispatch?.();
+    }
+    if (this.#options.maxTasks > 0 && w.sent >= this.#options.maxTasks) {
+      // It ends by itself after these; start its successor now.
+      w.retired = true;
+      if (this.#state === "running" || this.#queued() > 0) this.#replace();
+    }
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    const results = this.#results;
+    const i32 = results.i32;
+    let lastYield = performance.now();
+    try {
+      while (this.#outstanding > 0) {
+        let n = 0;
+        for (; n < DRAIN_BATCH; n++) {
+          const message = results.tryGet();
+          if (message === NOTHING) break;
+          this.#onResult(message as ResultMessage);
+        }
+        if (n > 0) {
+          this.#dispatch();
+          if (performance.now() - lastYield > YIELD_MS) {
+            await new Promise((resolve) => setTimeout(resolve, 0));
+            lastYield = performance.now();
+          }
+          continue;
+        }
+        // Count ourselves as a sleeper before the last look, so that a
+        // worker putting after it sees us and notifies.
+        Atomics.add(i32, WAKE + 1, 1);
+        try {
+          const seen = Atomics.load(i32, WAKE);
+          const message = results.tryGet();
+          if (message !== NOTHING) {
+            this.#onResult(message as ResultMessage);
+            this.#dispatch();
+            continue;
+          }
+          if (this.#outstanding === 0) break;
+          await waitAsync(i32, WAKE, seen, performance.now() + 1000);
+        } finally {
+          Atomics.sub(i32, WAKE + 1, 1);
+        }
+        lastYield = performance.now();
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Wakes the pump so that it re-checks what changed outside it. */
+  #kick(): void {
+    Atomics.add(this.#results.i32, WAKE, 1);
+    Atomics.notify(this.#results.i32, WAKE);
+  }
+
+  #onResult([id, status, value, micros]: ResultMessage): void {
+    const task = this.#tasks.get(id);
+    if (!task) return;
+    if (status === STARTED) {
+      if (task.timeout !== undefined && task.state !== DONE) {
+        task.timer = setTimeout(
+          () => this.#stopTask(task, new TimeoutError(`Task timed out after ${task.timeout} ms`)),
+          task.timeout,
+        );
+      }
+      return;
+    }
+    this.#avgMicros = this.#avgMicros < 0 ? micros : this.#avgMicros * 0.8 + micros * 0.2;
+    const w = task.worker;
+    if (w) {
+      w.outstanding.delete(task);
+      if (w.exclusive && w.outstanding.size === 0) w.exclusive = false;
+    }
+    if (status === OK) this.#settle(task, true, value);
+    else this.#settle(task, false, deserializeError(value as ErrorData));
+  }
+
+  /** Stops a task by its timeout or signal: a queued one leaves the queue, a sent one takes its worker down. */
+  #stopTask(task: Task, reason: unknown): void {
+    if (task.state === DONE) return;
+    const w = task.worker;
+    this.#settle(task, false, reason);
+    if (w && !w.dead) {
+      w.retired = true;
+      w.process.kill();
+    }
+  }
+
+  /** Bookkeeping of a task that is over; false if it already was. */
+  #finish(task: Task): boolean {
+    if (task.state === DONE) return false;
+    task.state = DONE;
+    if (task.timer !== undefined) clearTimeout(task.timer);
+    if (task.onAbort) task.signal!.removeEventListener("abort", task.onAbort);
+    this.#tasks.delete(task.id);
+    task.worker?.outstanding.delete(task);
+    this.#outstanding--;
+    if (this.#outstanding === 0) {
+      for (const resolve of this.#idle.splice(0)) resolve();
+      this.#kick();
+    }
+    return true;
+  }
+
+  #settle(task: Task, ok: boolean, value: unknown): void {
+    if (!this.#finish(task)) return;
+    if (ok) task.resolve(value);
+    else task.reject(value);
+  }
+
+  #failAll(error: Error): void {
+    for (const task of [...this.#tasks.values()]) this.#settle(task, false, error);
+    this.#queue = [];
+    this.#queueHead = 0;
+  }
+
+  #replace(): void {
+    try {
+      this.#spawn();
+    } catch (error) {
+      this.#break(this.#options.brokenError("A pool worker could not be started", error));
+    }
+  }
+
+  #break(error: Error): void {
+    if (this.#broken) return;
+    this.#broken = error;
+    for (const w of this.#workers) {
+      w.retired = true;
+      if (!w.dead && w.process.isAlive()) w.process.terminate();
+    }
+    this.#failAll(error);
+  }
+
+  #onExit(w: Worker): void {
+    if (w.dead) return;
+    w.dead = true;
+    // Its last results may still be in the channel: they count.
+    for (let m = this.#results.tryGet(); m !== NOTHING; m = this.#results.tryGet()) {
+      this.#onResult(m as ResultMessage);
+    }
+    const lost = [...w.outstanding].filter((t) => t.state !== DONE);
+    w.outstanding.clear();
+    if (this.#state === "terminated" || this.#broken) return;
+    const code = w.process.exitcode;
+    const unexpected = !w.retired || lost.length > 0;
+    if (unexpected && Atomics.load(w.control, CTL_READY) === 0) {
+      const cause = w.process.error;
+      this.#break(this.#options.brokenError(
+        `Pool worker ${w.process.name} failed to start (exit code ${code})` +
+          (cause ? `: ${cause.message}` : ""),
+        cause,
+      ));
+      return;
+    }
+    if (unexpected) {
+      const running = Atomics.load(w.control, CTL_RUNNING);
+      const message = `Pool worker ${w.process.name} ended (exit code ${code}) ` +
+        "while running this task";
+      if (this.#options.onDeath === "break") {
+        this.#break(this.#options.brokenError(
+          "A process in the process pool was terminated abruptly while the future was " +
+            "running or pending",
+          new WorkerLostError(message, code, { cause: w.process.error }),
+        ));
+        return;
+      }
+      const requeue: Task[] = [];
+      for (const t of lost) {
+        if (t.id === running) {
+          this.#settle(t, false, new WorkerLostError(message, code, { cause: w.process.error }));
+        } else {
+          t.state = QUEUED;
+          t.worker = null;
+          requeue.push(t);
+        }
+      }
+      if (requeue.length > 0) {
+        this.#queue.splice(this.#queueHead, 0, ...requeue);
+      }
+    }
+    if (!w.retired || (this.#state !== "stopping" && this.#needsWorker())) this.#replace();
+    this.#dispatch();
+    this.#kick();
+  }
+
+  /** Whether a retiring worker needs a successor (none was started for it). */
+  #needsWorker(): boolean {
+    const live = this.#workers.filter((x) => !x.dead && !x.retired).length;
+    return live < this.#options.processes &&
+      (this.#state === "running" || this.#outstanding > 0);
+  }
+}

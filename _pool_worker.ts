@@ -1,0 +1,143 @@
+/**
+ * The worker side of a pool: the task loop a pool worker process runs. It
+ * takes batches of task records from its own channel, runs them one at a
+ * time (as Python's pool workers do), and puts each result on the pool's
+ * shared result channel. It never imports the main side.
+ *
+ * @module
+ */
+
+import { AGAIN, untilAsync } from "./_channel_wait.ts";
+import { Channel, NOTHING, WAKE } from "./_channel.ts";
+import { serializeError, SystemExit } from "./_errors.ts";
+import {
+  APPLY,
+  CTL_READY,
+  CTL_RUNNING,
+  FAILED,
+  LOAD,
+  MAP,
+  OK,
+  type ResultMessage,
+  STARMAP,
+  STARTED,
+  STOP,
+  type TaskRecord,
+  type WorkerSetup,
+} from "./_pool_protocol.ts";
+import { loadTarget } from "./_target.ts";
+
+type Fn = (...args: unknown[]) => unknown;
+
+/**
+ * Runs the pool worker loop until a STOP record or `maxTasks` tasks. Exported
+ * only so that the pool can name it as its processes' target.
+ *
+ * @param setup The channels, control words, initializer and task limit.
+ * @param initargs The initializer's arguments (shared objects revived).
+ */
+export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): Promise<void> {
+  const tasks = new Channel(setup.tasks);
+  const results = new Channel(setup.results);
+  const control = new Int32Array(setup.control);
+  if (setup.initializer) {
+    const init = await loadTarget(setup.initializer);
+    await init(...initargs);
+  }
+  Atomics.store(control, CTL_READY, 1);
+  // A function that failed to load keeps its error, so that each task using
+  // it fails with that error rather than the whole worker dying.
+  const fns = new Map<number, Fn | { error: unknown }>();
+  const take = (): unknown => {
+    const batch = tasks.tryGet();
+    return batch === NOTHING ? AGAIN : batch;
+  };
+  let done = 0;
+  for (;;) {
+    let batch = tasks.tryGet();
+    if (batch === NOTHING) batch = await untilAsync(tasks.i32, WAKE, true, take, Infinity);
+    for (const record of batch as TaskRecord[]) {
+      const kind = record[0];
+      if (kind === STOP) return;
+      if (kind === LOAD) {
+        try {
+          fns.set(record[1], await loadTarget(record[2]));
+        } catch (error) {
+          fns.set(record[1], { error });
+        }
+        continue;
+      }
+      const [, taskId, fnId, payload, timed] = record;
+      Atomics.store(control, CTL_RUNNING, taskId);
+      if (timed) send(results, [taskId, STARTED, null, 0]);
+      const t0 = performance.now();
+      let message: ResultMessage;
+      try {
+        const fn = fns.get(fnId);
+        if (fn === undefined) throw new Error(`Pool worker has no function ${fnId}`);
+        if (typeof fn !== "function") throw fn.error;
+        let value = run(kind, fn, payload);
+        if (isThenable(value)) value = await value;
+        message = [taskId, OK, value, 0];
+      } catch (error) {
+        // exit() inside a task ends the worker with its code, as Python's
+        // SystemExit does; the pool sees a worker that died mid-task.
+        if (error instanceof SystemExit) throw error;
+        message = [taskId, FAILED, serializeError(error), 0];
+      }
+      message[3] = Math.round((performance.now() - t0) * 1000);
+      send(results, message);
+      Atomics.store(control, CTL_RUNNING, 0);
+      if (setup.maxTasks > 0 && ++done >= setup.maxTasks) return;
+    }
+  }
+}
+
+/** Runs one task; awaits only what returns a promise, so sync functions stay cheap. */
+function run(kind: number, fn: Fn, payload: unknown[]): unknown {
+  if (kind === APPLY) return fn(...payload);
+  const n = payload.length;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const value = kind === MAP ? fn(payload[i]) : fn(...(payload[i] as unknown[]));
+    if (isThenable(value)) {
+      // Items run one after another, as in Python's worker: finish this one
+      // before starting the next.
+      return finishAsync(kind, fn, payload, out, i, value as PromiseLike<unknown>);
+    }
+    out[i] = value;
+  }
+  return out;
+}
+
+async function finishAsync(
+  kind: number,
+  fn: Fn,
+  payload: unknown[],
+  out: unknown[],
+  from: number,
+  first: PromiseLike<unknown>,
+): Promise<unknown[]> {
+  out[from] = await first;
+  for (let i = from + 1; i < payload.length; i++) {
+    out[i] = await (kind === STARMAP ? fn(...(payload[i] as unknown[])) : fn(payload[i]));
+  }
+  return out;
+}
+
+function isThenable(value: unknown): boolean {
+  return typeof value === "object" && value !== null &&
+    typeof (value as { then?: unknown }).then === "function";
+}
+
+/** Puts a result; a value that cannot be sent fails the task instead (Python's MaybeEncodingError). */
+function send(results: Channel, message: ResultMessage): void {
+  try {
+    results.tryPut(message, "result");
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const failure = new Error(`Error sending result: ${reason}`, { cause: error });
+    failure.name = "MaybeEncodingError";
+    results.tryPut([message[0], FAILED, serializeError(failure), message[3]], "result");
+  }
+}

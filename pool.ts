@@ -1,0 +1,602 @@
+/**
+ * Python's `multiprocessing.Pool`: a fixed set of worker processes that run
+ * a function over many inputs (`map`, `imap`, `starmap`) or one call at a
+ * time (`apply`). Functions reach the workers as `Process` targets do:
+ * exported functions by reference, self-contained lambdas by source.
+ *
+ * Unlike Python's, this pool never hangs: a task whose worker dies fails
+ * with {@linkcode WorkerLostError} and the worker is replaced; a task can
+ * have a `timeout` or a `signal` that stops it; `terminate()` settles every
+ * outstanding task.
+ *
+ * @module
+ */
+
+import { TimeoutError } from "./_errors.ts";
+import { PoolCore, type TaskSpec, WorkerLostError } from "./_pool_core.ts";
+import { APPLY, MAP, STARMAP } from "./_pool_protocol.ts";
+import { AsyncResult, type ChunkSource, IMapIterator, type Outcome } from "./_pool_results.ts";
+import { callerModules, placeArgs, resolveTarget, type TargetRef } from "./_target.ts";
+import { checkSignal, deadlineOf, describe } from "./_wait.ts";
+import { cpuCount } from "./process.ts";
+
+export { TimeoutError, WorkerLostError };
+export { AsyncResult, IMapIterator };
+export type { GetOptions, NextOptions } from "./_pool_results.ts";
+
+// deno-lint-ignore no-explicit-any
+type Fn = (...args: any[]) => unknown;
+
+/** Options for {@linkcode Pool}. */
+export interface PoolOptions {
+  /** Worker processes; Python's `processes`. @default {cpuCount()} */
+  processes?: number;
+  /** Called in each worker, with `initargs`, before its first task. Export it. @default {undefined} */
+  initializer?: Fn;
+  /** Arguments of `initializer`; shared objects (Queue, Lock, Value...) may be among them. @default {[]} */
+  initargs?: unknown[];
+  /** Tasks a worker runs before it is replaced by a fresh one. @default {undefined} (no limit) */
+  maxtasksperchild?: number | null;
+}
+
+/** Options for one task of {@linkcode Pool.prototype.apply}. */
+export interface ApplyOptions {
+  /** Milliseconds the task may run, from when it starts; then its worker is stopped. @default {Infinity} */
+  timeout?: number;
+  /** Stops the task (and its worker, if it runs) when aborted. */
+  signal?: AbortSignal;
+}
+
+/** Callbacks of the async methods, run in this process when the result is there. */
+export interface CallbackOptions<T> {
+  /** Called with the value. @default {undefined} */
+  callback?: (value: T) => void;
+  /** Called with the error. @default {undefined} */
+  errorCallback?: (error: unknown) => void;
+}
+
+/** Options for {@linkcode Pool.prototype.applyAsync}. */
+export interface ApplyAsyncOptions<T> extends ApplyOptions, CallbackOptions<T> {}
+
+type Input<T> = Iterable<T> | AsyncIterable<T>;
+
+const NOT_RUNNING = "Pool not running";
+
+/**
+ * A pool of worker processes. `await using pool = new Pool(n)` terminates
+ * it at the end of the block, as Python's `with Pool(n) as pool:` does;
+ * `close()` then `await join()` lets queued work finish first.
+ *
+ * @example map over a list
+ * ```ts
+ * import { Pool } from "@tsmp/multiprocessing";
+ *
+ * export function square(n: number): number {
+ *   return n * n;
+ * }
+ *
+ * if (import.meta.main) {
+ *   await using pool = new Pool(4);
+ *   console.log(await pool.map(square, [1, 2, 3, 4])); // [ 1, 4, 9, 16 ]
+ * }
+ * ```
+ *
+ * @example Inline functions, timeouts, close and join
+ * ```ts
+ * import { Pool, TimeoutError } from "@tsmp/multiprocessing";
+ *
+ * if (import.meta.main) {
+ *   const pool = new Pool(2);
+ *   console.log(await pool.map((x: number) => x + 1, [1, 2, 3])); // [ 2, 3, 4 ]
+ *   try {
+ *     await pool.apply(() => { while (true); }, [], {}, { timeout: 100 });
+ *   } catch (error) {
+ *     console.log(error instanceof TimeoutError); // true
+ *   }
+ *   pool.close();
+ *   await pool.join();
+ * }
+ * ```
+ */
+export class Pool implements AsyncDisposable {
+  #core: PoolCore;
+  #processes: number;
+  #admitting = new Set<Promise<unknown>>();
+
+  /**
+   * Starts the worker processes.
+   *
+   * @param processes How many workers (or all options in one object). @default {cpuCount()}
+   * @param options `initializer`, `initargs`, `maxtasksperchild`.
+   * @throws {RangeError} If `processes` or `maxtasksperchild` is not an integer of at least 1.
+   * @throws {TypeError} If `initializer` is not a function, or `initargs` is not an
+   * array or holds something that cannot be sent to a worker.
+   */
+  constructor(processes?: number | PoolOptions | null, options: PoolOptions = {}) {
+    if (typeof processes === "object" && processes !== null) {
+      options = processes;
+      processes = options.processes;
+    }
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`'options' must be an object, got ${describe(options)}`);
+    }
+    const n = processes ?? cpuCount();
+    if (typeof n !== "number") {
+      throw new TypeError(`'processes' must be a number, got ${describe(n)}`);
+    }
+    if (!Number.isInteger(n) || n < 1) {
+      throw new RangeError(`'processes' must be an integer of at least 1, got ${n}`);
+    }
+    const { initializer, initargs = [], maxtasksperchild } = options;
+    if (initializer !== undefined && initializer !== null && typeof initializer !== "function") {
+      throw new TypeError(`'initializer' must be a function, got ${describe(initializer)}`);
+    }
+    if (!Array.isArray(initargs)) {
+      throw new TypeError(`'initargs' must be an array, got ${describe(initargs)}`);
+    }
+    const maxTasks = maxtasksperchild ?? 0;
+    if (maxtasksperchild !== undefined && maxtasksperchild !== null) {
+      if (!Number.isInteger(maxtasksperchild) || maxtasksperchild < 1) {
+        throw new RangeError(
+          `'maxtasksperchild' must be an integer of at least 1, got ${describe(maxtasksperchild)}`,
+        );
+      }
+    }
+    this.#processes = n;
+    this.#core = new PoolCore({
+      processes: n,
+      initializer: initializer ? resolveTarget(initializer, callerModules()) : null,
+      initargs,
+      maxTasks,
+      name: "SpawnPoolWorker",
+      onDeath: "replace",
+      brokenError: (message, cause) => new Error(message, { cause }),
+    });
+  }
+
+  /**
+   * Calls `func(...args)` in a worker and waits for its value.
+   *
+   * @param func The function; export it, or make it self-contained.
+   * @param args Its positional arguments. @default {[]}
+   * @param kwds Arguments by parameter name, placed where `func` declares them. @default {{}}
+   * @param options `timeout` (ms from the task's start) and `signal`.
+   * @returns The function's value.
+   * @throws {TypeError} For a `func` that is not a function, or arguments that cannot be sent.
+   * @throws {Error} After `close()` or `terminate()` ("Pool not running").
+   * @throws {TimeoutError} (rejection) When the task outruns `timeout`.
+   * @throws {WorkerLostError} (rejection) When its worker dies while running it.
+   * @throws (rejection) The function's own error, with its class, message and stack.
+   */
+  apply<A extends unknown[], R>(
+    func: (...args: A) => R,
+    args?: A,
+    kwds?: Record<string, unknown>,
+    options?: ApplyOptions,
+  ): Promise<Awaited<R>> {
+    return this.#apply(func, args, kwds, options ?? {}).promise;
+  }
+
+  /**
+   * {@linkcode Pool.prototype.apply} without waiting: returns an
+   * {@linkcode AsyncResult} (awaitable).
+   *
+   * @param func The function.
+   * @param args Its positional arguments. @default {[]}
+   * @param kwds Arguments by parameter name. @default {{}}
+   * @param options `callback`, `errorCallback`, `timeout`, `signal`.
+   * @returns The result, later.
+   * @throws {TypeError} For bad arguments.
+   * @throws {Error} After `close()` or `terminate()`.
+   */
+  applyAsync<A extends unknown[], R>(
+    func: (...args: A) => R,
+    args?: A,
+    kwds?: Record<string, unknown>,
+    options?: ApplyAsyncOptions<Awaited<R>>,
+  ): AsyncResult<Awaited<R>> {
+    const opts = options ?? {};
+    return withCallbacks(this.#apply(func, args, kwds, opts).promise, opts);
+  }
+
+  #apply<R>(
+    func: Fn,
+    args: unknown[] | undefined,
+    kwds: Record<string, unknown> | undefined,
+    options: ApplyOptions,
+  ): { promise: Promise<R> } {
+    const ref = this.#target(func);
+    if (args !== undefined && !Array.isArray(args)) {
+      throw new TypeError(`'args' must be an array, got ${describe(args)}`);
+    }
+    if (kwds !== undefined && (typeof kwds !== "object" || kwds === null || Array.isArray(kwds))) {
+      throw new TypeError(`'kwds' must be an object of arguments by name, got ${describe(kwds)}`);
+    }
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`'options' must be an object, got ${describe(options)}`);
+    }
+    deadlineOf(options.timeout);
+    const signal = checkSignal(options.signal);
+    const payload = placeArgs(func, ref.source, args ?? [], kwds);
+    this.#checkRunning();
+    const promise = new Promise<R>((resolve, reject) => {
+      this.#core.submit({
+        kind: APPLY,
+        fn: func,
+        ref,
+        payload,
+        timeout: options.timeout === Infinity ? undefined : options.timeout,
+        signal,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
+    });
+    return { promise };
+  }
+
+  /**
+   * Calls `func` on each item, in the workers, and returns the values in
+   * order. The input is cut into chunks of `chunksize` items, one task each
+   * (Python's default: `ceil(len / (4 * processes))`). The first error
+   * rejects the whole map.
+   *
+   * @param func The function of one item.
+   * @param iterable The items (an array, any iterable, or an async iterable).
+   * @param chunksize Items per task. @default {ceil(len / (4 * processes))}
+   * @returns The values, in input order.
+   * @throws {TypeError} For a non-function, a non-iterable, or items that cannot be sent.
+   * @throws {RangeError} For a `chunksize` that is not an integer of at least 1.
+   * @throws {Error} After `close()` or `terminate()`.
+   */
+  map<T, R>(func: (item: T) => R, iterable: Input<T>, chunksize?: number): Promise<Awaited<R>[]> {
+    return this.#map(func, iterable, chunksize, MAP) as Promise<Awaited<R>[]>;
+  }
+
+  /**
+   * {@linkcode Pool.prototype.map} without waiting.
+   *
+   * @param func The function of one item.
+   * @param iterable The items.
+   * @param chunksize Items per task. @default {ceil(len / (4 * processes))}
+   * @param options `callback` (with the whole list) and `errorCallback`.
+   * @returns The list of values, later.
+   * @throws {TypeError} For bad arguments.
+   * @throws {Error} After `close()` or `terminate()`.
+   */
+  mapAsync<T, R>(
+    func: (item: T) => R,
+    iterable: Input<T>,
+    chunksize?: number,
+    options: CallbackOptions<Awaited<R>[]> = {},
+  ): AsyncResult<Awaited<R>[]> {
+    return withCallbacks(this.#map(func, iterable, chunksize, MAP) as Promise<Awaited<R>[]>, options);
+  }
+
+  /**
+   * Like {@linkcode Pool.prototype.map}, with each item an argument list:
+   * `starmap(f, [[1, 2], [3, 4]])` is `[f(1, 2), f(3, 4)]`.
+   *
+   * @param func The function.
+   * @param iterable Argument lists.
+   * @param chunksize Items per task. @default {ceil(len / (4 * processes))}
+   * @returns The values, in input order.
+   * @throws {TypeError} For bad arguments, or an item that is not iterable.
+   * @throws {Error} After `close()` or `terminate()`.
+   */
+  starmap<A extends unknown[], R>(
+    func: (...args: A) => R,
+    iterable: Input<A>,
+    chunksize?: number,
+  ): Promise<Awaited<R>[]> {
+    return this.#map(func, iterable, chunksize, STARMAP) as Promise<Awaited<R>[]>;
+  }
+
+  /**
+   * {@linkcode Pool.prototype.starmap} without waiting.
+   *
+   * @param func The function.
+   * @param iterable Argument lists.
+   * @param chunksize Items per task.
+   * @param options `callback` and `errorCallback`.
+   * @returns The list of values, later.
+   * @throws {TypeError} For bad arguments.
+   * @throws {Error} After `close()` or `terminate()`.
+   */
+  starmapAsync<A extends unknown[], R>(
+    func: (...args: A) => R,
+    iterable: Input<A>,
+    chunksize?: number,
+    options: CallbackOptions<Awaited<R>[]> = {},
+  ): AsyncResult<Awaited<R>[]> {
+    return withCallbacks(
+      this.#map(func, iterable, chunksize, STARMAP) as Promise<Awaited<R>[]>,
+      options,
+    );
+  }
+
+  #map(func: Fn, iterable: unknown, chunksize: number | undefined, kind: number): Promise<unknown[]> {
+    const ref = this.#target(func);
+    checkIterable(iterable);
+    checkChunksize(chunksize, true);
+    this.#checkRunning();
+    if (typeof iterable === "string" || Symbol.iterator in (iterable as object)) {
+      return this.#submitAll(func, ref, Array.from(iterable as Iterable<unknown>), chunksize, kind);
+    }
+    return this.#admit((async () => {
+      const items: unknown[] = [];
+      for await (const item of iterable as AsyncIterable<unknown>) items.push(item);
+      return this.#submitAll(func, ref, items, chunksize, kind);
+    })());
+  }
+
+  #submitAll(
+    func: Fn,
+    ref: TargetRef,
+    items: unknown[],
+    chunksize: number | undefined,
+    kind: number,
+  ): Promise<unknown[]> {
+    const len = items.length;
+    if (len === 0) return Promise.resolve([]);
+    if (kind === STARMAP) for (let i = 0; i < len; i++) items[i] = argList(items[i], i);
+    const size = chunksize ?? Math.ceil(len / (4 * this.#processes));
+    const out = new Array(len);
+    return new Promise((resolve, reject) => {
+      let left = Math.ceil(len / size);
+      for (let at = 0; at < len; at += size) {
+        this.#core.submit({
+          kind,
+          fn: func,
+          ref,
+          payload: size === len ? items : items.slice(at, at + size),
+          resolve: (values) => {
+            const vs = values as unknown[];
+            for (let j = 0; j < vs.length; j++) out[at + j] = vs[j];
+            if (--left === 0) resolve(out);
+          },
+          reject,
+        });
+      }
+    });
+  }
+
+  /**
+   * Like {@linkcode Pool.prototype.map}, but streams: an async iterable that
+   * yields each value, in order, as soon as it is there. The input (which
+   * may be an async iterable) is read only as far ahead as the workers need.
+   *
+   * @param func The function of one item.
+   * @param iterable The items.
+   * @param chunksize Items per task. @default {1}
+   * @returns An async iterable of the values.
+   * @throws {TypeError} For bad arguments.
+   * @throws {RangeError} For a bad `chunksize`.
+   * @throws {Error} After `close()` or `terminate()`.
+   */
+  imap<T, R>(func: (item: T) => R, iterable: Input<T>, chunksize = 1): IMapIterator<Awaited<R>> {
+    return this.#imap(func, iterable, chunksize, MAP, true) as IMapIterator<Awaited<R>>;
+  }
+
+  /**
+   * Like {@linkcode Pool.prototype.imap}, in the order the values are
+   * ready rather than the input order.
+   *
+   * @param func The function of one item.
+   * @param iterable The items.
+   * @param chunksize Items per task. @default {1}
+   * @returns An async iterable of the values.
+   * @throws {TypeError} For bad arguments.
+   * @throws {RangeError} For a bad `chunksize`.
+   * @throws {Error} After `close()` or `terminate()`.
+   */
+  imapUnordered<T, R>(
+    func: (item: T) => R,
+    iterable: Input<T>,
+    chunksize = 1,
+  ): IMapIterator<Awaited<R>> {
+    return this.#imap(func, iterable, chunksize, MAP, false) as IMapIterator<Awaited<R>>;
+  }
+
+  #imap(
+    func: Fn,
+    iterable: unknown,
+    chunksize: number,
+    kind: number,
+    ordered: boolean,
+  ): IMapIterator<unknown> {
+    const ref = this.#target(func);
+    checkIterable(iterable);
+    checkChunksize(chunksize, false);
+    this.#checkRunning();
+    const core = this.#core;
+    // Chunks in flight or waiting to be read: enough to keep every worker
+    // busy, few enough that the input is never read far ahead.
+    const window = Math.max(4 * this.#processes, Math.ceil(2048 / chunksize));
+    let inFlight = 0;
+    let stopped = false;
+    let room: (() => void) | undefined;
+    const live = new Set<TaskSpec>();
+    const source: ChunkSource = {
+      start: (deliver, end) => {
+        const feed = async (): Promise<void> => {
+          let index = 0;
+          try {
+            for await (const chunk of chunks(iterable as Input<unknown>, chunksize)) {
+              while (inFlight >= window && !stopped) await new Promise<void>((r) => (room = r));
+              if (stopped) break;
+              const i = index++;
+              inFlight++;
+              const payload = kind === STARMAP ? chunk.map(argList) : chunk;
+              const spec: TaskSpec = {
+                kind,
+                fn: func,
+                ref,
+                payload,
+                resolve: (values) => {
+                  live.delete(spec);
+                  deliver(i, { ok: true, values: values as unknown[] });
+                },
+                reject: (error) => {
+                  live.delete(spec);
+                  deliver(i, { ok: false, error } as Outcome);
+                },
+              };
+              live.add(spec);
+              core.submit(spec);
+            }
+          } catch (error) {
+            deliver(index++, { ok: false, error });
+          }
+          end(index);
+        };
+        this.#admit(feed());
+      },
+      consumed: () => {
+        inFlight--;
+        room?.();
+      },
+      stop: () => {
+        stopped = true;
+        room?.();
+        for (const spec of live) if (core.cancel(spec)) live.delete(spec);
+      },
+    };
+    return new IMapIterator(source, ordered);
+  }
+
+  /**
+   * Accepts no more work; what is queued still runs. Then
+   * {@linkcode Pool.prototype.join} waits for it.
+   */
+  close(): void {
+    this.#core.close();
+  }
+
+  /**
+   * Stops the workers now. Outstanding tasks reject with an error saying
+   * the pool was terminated (Python's never settle).
+   *
+   * @returns When every worker has ended.
+   */
+  terminate(): Promise<void> {
+    return this.#core.terminate(new Error("Pool was terminated before the task finished"));
+  }
+
+  /**
+   * Waits for the queued work to finish and the workers to end, after
+   * {@linkcode Pool.prototype.close} or {@linkcode Pool.prototype.terminate}.
+   *
+   * @returns When every worker has ended.
+   * @throws {Error} If the pool is still running (call `close()` first), as in Python.
+   */
+  async join(): Promise<void> {
+    if (this.#core.running) {
+      throw new Error("Pool is still running: call close() or terminate() before join()");
+    }
+    while (this.#admitting.size > 0) await Promise.allSettled([...this.#admitting]);
+    await this.#core.join();
+  }
+
+  /** `await using pool = new Pool()`: terminates the pool, as Python's `with` does. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.terminate();
+  }
+
+  #target(func: unknown): TargetRef {
+    if (typeof func !== "function") {
+      throw new TypeError(`'func' must be a function, got ${describe(func)}`);
+    }
+    return resolveTarget(func as Fn, callerModules());
+  }
+
+  #checkRunning(): void {
+    if (this.#core.broken) throw this.#core.broken;
+    if (!this.#core.running) throw new Error(NOT_RUNNING);
+  }
+
+  #admit<T>(promise: Promise<T>): Promise<T> {
+    this.#admitting.add(promise);
+    const done = (): void => void this.#admitting.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+}
+
+function withCallbacks<T>(promise: Promise<T>, options: CallbackOptions<T>): AsyncResult<T> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`'options' must be an object, got ${describe(options)}`);
+  }
+  const { callback, errorCallback } = options;
+  if (callback !== undefined && typeof callback !== "function") {
+    throw new TypeError(`'callback' must be a function, got ${describe(callback)}`);
+  }
+  if (errorCallback !== undefined && typeof errorCallback !== "function") {
+    throw new TypeError(`'errorCallback' must be a function, got ${describe(errorCallback)}`);
+  }
+  promise.then(
+    (value) => safely(callback, value),
+    (error) => safely(errorCallback, error),
+  );
+  return new AsyncResult(promise);
+}
+
+function safely(fn: ((arg: never) => void) | undefined, arg: unknown): void {
+  if (!fn) return;
+  try {
+    fn(arg as never);
+  } catch (error) {
+    // Python's result handler would die here; we report and go on.
+    console.error("Exception in a Pool callback:", error);
+  }
+}
+
+function checkIterable(iterable: unknown): void {
+  if (
+    typeof iterable === "string" ||
+    (typeof iterable === "object" && iterable !== null &&
+      (Symbol.iterator in iterable || Symbol.asyncIterator in iterable))
+  ) return;
+  throw new TypeError(
+    `'iterable' must be an iterable or async iterable, got ${describe(iterable)}`,
+  );
+}
+
+function checkChunksize(chunksize: unknown, optional: boolean): void {
+  if (chunksize === undefined && optional) return;
+  if (typeof chunksize !== "number") {
+    throw new TypeError(`'chunksize' must be a number, got ${describe(chunksize)}`);
+  }
+  if (!Number.isInteger(chunksize) || chunksize < 1) {
+    throw new RangeError(`'chunksize' must be an integer of at least 1, got ${chunksize}`);
+  }
+}
+
+function argList(item: unknown, index: number): unknown[] {
+  if (Array.isArray(item)) return item;
+  if (typeof item === "object" && item !== null && Symbol.iterator in item) {
+    return Array.from(item as Iterable<unknown>);
+  }
+  throw new TypeError(`starmap item ${index} must be an array of arguments, got ${describe(item)}`);
+}
+
+async function* chunks<T>(iterable: Input<T>, size: number): AsyncGenerator<T[]> {
+  let chunk: T[] = [];
+  if (typeof iterable === "string" || Symbol.iterator in iterable) {
+    for (const item of iterable as Iterable<T>) {
+      chunk.push(item);
+      if (chunk.length === size) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+  } else {
+    for await (const item of iterable) {
+      chunk.push(item);
+      if (chunk.length === size) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
