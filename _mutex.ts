@@ -21,6 +21,7 @@ import {
   runAsync,
   runSync,
   signalOf,
+  spinTake,
   unlockWord,
 } from "./_lockcore.ts";
 import { describe } from "./_wait.ts";
@@ -174,6 +175,7 @@ export class Lock {
     const deadline = options === undefined ? Infinity : acquireDeadline(options);
     const view = this.#view;
     if (Atomics.compareExchange(view, WORD, 0, ownerId() << 1) === 0) return true;
+    if (deadline >= 0 && spinTake(view, WORD)) return true;
     return runSync(lockWord(view, WORD, deadline, "Lock"));
   }
 
@@ -342,6 +344,7 @@ export class RLock {
     }
     if (
       Atomics.compareExchange(view, WORD, 0, me << 1) === 0 ||
+      (deadline >= 0 && spinTake(view, WORD)) ||
       runSync(lockWord(view, WORD, deadline, "RLock"))
     ) {
       view[COUNT] = 1;

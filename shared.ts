@@ -32,7 +32,7 @@
  */
 
 import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
-import { CORE, hasCore, heldHere, reviveNested } from "./_lockcore.ts";
+import { CORE, hasCore, heldHere, ownerId, reviveNested } from "./_lockcore.ts";
 import { type Lock, RLock } from "./_mutex.ts";
 import { describe } from "./_wait.ts";
 
@@ -130,14 +130,26 @@ function optionsOf(options: unknown): SharedOptions {
 /** Runs `fn` under `lock`, unless this process already holds it (no self-deadlock). */
 function guarded<R>(lock: Lock | RLock | undefined, fn: () => R): R {
   if (lock === undefined) return fn();
-  const core = lock[CORE]();
-  if (heldHere(core.view, core.index)) return fn();
+  const [view, index] = coreOf(lock);
+  if (heldHere(view, index)) return fn();
   lock.acquireSync();
   try {
     return fn();
   } finally {
     lock.release();
   }
+}
+
+// A lock's mutex word, cached per lock: `[CORE]()` builds an object.
+const cores = new WeakMap<object, [Int32Array, number]>();
+
+function coreOf(lock: Lock | RLock): [Int32Array, number] {
+  let core = cores.get(lock);
+  if (!core) {
+    const { view, index } = lock[CORE]();
+    cores.set(lock, core = [view, index]);
+  }
+  return core;
 }
 
 function noLock(kind: string): TypeError {
@@ -159,6 +171,7 @@ function stateOf(elements: Elements, typecode: Typecode, lock: Lock | RLock | un
 }
 
 let adoptRawValue: (v: RawValue, elements: Elements) => void;
+let cellOf: (v: RawValue) => Elements;
 
 /**
  * One number in shared memory with no lock: Python's `RawValue`. Reads and
@@ -181,6 +194,7 @@ export class RawValue<T extends Typecode = Typecode> {
     adoptRawValue = (v, elements) => {
       v.#elements = elements;
     };
+    cellOf = (v) => v.#elements;
   }
 
   /**
@@ -242,10 +256,17 @@ let adoptLock: (v: Value, lock: Lock | RLock | undefined) => void;
  */
 export class Value<T extends Typecode = Typecode> extends RawValue<T> {
   #lock: Lock | RLock | undefined;
+  // The lock's mutex word and the value's element, kept here so that an
+  // access is a load of the word and a load of the element.
+  #word: Int32Array | undefined;
+  #wordIndex = 0;
+  #cell: Elements;
 
   static {
     adoptLock = (v, lock) => {
       v.#lock = lock;
+      v.#cell = cellOf(v);
+      if (lock) [v.#word, v.#wordIndex] = coreOf(lock);
     };
   }
 
@@ -258,16 +279,41 @@ export class Value<T extends Typecode = Typecode> extends RawValue<T> {
    */
   constructor(typecode: T, value?: ElementOf<T>, options: SharedOptions = {}) {
     super(typecode, value);
-    this.#lock = lockOf(optionsOf(options).lock);
+    this.#cell = cellOf(this);
+    adoptLock(this, lockOf(optionsOf(options).lock));
   }
 
-  /** The value, read or written under the lock. */
+  /** Whether this process must take the lock around an access. */
+  #mustLock(): boolean {
+    const word = this.#word;
+    return word !== undefined && Atomics.load(word, this.#wordIndex) >>> 1 !== ownerId();
+  }
+
+  /** The value, read or written under the lock (unless this process holds it). */
   override get value(): ElementOf<T> {
-    return guarded(this.#lock, () => super.value);
+    if (!this.#mustLock()) return this.#cell[0] as ElementOf<T>;
+    const lock = this.#lock!;
+    lock.acquireSync();
+    try {
+      return this.#cell[0] as ElementOf<T>;
+    } finally {
+      lock.release();
+    }
   }
 
   override set value(value: ElementOf<T>) {
-    guarded(this.#lock, () => super.value = value);
+    const stored = convert(this.typecode, value) as never;
+    if (!this.#mustLock()) {
+      this.#cell[0] = stored;
+      return;
+    }
+    const lock = this.#lock!;
+    lock.acquireSync();
+    try {
+      this.#cell[0] = stored;
+    } finally {
+      lock.release();
+    }
   }
 
   /**
