@@ -81,9 +81,9 @@ const CLOSED = 33;
 /** JoinableQueue: items put and not yet marked done. Joiners sleep on it. */
 export const UNFINISHED = 34;
 
-/** Pipe: one word per process holding the write end (see `_channel_holders.ts`). */
+/** Pipe: two words per process holding the write end (see `_channel_holders.ts`). */
 export const HOLDERS = 48;
-/** How many holder words there are. */
+/** How many holder words there are (128 entries). */
 export const HOLDER_WORDS = 256;
 
 /** Byte offset of the data region (a multiple of 64). */

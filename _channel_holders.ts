@@ -1,34 +1,55 @@
 /**
- * Who holds the write end of a pipe: one word per holding process in the
+ * Who holds the write end of a pipe: one entry per holding process in the
  * channel's `HOLDERS` table, so that a reader can tell "every writer has
  * closed or died" (then `recv` throws `EOFError`) from "nothing sent yet".
  *
- * A word is 0 when free, `slot + 1` for a process holding the end, or
- * `-(slot + 1)` for a copy on its way to a new process, shared by process
- * `slot`: the new process has no slot the sender could know, so the copy
- * counts as a writer for as long as the process that sent it lives, until
- * the receiver claims the word with its own slot.
+ * An entry is two words, `[who, since]`. `who` is 0 when free, `slot + 1`
+ * for a process holding the end, or `-(slot + 1)` for a copy on its way to
+ * a new process, sent by process `slot`. The new process has no slot yet
+ * when the copy is made (a `Process` encodes its args when constructed), but
+ * its slot will be at least the number of slots handed out by then, kept in
+ * `since`. So a copy in flight counts as a writer while its sender lives and
+ * either no process has started since, or one started since still runs;
+ * the receiver then claims the entry with its own slot.
  *
  * @module
  */
 
 import { HOLDER_WORDS, HOLDERS } from "./_channel.ts";
-import { currentSlot, slotAlive } from "./_registry.ts";
+import { currentSlot, slotAlive, tableBuffer } from "./_registry.ts";
 
-function holderAlive(word: number): boolean {
-  if (word === 0) return false;
-  return slotAlive(word > 0 ? word - 1 : -word - 1);
+// _registry.ts keeps the next slot to hand out in word 0 of its table.
+// TODO(lead): export this from _registry.ts as `slotCount()`.
+function slotCount(): number {
+  return Atomics.load(new Int32Array(tableBuffer(), 0, 1), 0);
+}
+
+/** Whether the entry at `i` may still write. */
+function entryAlive(i32: Int32Array, i: number, who: number): boolean {
+  if (who === 0) return false;
+  if (who > 0) return slotAlive(who - 1);
+  if (!slotAlive(-who - 1)) return false;
+  // A copy in flight: alive until every process started since it was made
+  // has ended. `since` is written just after `who`; a reader that sees an
+  // older (smaller) value checks more processes, never fewer.
+  const since = Atomics.load(i32, i + 1);
+  const count = slotCount();
+  if (count === since) return true;
+  for (let slot = since; slot < count; slot++) if (slotAlive(slot)) return true;
+  return false;
 }
 
 /** Takes a free (or dead) holder word for `value`; returns its index. */
 export function addHolder(i32: Int32Array, value: number): number {
-  for (let i = HOLDERS; i < HOLDERS + HOLDER_WORDS; i++) {
+  for (let i = HOLDERS; i < HOLDERS + HOLDER_WORDS; i += 2) {
     const word = Atomics.load(i32, i);
     if (word === value) return i;
-    if (!holderAlive(word) && Atomics.compareExchange(i32, i, word, value) === word) return i;
+    if (!entryAlive(i32, i, word) && Atomics.compareExchange(i32, i, word, value) === word) {
+      return i;
+    }
   }
   throw new RangeError(
-    `A pipe end is held by more than ${HOLDER_WORDS} live processes at once`,
+    `A pipe end is held by more than ${HOLDER_WORDS / 2} live processes at once`,
   );
 }
 
@@ -40,12 +61,16 @@ export function hold(i32: Int32Array): void {
 /** A word standing for a copy of the end on its way to another process. */
 export function ticket(i32: Int32Array): number {
   const value = -(currentSlot() + 1);
-  for (let i = HOLDERS; i < HOLDERS + HOLDER_WORDS; i++) {
+  const since = slotCount();
+  for (let i = HOLDERS; i < HOLDERS + HOLDER_WORDS; i += 2) {
     const word = Atomics.load(i32, i);
-    if (!holderAlive(word) && Atomics.compareExchange(i32, i, word, value) === word) return i;
+    if (!entryAlive(i32, i, word) && Atomics.compareExchange(i32, i, word, value) === word) {
+      Atomics.store(i32, i + 1, since);
+      return i;
+    }
   }
   throw new RangeError(
-    `A pipe end is held by more than ${HOLDER_WORDS} live processes at once`,
+    `A pipe end is held by more than ${HOLDER_WORDS / 2} live processes at once`,
   );
 }
 
@@ -66,7 +91,7 @@ export function claim(i32: Int32Array, index: number | undefined): void {
 /** Drops every hold of this process (its sent copies' tickets stay). */
 export function release(i32: Int32Array): void {
   const me = currentSlot() + 1;
-  for (let i = HOLDERS; i < HOLDERS + HOLDER_WORDS; i++) {
+  for (let i = HOLDERS; i < HOLDERS + HOLDER_WORDS; i += 2) {
     if (Atomics.load(i32, i) === me) Atomics.compareExchange(i32, i, me, 0);
   }
 }
@@ -77,10 +102,10 @@ export function release(i32: Int32Array): void {
  */
 export function writersAlive(i32: Int32Array, countSelf: boolean): boolean {
   const me = currentSlot() + 1;
-  for (let i = HOLDERS; i < HOLDERS + HOLDER_WORDS; i++) {
+  for (let i = HOLDERS; i < HOLDERS + HOLDER_WORDS; i += 2) {
     const word = Atomics.load(i32, i);
     if (word === me && !countSelf) continue;
-    if (holderAlive(word)) return true;
+    if (entryAlive(i32, i, word)) return true;
   }
   return false;
 }
