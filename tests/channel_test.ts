@@ -1,0 +1,132 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { _GET_LOCK, _PUT_LOCK, Channel, NOTHING } from "../_channel.ts";
+import { allocSlot, markExited } from "../_registry.ts";
+
+// Data-region layout constants mirrored from _channel.ts's module doc.
+const TAIL = 2;
+const HEAD = 18;
+const JUMP = 3;
+
+function drain(ch: Channel): unknown[] {
+  const out: unknown[] = [];
+  for (let v = ch.tryGet(); v !== NOTHING; v = ch.tryGet()) out.push(v);
+  return out;
+}
+
+function deadSlot(): number {
+  const slot = allocSlot();
+  markExited(slot, -9);
+  return slot;
+}
+
+describe("channel", () => {
+  test("wraps to the start when the data before the head is free", () => {
+    const ch = Channel.create(0);
+    const size = ch.sab.byteLength;
+    const chunk = "x".repeat(4000);
+    let put = 0, got = 0;
+    // Fill most of the ring, consume most of it, then keep going: the tail
+    // must wrap to offset 0 without the buffer growing.
+    for (; put < 14; put++) assert.ok(ch.tryPut([put, chunk], "item"));
+    for (; got < 12; got++) assert.deepEqual(ch.tryGet(), [got, chunk]);
+    for (; put < 24; put++) assert.ok(ch.tryPut([put, chunk], "item"));
+    assert.ok(ch.i32[TAIL] < ch.i32[HEAD], "the tail wrapped behind the head");
+    assert.equal(ch.sab.byteLength, size);
+    for (const v of drain(ch)) assert.deepEqual(v, [got++, chunk]);
+    assert.equal(got, put);
+  });
+
+  test("jumps to new space when the data wraps and the ring is full, keeping order", () => {
+    const ch = Channel.create(0);
+    const size = ch.sab.byteLength;
+    const chunk = "y".repeat(4000);
+    let put = 0, got = 0;
+    for (; put < 14; put++) ch.tryPut([put, chunk], "item");
+    for (; got < 8; got++) assert.deepEqual(ch.tryGet(), [got, chunk]);
+    // Wrap, then overfill: the producer must jump past the old end.
+    for (; put < 40; put++) ch.tryPut([put, chunk], "item");
+    assert.ok(ch.sab.byteLength > size, "the buffer grew");
+    assert.notEqual(ch.i32[JUMP], 0, "a jump is pending");
+    for (; got < 30; got++) assert.deepEqual(ch.tryGet(), [got, chunk]);
+    assert.equal(ch.tryPut([put++, chunk], "item"), true);
+    assert.equal(ch.i32[JUMP], 0, "the jump is forgotten once the consumers passed it");
+    for (const v of drain(ch)) assert.deepEqual(v, [got++, chunk]);
+    assert.equal(got, put);
+  });
+
+  test("random sizes through wrap, jump and growth come out whole and in order", () => {
+    const ch = Channel.create(0);
+    let seed = 7, put = 0, got = 0;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+    for (let round = 0; round < 3000; round++) {
+      for (let n = rnd() % 4; n > 0; n--) {
+        const size = rnd() % 9 === 0 ? rnd() % 200_000 : rnd() % 64;
+        ch.tryPut({ i: put++, b: new Uint8Array(size).fill(put & 0xff) }, "item");
+      }
+      for (let n = rnd() % 4; n > 0; n--) {
+        const v = ch.tryGet() as { i: number; b: Uint8Array } | typeof NOTHING;
+        if (v === NOTHING) break;
+        assert.equal(v.i, got++);
+        assert.ok(v.b.every((x) => x === (got & 0xff)));
+      }
+    }
+    got += drain(ch).length;
+    assert.equal(got, put);
+    assert.equal(ch.size(), 0);
+  });
+
+  test("a record published by a producer that died before moving the tail is kept", () => {
+    const ch = Channel.create(0);
+    ch.tryPut("a", "item");
+    const before = ch.i32[TAIL];
+    ch.tryPut("b", "item");
+    // As if the producer of "b" died between publishing and moving TAIL.
+    Atomics.store(ch.i32, TAIL, before);
+    ch.tryPut("c", "item");
+    assert.deepEqual(drain(ch), ["a", "b", "c"]);
+  });
+
+  test("a half-written record is never seen", () => {
+    const ch = Channel.create(0);
+    ch.tryPut(1, "item");
+    // Garbage in the free space past the tail, as a killed writer leaves it.
+    const u8 = new Uint8Array(ch.sab);
+    const tailByte = 1344 + ch.i32[TAIL];
+    u8.fill(0xee, tailByte + 8, tailByte + 200);
+    assert.deepEqual(drain(ch), [1]);
+    ch.tryPut(2, "item");
+    assert.deepEqual(drain(ch), [2]);
+  });
+
+  test("locks held by an ended process are taken over", () => {
+    const ch = Channel.create(0);
+    const dead = deadSlot();
+    Atomics.store(ch.i32, _PUT_LOCK, dead + 1);
+    Atomics.store(ch.i32, _GET_LOCK, dead + 1);
+    assert.equal(ch.tryPut("after", "item"), true);
+    assert.equal(ch.tryGet(), "after");
+    assert.equal(Atomics.load(ch.i32, _PUT_LOCK), 0);
+  });
+
+  test("a bounded channel counts exactly, across wraps", () => {
+    const ch = Channel.create(3);
+    for (let round = 0; round < 500; round++) {
+      assert.ok(ch.tryPut(round, "item"));
+      if (round % 2 === 0) assert.ok(ch.tryPut(-round, "item") || ch.size() === 3);
+      while (ch.size() >= 3) ch.tryGet();
+      assert.ok(ch.size() <= 3);
+    }
+    while (ch.tryPut(0, "item"));
+    assert.equal(ch.size(), 3);
+  });
+
+  test("close is seen by every channel over the same buffer", () => {
+    const ch = Channel.create(0);
+    const other = new Channel(ch.sab);
+    ch.tryPut("x", "item");
+    other.close();
+    assert.equal(ch.closed, true);
+    assert.equal(ch.tryGet(), "x");
+  });
+});
