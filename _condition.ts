@@ -27,7 +27,7 @@ import {
   waitDeadline,
   type WaitOptions,
 } from "./_lockcore.ts";
-import { type Lock, LockGuard, RLock } from "./_mutex.ts";
+import { Lock, LockGuard, type RLock } from "./_mutex.ts";
 import { describe, remaining } from "./_wait.ts";
 
 // Layout of a Condition's buffer (Int32 words).
@@ -146,14 +146,16 @@ export class Condition {
   }
 
   /**
-   * @param lock The lock to use. @default {new RLock()}
+   * @param lock The lock to use. @default {new Lock()} (Python's default is
+   * an RLock; but an RLock's owner is a process, so async tasks of one
+   * process would all hold it at once: pass an RLock to re-enter.)
    * @throws {TypeError} If `lock` is not a Lock or an RLock.
    */
   constructor(lock?: Lock | RLock) {
     if (lock !== undefined && !hasCore(lock)) {
       throw new TypeError(`'lock' must be a Lock or an RLock, got ${describe(lock)}`);
     }
-    this.#lock = lock ?? new RLock();
+    this.#lock = lock ?? new Lock();
     this.#core = this.#lock[CORE]();
     this.#view = new Int32Array(new SharedArrayBuffer(4));
   }
@@ -458,7 +460,7 @@ export class Event {
 
 registerShareable("Condition", (state) => {
   const { buffer, lock } = state as { buffer: SharedArrayBuffer; lock: SharedRef };
-  const c = new Condition(new RLock());
+  const c = new Condition(new Lock());
   adoptCondition(c, buffer, reviveNested(lock) as Lock | RLock);
   return c;
 });
