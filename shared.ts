@@ -360,7 +360,7 @@ const HANDLER: ProxyHandler<RawArray> = {
   get(target, key) {
     if (typeof key === "string" && INDEX.test(key)) return target.get(Number(key));
     const value = Reflect.get(target, key, target);
-    if (typeof value !== "function") return value;
+    if (typeof value !== "function" || key === "constructor") return value;
     let cache = bound.get(target);
     if (!cache) bound.set(target, cache = new Map());
     let fn = cache.get(key);
