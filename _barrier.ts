@@ -66,6 +66,8 @@ const BROKEN = 3;
  */
 export class BrokenBarrierError extends Error {
   /**
+   * Makes the error.
+   *
    * @param message Why it is broken.
    * @param options `cause`, as for `Error`.
    */
@@ -282,6 +284,8 @@ export class Barrier {
   }
 
   /**
+   * Makes a barrier for `parties` parties.
+   *
    * @param parties How many must arrive before all go on.
    * @param options An `action` for the last arrival, a default `timeout` in ms.
    * @throws {TypeError} If `parties` is not an integer or `action` not a function.
@@ -383,6 +387,8 @@ export class Barrier {
   }
 
   /**
+   * Describes it for sending to another process (used by `Process` args).
+   *
    * @returns The barrier's state for `_share.ts`.
    * @throws {TypeError} If it has an action (a function cannot travel).
    */

@@ -13,8 +13,7 @@ import {
   type AsyncAcquireOptions,
   type AsyncWaitOptions,
   type Blocking,
-  CORE,
-  hasCore,
+  coreOf,
   heldHere,
   lockWord,
   type MutexCore,
@@ -141,22 +140,24 @@ export class Condition {
     adoptCondition = (c, buffer, lock) => {
       c.#view = new Int32Array(buffer);
       c.#lock = lock;
-      c.#core = lock[CORE]();
+      c.#core = coreOf(lock)!;
     };
   }
 
   /**
+   * Makes a condition over `lock`.
+   *
    * @param lock The lock to use. @default {new Lock()} (Python's default is
    * an RLock; but an RLock's owner is a process, so async tasks of one
    * process would all hold it at once: pass an RLock to re-enter.)
    * @throws {TypeError} If `lock` is not a Lock or an RLock.
    */
   constructor(lock?: Lock | RLock) {
-    if (lock !== undefined && !hasCore(lock)) {
+    if (lock !== undefined && !coreOf(lock)) {
       throw new TypeError(`'lock' must be a Lock or an RLock, got ${describe(lock)}`);
     }
     this.#lock = lock ?? new Lock();
-    this.#core = this.#lock[CORE]();
+    this.#core = coreOf(this.#lock)!;
     this.#view = new Int32Array(new SharedArrayBuffer(4));
   }
 
@@ -356,7 +357,11 @@ export class Condition {
     return this.#lock.guardSync(options);
   }
 
-  /** @returns The condition's state for `_share.ts`. */
+  /**
+   * Describes the condition for sending to another process.
+   *
+   * @returns Its kind, module, buffer and lock.
+   */
   [shareSymbol](): SharedRef {
     return {
       kind: "Condition",
@@ -452,7 +457,11 @@ export class Event {
     return await runAsync(eventWait(this.#view, deadline), signalOf(options));
   }
 
-  /** @returns The event's state for `_share.ts`. */
+  /**
+   * Describes the event for sending to another process.
+   *
+   * @returns Its kind, module and buffer.
+   */
   [shareSymbol](): SharedRef {
     return { kind: "Event", module: import.meta.url, state: { buffer: this.#view.buffer } };
   }

@@ -188,17 +188,17 @@ export interface MutexCore {
   readonly kind: string;
 }
 
-/** The method that gives a lock's {@linkcode MutexCore}. */
-export const CORE: unique symbol = Symbol("@tsmp/multiprocessing.lockCore");
+// Each Lock and RLock's core, kept off the public surface of the classes.
+const cores = new WeakMap<object, MutexCore>();
 
-/** Anything with a mutex core: `Lock` and `RLock`. */
-export interface HasCore {
-  [CORE](): MutexCore;
+/** Records the core of a Lock or RLock (at construction and at revival). */
+export function setCore(lock: object, core: MutexCore): void {
+  cores.set(lock, core);
 }
 
-/** Whether `value` is a Lock or an RLock of this library. */
-export function hasCore(value: unknown): value is HasCore {
-  return typeof value === "object" && value !== null && CORE in value;
+/** The core of a Lock or RLock; undefined for anything else. */
+export function coreOf(value: unknown): MutexCore | undefined {
+  return typeof value === "object" && value !== null ? cores.get(value) : undefined;
 }
 
 // Revivers for locks held inside other shared objects (a Condition's lock, a
@@ -248,6 +248,8 @@ export class AbandonedLockError extends Error {
   readonly exitcode: number | null;
 
   /**
+   * Makes the error; the message names the dead holder and its exit code.
+   *
    * @param kind The kind of primitive.
    * @param slot The process-table slot of the dead holder.
    * @param options `cause`, as for `Error`.

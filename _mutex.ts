@@ -13,13 +13,12 @@ import {
   acquireDeadline,
   type AcquireOptions,
   type AsyncAcquireOptions,
-  CORE,
   lockWord,
-  type MutexCore,
   ownerId,
   registerNested,
   runAsync,
   runSync,
+  setCore,
   signalOf,
   spinTake,
   unlockWord,
@@ -52,7 +51,11 @@ const COUNT = 1;
 export class LockGuard implements Disposable {
   #release: (() => void) | undefined;
 
-  /** @param release Releases the lock; called at most once. */
+  /**
+   * Wraps a release function; the lock's `guard()` methods make guards.
+   *
+   * @param release Releases the lock; called at most once.
+   */
   constructor(release: () => void) {
     this.#release = release;
   }
@@ -152,14 +155,20 @@ export class Lock {
   static {
     reviveLock = (buffer) => {
       const lock = new Lock();
-      lock.#view = new Int32Array(buffer);
+      lock.#adopt(buffer);
       return lock;
     };
   }
 
   /** Makes an unlocked lock. */
   constructor() {
-    this.#view = new Int32Array(new SharedArrayBuffer(4));
+    this.#view = this.#adopt(new SharedArrayBuffer(4));
+  }
+
+  #adopt(buffer: SharedArrayBuffer): Int32Array {
+    this.#view = new Int32Array(buffer);
+    setCore(this, { view: this.#view, index: WORD, countIndex: -1, kind: "Lock" });
+    return this.#view;
   }
 
   /**
@@ -274,17 +283,20 @@ export class Lock {
     return new LockGuard(() => this.release());
   }
 
-  /** @returns The lock's state for `_share.ts`. */
+  /**
+   * Describes the lock for sending to another process (used by `Process` args).
+   *
+   * @returns Its kind, module and shared buffer.
+   */
   [shareSymbol](): SharedRef {
     return { kind: "Lock", module: import.meta.url, state: { buffer: this.#view.buffer } };
   }
 
-  /** @returns The mutex core, for Condition and Value. */
-  [CORE](): MutexCore {
-    return { view: this.#view, index: WORD, countIndex: -1, kind: "Lock" };
-  }
-
-  /** @returns `<Lock(owner=slot N)>` or `<Lock(unlocked)>`. */
+  /**
+   * Shows the owner, for debugging.
+   *
+   * @returns `<Lock(owner=slot N)>` or `<Lock(unlocked)>`.
+   */
   toString(): string {
     const word = Atomics.load(this.#view, WORD);
     return word === 0 ? "<Lock(unlocked)>" : `<Lock(owner=slot ${(word >>> 1) - 1})>`;
@@ -316,14 +328,20 @@ export class RLock {
   static {
     reviveRLock = (buffer) => {
       const lock = new RLock();
-      lock.#view = new Int32Array(buffer);
+      lock.#adopt(buffer);
       return lock;
     };
   }
 
   /** Makes an unlocked re-entrant lock. */
   constructor() {
-    this.#view = new Int32Array(new SharedArrayBuffer(8));
+    this.#view = this.#adopt(new SharedArrayBuffer(8));
+  }
+
+  #adopt(buffer: SharedArrayBuffer): Int32Array {
+    this.#view = new Int32Array(buffer);
+    setCore(this, { view: this.#view, index: WORD, countIndex: COUNT, kind: "RLock" });
+    return this.#view;
   }
 
   /**
@@ -457,17 +475,20 @@ export class RLock {
     return new LockGuard(() => this.release());
   }
 
-  /** @returns The lock's state for `_share.ts`. */
+  /**
+   * Describes the lock for sending to another process (used by `Process` args).
+   *
+   * @returns Its kind, module and shared buffer.
+   */
   [shareSymbol](): SharedRef {
     return { kind: "RLock", module: import.meta.url, state: { buffer: this.#view.buffer } };
   }
 
-  /** @returns The mutex core, for Condition and Value. */
-  [CORE](): MutexCore {
-    return { view: this.#view, index: WORD, countIndex: COUNT, kind: "RLock" };
-  }
-
-  /** @returns `<RLock(owner=slot N, count=C)>` or `<RLock(unlocked)>`. */
+  /**
+   * Shows the owner and its count, for debugging.
+   *
+   * @returns `<RLock(owner=slot N, count=C)>` or `<RLock(unlocked)>`.
+   */
   toString(): string {
     const word = Atomics.load(this.#view, WORD);
     return word === 0

@@ -153,6 +153,8 @@ export class Semaphore {
   }
 
   /**
+   * Makes a semaphore with `value` permits.
+   *
    * @param value The initial number of permits. @default {1}
    * @param options Whether permits are owned (see {@linkcode SemaphoreOptions}).
    * @throws {TypeError} If `value` is not an integer.
@@ -345,12 +347,20 @@ export class Semaphore {
     );
   }
 
-  /** @returns The semaphore's state for `_share.ts`. */
+  /**
+   * Describes it for sending to another process (used by `Process` args).
+   *
+   * @returns The semaphore's state for `_share.ts`.
+   */
   [shareSymbol](): SharedRef {
     return { kind: this.#kind(), module: import.meta.url, state: { buffer: this.#view.buffer } };
   }
 
-  /** @returns `<Semaphore(value=N)>`. */
+  /**
+   * Shows it for debugging.
+   *
+   * @returns `<Semaphore(value=N)>`.
+   */
   toString(): string {
     return `<${this.#kind()}(value=${this.getValue()})>`;
   }
@@ -376,6 +386,8 @@ export class Semaphore {
  */
 export class BoundedSemaphore extends Semaphore {
   /**
+   * Makes a bounded semaphore with `value` permits, at most.
+   *
    * @param value The initial and greatest number of permits. @default {1}
    * @param options Whether permits are owned (see {@linkcode SemaphoreOptions}).
    * @throws {TypeError} If `value` is not an integer.

@@ -32,7 +32,7 @@
  */
 
 import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
-import { CORE, hasCore, heldHere, ownerId, reviveNested } from "./_lockcore.ts";
+import { coreOf as mutexOf, heldHere, ownerId, reviveNested } from "./_lockcore.ts";
 import { type Lock, RLock } from "./_mutex.ts";
 import { describe } from "./_wait.ts";
 
@@ -116,7 +116,7 @@ function makeElements(t: Typecode, length: number): Elements {
 function lockOf(option: unknown): Lock | RLock | undefined {
   if (option === undefined || option === true) return new RLock();
   if (option === false) return undefined;
-  if (hasCore(option)) return option as Lock | RLock;
+  if (mutexOf(option)) return option as Lock | RLock;
   throw new TypeError(`'lock' must be a boolean, a Lock or an RLock, got ${describe(option)}`);
 }
 
@@ -140,13 +140,13 @@ function guarded<R>(lock: Lock | RLock | undefined, fn: () => R): R {
   }
 }
 
-// A lock's mutex word, cached per lock: `[CORE]()` builds an object.
+// A lock's mutex word, cached per lock as a pair.
 const cores = new WeakMap<object, [Int32Array, number]>();
 
 function coreOf(lock: Lock | RLock): [Int32Array, number] {
   let core = cores.get(lock);
   if (!core) {
-    const { view, index } = lock[CORE]();
+    const { view, index } = mutexOf(lock)!;
     cores.set(lock, core = [view, index]);
   }
   return core;
@@ -198,6 +198,8 @@ export class RawValue<T extends Typecode = Typecode> {
   }
 
   /**
+   * Makes a value in shared memory.
+   *
    * @param typecode One of `b B h H i I l L q Q f d`.
    * @param value The initial value. @default {0}
    * @throws {TypeError} If `typecode` is unknown or `value` of the wrong type.
@@ -222,7 +224,11 @@ export class RawValue<T extends Typecode = Typecode> {
     this.#elements[0] = convert(this.#typecode, value) as never;
   }
 
-  /** @returns The value's state for `_share.ts`. */
+  /**
+   * Describes it for sending to another process (used by `Process` args).
+   *
+   * @returns The value's state for `_share.ts`.
+   */
   [shareSymbol](): SharedRef {
     return {
       kind: "RawValue",
@@ -231,7 +237,11 @@ export class RawValue<T extends Typecode = Typecode> {
     };
   }
 
-  /** @returns `RawValue('i', 3)`. */
+  /**
+   * Shows it for debugging.
+   *
+   * @returns `RawValue('i', 3)`.
+   */
   toString(): string {
     return `${this.constructor.name}('${this.#typecode}', ${this.value})`;
   }
@@ -271,6 +281,8 @@ export class Value<T extends Typecode = Typecode> extends RawValue<T> {
   }
 
   /**
+   * Makes a value in shared memory, with a lock.
+   *
    * @param typecode One of `b B h H i I l L q Q f d`.
    * @param value The initial value. @default {0}
    * @param options The lock: a fresh RLock by default.
@@ -327,7 +339,11 @@ export class Value<T extends Typecode = Typecode> extends RawValue<T> {
     return this.#lock;
   }
 
-  /** @returns The value's state for `_share.ts`. */
+  /**
+   * Describes it for sending to another process (used by `Process` args).
+   *
+   * @returns The value's state for `_share.ts`.
+   */
   override [shareSymbol](): SharedRef {
     const raw = super[shareSymbol]().state as State;
     return {
@@ -400,6 +416,7 @@ let adoptRawArray: (a: RawArray, elements: Elements) => void;
  * ```
  */
 export class RawArray<T extends Typecode = Typecode> {
+  /** Element access: `arr[i]`, negative `i` counting from the end. */
   [index: number]: ElementOf<T>;
   #elements: Elements;
   #typecode: T;
@@ -411,6 +428,8 @@ export class RawArray<T extends Typecode = Typecode> {
   }
 
   /**
+   * Makes an array in shared memory.
+   *
    * @param typecode One of `b B h H i I l L q Q f d`.
    * @param sizeOrValues A length (zero-filled) or the initial elements.
    * @throws {TypeError} If `typecode` is unknown, the size not an integer,
@@ -505,12 +524,20 @@ export class RawArray<T extends Typecode = Typecode> {
     return this.toArray().slice(start, end);
   }
 
-  /** @returns An iterator over a copy of the elements. */
+  /**
+   * Iterates over a copy of the elements (`[...arr]`, `for ... of`).
+   *
+   * @returns An iterator over a copy of the elements.
+   */
   [Symbol.iterator](): Iterator<ElementOf<T>> {
     return this.toArray()[Symbol.iterator]();
   }
 
-  /** @returns The array's state for `_share.ts`. */
+  /**
+   * Describes it for sending to another process (used by `Process` args).
+   *
+   * @returns The array's state for `_share.ts`.
+   */
   [shareSymbol](): SharedRef {
     return {
       kind: "RawArray",
@@ -519,7 +546,11 @@ export class RawArray<T extends Typecode = Typecode> {
     };
   }
 
-  /** @returns `RawArray('i', [1, 2, 3])`. */
+  /**
+   * Shows it for debugging.
+   *
+   * @returns `RawArray('i', [1, 2, 3])`.
+   */
   toString(): string {
     return `${this.constructor.name}('${this.#typecode}', [${this.toArray().join(", ")}])`;
   }
@@ -553,6 +584,8 @@ export class SharedArray<T extends Typecode = Typecode> extends RawArray<T> {
   }
 
   /**
+   * Makes an array in shared memory, with a lock.
+   *
    * @param typecode One of `b B h H i I l L q Q f d`.
    * @param sizeOrValues A length (zero-filled) or the initial elements.
    * @param options The lock: a fresh RLock by default.
@@ -614,7 +647,11 @@ export class SharedArray<T extends Typecode = Typecode> extends RawArray<T> {
     return this.#lock;
   }
 
-  /** @returns The array's state for `_share.ts`. */
+  /**
+   * Describes it for sending to another process (used by `Process` args).
+   *
+   * @returns The array's state for `_share.ts`.
+   */
   override [shareSymbol](): SharedRef {
     const raw = super[shareSymbol]().state as State;
     return {

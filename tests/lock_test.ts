@@ -102,7 +102,7 @@ describe("Lock", () => {
   test("withLock runs the section under the lock and releases it when it throws", async () => {
     const lock = new Lock();
     assert.equal(lock.withLockSync(() => lock.locked()), true);
-    assert.equal(await lock.withLock(async () => 7), 7);
+    assert.equal(await lock.withLock(() => Promise.resolve(7)), 7);
     assert.throws(() =>
       lock.withLockSync(() => {
         throw new Error("boom");
