@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Process } from "../process.ts";
+import { Pool } from "../pool.ts";
 import { AbandonedLockError, BoundedSemaphore, Event, Lock, RLock, Semaphore } from "../lock.ts";
 import { TimeoutError } from "../_errors.ts";
 import { RawArray, RawValue, Value } from "../shared.ts";
@@ -9,9 +10,12 @@ import {
   addUnderLock,
   addWithLock,
   addWithLockAsync,
+  bump,
   holdAndReturn,
   holdAndThrow,
   holdForever,
+  initCounter,
+  pingPong,
   releaseForeign,
   releaseOther,
   spawnAdder,
@@ -372,5 +376,35 @@ describe("Semaphore", () => {
     ]);
     assert.equal(sem.getValue(), 1);
     assert.throws(() => sem.release(), RangeError);
+  });
+
+  test("two processes hand a turn back and forth 2,000 times with no lost wake-up", async () => {
+    for (const sync of [true, false]) {
+      const ping = new Semaphore(1, { owned: false });
+      const pong = new Semaphore(0, { owned: false });
+      const turns = new Int32Array(new SharedArrayBuffer(8));
+      const ps = [
+        new Process({ target: pingPong, args: [ping, pong, turns, 0, 1000, sync] }),
+        new Process({ target: pingPong, args: [pong, ping, turns, 1, 1000, sync] }),
+      ];
+      assert.deepEqual(await runAll(ps), [0, 0]);
+      assert.deepEqual([...turns], [1000, 1000]);
+    }
+  });
+});
+
+describe("Locks in a Pool", () => {
+  test("a Lock and a Value given to a Pool initializer are shared by every worker", async () => {
+    const lock = new Lock();
+    const counter = new Value("i", 0, { lock: false });
+    const pool = new Pool(2, { initializer: initCounter, initargs: [lock, counter] });
+    try {
+      const items = Array.from({ length: 100 }, (_, i) => i + 1);
+      assert.deepEqual(await pool.map(bump, items), items);
+    } finally {
+      pool.close();
+      await pool.join();
+    }
+    assert.equal(counter.value, 5050);
   });
 });
