@@ -15,7 +15,7 @@
 
 import { claim, hold, release, ticket, writersAlive } from "./_channel_holders.ts";
 import { AGAIN, untilAsync, untilSync } from "./_channel_wait.ts";
-import { Channel, NOTHING, WAKE } from "./_channel.ts";
+import { Channel, NOTHING, PUT_COUNT, WAKE } from "./_channel.ts";
 import { messageBytes } from "./_codec.ts";
 import { TimeoutError } from "./_errors.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
@@ -299,12 +299,12 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
   #wait(attempt: () => unknown, options: RecvOptions): Promise<unknown> {
     const deadline = deadlineOf(options.timeout);
     const signal = checkSignal(options.signal);
-    return untilAsync(this.#read!.i32, WAKE, true, attempt, deadline, signal);
+    return untilAsync(this.#read!.i32, WAKE, true, attempt, deadline, signal, PUT_COUNT);
   }
 
   #waitSync(attempt: () => unknown, options: RecvOptions): unknown {
     const deadline = deadlineOf(options.timeout);
-    return untilSync(this.#read!.i32, WAKE, true, attempt, deadline);
+    return untilSync(this.#read!.i32, WAKE, true, attempt, deadline, PUT_COUNT);
   }
 
   /**

@@ -9,7 +9,7 @@
  */
 
 import { AGAIN, untilAsync, untilSync } from "./_channel_wait.ts";
-import { Channel, NOTHING, SPACE, UNFINISHED, WAKE } from "./_channel.ts";
+import { Channel, GET_COUNT, NOTHING, PUT_COUNT, SPACE, UNFINISHED, WAKE } from "./_channel.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
 import { checkSignal, deadlineOf, describe, notify } from "./_wait.ts";
 
@@ -113,8 +113,10 @@ interface Checked {
   signal: AbortSignal | undefined;
 }
 
+const DEFAULTS: Checked = Object.freeze({ block: true, deadline: Infinity, signal: undefined });
+
 function checkOptions(options: QueueOptions | undefined, sync: boolean): Checked {
-  if (options === undefined) return { block: true, deadline: Infinity, signal: undefined };
+  if (options === undefined) return DEFAULTS;
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`'options' must be an object, got ${describe(options)}`);
   }
@@ -231,9 +233,13 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    */
   async put(item: T, options?: QueueOptions): Promise<void> {
     const { block, deadline, signal } = checkOptions(options, false);
-    const i32 = this.#ch.i32;
+    signal?.throwIfAborted();
+    // The common case (there is room) needs none of the wait machinery.
+    if (this.#tryPut(item) !== AGAIN) return;
     const tryPut = () => this.#tryPut(item);
-    const result = block ? await untilAsync(i32, SPACE, true, tryPut, deadline, signal) : tryPut();
+    const result = block
+      ? await untilAsync(this.#ch.i32, SPACE, true, tryPut, deadline, signal, GET_COUNT)
+      : AGAIN;
     if (result === AGAIN) throw new Full();
   }
 
@@ -250,7 +256,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   putSync(item: T, options?: Omit<QueueOptions, "signal">): void {
     const { block, deadline } = checkOptions(options, true);
     const tryPut = () => this.#tryPut(item);
-    const result = block ? untilSync(this.#ch.i32, SPACE, true, tryPut, deadline) : tryPut();
+    const result = block
+      ? untilSync(this.#ch.i32, SPACE, true, tryPut, deadline, GET_COUNT)
+      : tryPut();
     if (result === AGAIN) throw new Full();
   }
 
@@ -276,10 +284,14 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    */
   async get(options?: QueueOptions): Promise<T> {
     const { block, deadline, signal } = checkOptions(options, false);
+    signal?.throwIfAborted();
+    // The common case (an item is there) needs none of the wait machinery.
+    const first = this.#tryGet();
+    if (first !== AGAIN && first !== END) return first;
     const tryGet = () => this.#tryGet();
-    const result = block
-      ? await untilAsync(this.#ch.i32, WAKE, true, tryGet, deadline, signal)
-      : tryGet();
+    const result = block && first === AGAIN
+      ? await untilAsync(this.#ch.i32, WAKE, true, tryGet, deadline, signal, PUT_COUNT)
+      : first;
     if (result === AGAIN) throw new Empty();
     if (result === END) throw closedError();
     return result;
@@ -297,7 +309,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   getSync(options?: Omit<QueueOptions, "signal">): T {
     const { block, deadline } = checkOptions(options, true);
     const tryGet = () => this.#tryGet();
-    const result = block ? untilSync(this.#ch.i32, WAKE, true, tryGet, deadline) : tryGet();
+    const result = block
+      ? untilSync(this.#ch.i32, WAKE, true, tryGet, deadline, PUT_COUNT)
+      : tryGet();
     if (result === AGAIN) throw new Empty();
     if (result === END) throw closedError();
     return result;
@@ -373,7 +387,15 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     const tryGet = () => this.#tryGet();
     for (;;) {
-      const result = await untilAsync(this.#ch.i32, WAKE, true, tryGet, Infinity);
+      const result = await untilAsync(
+        this.#ch.i32,
+        WAKE,
+        true,
+        tryGet,
+        Infinity,
+        undefined,
+        PUT_COUNT,
+      );
       if (result === END || result === AGAIN) return;
       yield result;
     }
