@@ -37,6 +37,7 @@ import { poolWorkerMain } from "./_pool_worker.ts";
 import type { TargetRef } from "./_target.ts";
 import { waitAsync } from "./_wait.ts";
 import { encode, Writer } from "./_codec.ts";
+import { pack, unpack } from "./_pool_wire.ts";
 import { Process } from "./process.ts";
 
 const WORKER_MODULE = new URL("./_pool_worker.ts", import.meta.url).href;
@@ -265,7 +266,7 @@ export class PoolCore {
     for (const w of this.#workers) {
       if (!w.dead && !w.retired) {
         w.retired = true;
-        w.tasks.tryPut([[STOP]], "stop");
+        w.tasks.tryPut(pack([[STOP]], "stop"), "stop");
       }
     }
     await this.#allExited();
@@ -373,8 +374,11 @@ export class PoolCore {
       }
       let best: Worker | undefined;
       let free = 0;
+      // A worker is topped up once it is down to half its depth, so that
+      // fast tasks go in batches of at least half the depth.
+      const low = depth >= 4 ? depth >> 1 : depth - 1;
       for (const w of this.#workers) {
-        if (!this.#eligible(w) || w.outstanding.size >= depth) continue;
+        if (!this.#eligible(w) || w.outstanding.size > low) continue;
         free++;
         if (!best || w.outstanding.size < best.outstanding.size) best = w;
       }
@@ -403,7 +407,7 @@ export class PoolCore {
       records.push([t.kind, t.id, t.fnId, t.payload, t.timed]);
     }
     try {
-      w.tasks.tryPut(records, "task");
+      w.tasks.tryPut(pack(records, "task"), "task");
     } catch (putError) {
       // Something in the batch cannot be sent: send what can, one by one,
       // and fail the rest with the codec's message naming the value.
@@ -420,7 +424,13 @@ export class PoolCore {
       }
       if (scratch.u8.length > 1 << 20) scratch = new Writer();
       if (ok.length === batch.length) {
-        for (const t of ok) this.#settle(t, false, new Error("A task could not be sent to its worker", { cause: putError }));
+        for (const t of ok) {
+          this.#settle(
+            t,
+            false,
+            new Error("A task could not be sent to its worker", { cause: putError }),
+          );
+        }
       } else if (ok.length > 0) this.#send(w, ok);
       return;
     }
@@ -450,7 +460,7 @@ export class PoolCore {
         for (; n < DRAIN_BATCH; n++) {
           const message = results.tryGet();
           if (message === NOTHING) break;
-          this.#onResult(message as ResultMessage);
+          this.#onResults(message);
         }
         if (n > 0) {
           this.#dispatch();
@@ -467,7 +477,7 @@ export class PoolCore {
           const seen = Atomics.load(i32, WAKE);
           const message = results.tryGet();
           if (message !== NOTHING) {
-            this.#onResult(message as ResultMessage);
+            this.#onResults(message);
             this.#dispatch();
             continue;
           }
@@ -487,6 +497,10 @@ export class PoolCore {
   #kick(): void {
     Atomics.add(this.#results.i32, WAKE, 1);
     Atomics.notify(this.#results.i32, WAKE);
+  }
+
+  #onResults(message: unknown): void {
+    for (const result of unpack(message as Uint8Array) as ResultMessage[]) this.#onResult(result);
   }
 
   #onResult([id, status, value, micros]: ResultMessage): void {
@@ -573,7 +587,7 @@ export class PoolCore {
     w.dead = true;
     // Its last results may still be in the channel: they count.
     for (let m = this.#results.tryGet(); m !== NOTHING; m = this.#results.tryGet()) {
-      this.#onResult(m as ResultMessage);
+      this.#onResults(m);
     }
     const lost = [...w.outstanding].filter((t) => t.state !== DONE);
     w.outstanding.clear();

@@ -26,6 +26,14 @@ import {
   type WorkerSetup,
 } from "./_pool_protocol.ts";
 import { loadTarget } from "./_target.ts";
+import { pack, unpack } from "./_pool_wire.ts";
+
+// Results of fast tasks are sent together: a batch goes when the task batch
+// is done, when it is this old, or this long. A slow task's result goes at
+// once. (A worker that crashes loses the results it holds back; their tasks
+// are run again, so at most FLUSH_MS of fast work is repeated.)
+const FLUSH_MS = 0.2;
+const FLUSH_COUNT = 512;
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -52,13 +60,22 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
     const batch = tasks.tryGet();
     return batch === NOTHING ? AGAIN : batch;
   };
+  const held: ResultMessage[] = [];
+  let heldSince = 0;
+  const flush = (): void => {
+    if (held.length > 0) send(results, held);
+    held.length = 0;
+  };
   let done = 0;
   for (;;) {
     let batch = tasks.tryGet();
-    if (batch === NOTHING) batch = await untilAsync(tasks.i32, WAKE, true, take, Infinity);
-    for (const record of batch as TaskRecord[]) {
+    if (batch === NOTHING) {
+      flush();
+      batch = await untilAsync(tasks.i32, WAKE, true, take, Infinity);
+    }
+    for (const record of unpack(batch as Uint8Array) as TaskRecord[]) {
       const kind = record[0];
-      if (kind === STOP) return;
+      if (kind === STOP) return flush();
       if (kind === LOAD) {
         try {
           fns.set(record[1], await loadTarget(record[2]));
@@ -69,7 +86,10 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
       }
       const [, taskId, fnId, payload, timed] = record;
       Atomics.store(control, CTL_RUNNING, taskId);
-      if (timed) send(results, [taskId, STARTED, null, 0]);
+      if (timed) {
+        held.push([taskId, STARTED, null, 0]);
+        flush();
+      }
       const t0 = performance.now();
       let message: ResultMessage;
       try {
@@ -82,13 +102,19 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
       } catch (error) {
         // exit() inside a task ends the worker with its code, as Python's
         // SystemExit does; the pool sees a worker that died mid-task.
-        if (error instanceof SystemExit) throw error;
+        if (error instanceof SystemExit) {
+          flush();
+          throw error;
+        }
         message = [taskId, FAILED, serializeError(error), 0];
       }
-      message[3] = Math.round((performance.now() - t0) * 1000);
-      send(results, message);
+      const now = performance.now();
+      message[3] = Math.round((now - t0) * 1000);
+      if (held.length === 0) heldSince = t0;
+      held.push(message);
+      if (timed || now - heldSince > FLUSH_MS || held.length >= FLUSH_COUNT) flush();
       Atomics.store(control, CTL_RUNNING, 0);
-      if (setup.maxTasks > 0 && ++done >= setup.maxTasks) return;
+      if (setup.maxTasks > 0 && ++done >= setup.maxTasks) return flush();
     }
   }
 }
@@ -130,14 +156,27 @@ function isThenable(value: unknown): boolean {
     typeof (value as { then?: unknown }).then === "function";
 }
 
-/** Puts a result; a value that cannot be sent fails the task instead (Python's MaybeEncodingError). */
-function send(results: Channel, message: ResultMessage): void {
+/**
+ * Puts results; one that cannot be sent fails its task instead (Python's
+ * MaybeEncodingError), the others go as they are.
+ */
+function send(results: Channel, messages: ResultMessage[]): void {
+  let bytes: Uint8Array;
   try {
-    results.tryPut(message, "result");
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const failure = new Error(`Error sending result: ${reason}`, { cause: error });
-    failure.name = "MaybeEncodingError";
-    results.tryPut([message[0], FAILED, serializeError(failure), message[3]], "result");
+    bytes = pack(messages, "result");
+  } catch {
+    const fixed = messages.map((message) => {
+      try {
+        pack(message[2], "result");
+        return message;
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        const failure = new Error(`Error sending result: ${reason}`, { cause: error });
+        failure.name = "MaybeEncodingError";
+        return [message[0], FAILED, serializeError(failure), message[3]] as ResultMessage;
+      }
+    });
+    bytes = pack(fixed, "result");
   }
+  results.tryPut(bytes, "result");
 }
