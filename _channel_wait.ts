@@ -17,28 +17,49 @@ export const AGAIN: unique symbol = Symbol("again");
 // process that died (a Pipe's last writer, a lock owner).
 const SLICE_MS = 100;
 
-// Loads of the watched word before a waiter counts itself as a sleeper. A
-// futex sleep and wake costs ~47 µs on the project's VMs, and once a waiter
-// counts itself every put pays for a notify; a peer usually answers within
-// a few µs, which a spin of this length (~5–20 µs) catches.
-const SPIN = 2000;
+// How long a waiter spins on the watched word before it counts itself as a
+// sleeper. A futex sleep and wake costs ~47 µs on the project's VMs (an
+// async wake, through the event loop, more), and once a waiter counts itself
+// every put pays for a notify; a peer that answers within the spin costs
+// none of that. But a spin only pays when the peer has a core to run on: on
+// a busy machine it steals the peer's time. So the spin adapts, as adaptive
+// mutexes do, to how long waits turn out to last: after a wait that a spin
+// of at most SPIN_MAX_MS would have caught, it grows to cover it; after a
+// longer one, it halves. Per thread, in ms.
+const SPIN_MIN_MS = 0.001;
+const SPIN_MAX_MS = 0.02;
+let spinMs = 0.005;
+// The clock is read once per this many loads.
+const SPIN_BATCH = 64;
 
 /** Retries `attempt` each time `i32[watch]` changes, for a bounded spin. */
 function spin<T>(
   i32: Int32Array,
   watch: number,
   attempt: () => T | typeof AGAIN,
+  start: number,
 ): T | typeof AGAIN {
   let seen = Atomics.load(i32, watch);
-  for (let i = 0; i < SPIN; i++) {
-    const now = Atomics.load(i32, watch);
-    if (now !== seen) {
-      const result = attempt();
-      if (result !== AGAIN) return result;
-      seen = now;
+  const until = start + spinMs;
+  do {
+    for (let i = 0; i < SPIN_BATCH; i++) {
+      const now = Atomics.load(i32, watch);
+      if (now !== seen) {
+        const result = attempt();
+        if (result !== AGAIN) return result;
+        seen = now;
+      }
     }
-  }
+  } while (performance.now() < until);
   return AGAIN;
+}
+
+/** Adapts the spin to a wait that began at `start` and just ended. */
+function learn(start: number): void {
+  const waited = performance.now() - start;
+  spinMs = waited < SPIN_MAX_MS
+    ? Math.min(SPIN_MAX_MS, Math.max(spinMs, waited * 1.5))
+    : Math.max(SPIN_MIN_MS, spinMs / 2);
 }
 
 /**
@@ -58,7 +79,8 @@ export function untilSync<T>(
 ): T | typeof AGAIN {
   let result = attempt();
   if (result !== AGAIN || remaining(deadline) <= 0) return result;
-  result = spin(i32, watch, attempt);
+  const start = performance.now();
+  result = spin(i32, watch, attempt, start);
   if (result !== AGAIN) return result;
   // Count ourselves before reading the word: a peer that changes the word
   // after our read then sees a sleeper and notifies (all Atomics are
@@ -68,7 +90,11 @@ export function untilSync<T>(
     for (;;) {
       const seen = Atomics.load(i32, word);
       result = attempt();
-      if (result !== AGAIN || remaining(deadline) <= 0) return result;
+      if (result !== AGAIN) {
+        learn(start);
+        return result;
+      }
+      if (remaining(deadline) <= 0) return result;
       waitSync(i32, word, seen, Math.min(deadline, performance.now() + SLICE_MS));
     }
   } finally {
@@ -89,14 +115,19 @@ export async function untilAsync<T>(
   signal?.throwIfAborted();
   let result = attempt();
   if (result !== AGAIN || remaining(deadline) <= 0) return result;
-  result = spin(i32, watch, attempt);
+  const start = performance.now();
+  result = spin(i32, watch, attempt, start);
   if (result !== AGAIN) return result;
   if (counted) Atomics.add(i32, word + 1, 1);
   try {
     for (;;) {
       const seen = Atomics.load(i32, word);
       result = attempt();
-      if (result !== AGAIN || remaining(deadline) <= 0) return result;
+      if (result !== AGAIN) {
+        learn(start);
+        return result;
+      }
+      if (remaining(deadline) <= 0) return result;
       await waitAsync(i32, word, seen, Math.min(deadline, performance.now() + SLICE_MS), signal);
     }
   } finally {
