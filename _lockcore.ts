@@ -135,9 +135,12 @@ export function* lockWord(
       c = Atomics.load(view, index);
     }
   }
-  // Whether we have slept (or set the waiters bit): then others may sleep
-  // too, and we must take the lock with the bit set so that our release
-  // wakes them (Drepper's "Futexes are tricky", mutex take 3).
+  // Whether we have slept: then others may sleep too, and we must take the
+  // lock with the bit set so that our release wakes them (Drepper's
+  // "Futexes are tricky", mutex take 3). A wait that returned at once
+  // ("not-equal": the word changed during its spin) consumed no wake-up, so
+  // whoever did consume the releaser's notify re-marks the word instead,
+  // and we may take it plainly, sparing our own release a notify.
   let marked = false;
   for (;;) {
     if (c === 0) {
@@ -165,8 +168,8 @@ export function* lockWord(
       }
       c |= WAITERS;
     }
-    marked = true;
-    yield { view, index, expected: c, deadline: Math.min(deadline, now + CHECK_MS) };
+    const woke = yield { view, index, expected: c, deadline: Math.min(deadline, now + CHECK_MS) };
+    if (woke !== "not-equal") marked = true;
     c = Atomics.load(view, index);
   }
 }
