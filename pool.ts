@@ -174,7 +174,7 @@ export class Pool implements AsyncDisposable {
     kwds?: Record<string, unknown>,
     options?: ApplyOptions,
   ): Promise<Awaited<R>> {
-    return this.#apply(func, args, kwds, options ?? {}).promise;
+    return this.#apply<Awaited<R>>(func, args, kwds, options ?? {}).promise;
   }
 
   /**
@@ -196,7 +196,7 @@ export class Pool implements AsyncDisposable {
     options?: ApplyAsyncOptions<Awaited<R>>,
   ): AsyncResult<Awaited<R>> {
     const opts = options ?? {};
-    return withCallbacks(this.#apply(func, args, kwds, opts).promise, opts);
+    return withCallbacks(this.#apply<Awaited<R>>(func, args, kwds, opts).promise, opts);
   }
 
   #apply<R>(

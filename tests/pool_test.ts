@@ -1,0 +1,244 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { AsyncResult, Pool, TimeoutError, WorkerLostError } from "../pool.ts";
+import { Queue } from "../queue.ts";
+import {
+  add,
+  busy,
+  exitNow,
+  fail,
+  failCustom,
+  failOn,
+  getGreeting,
+  init,
+  initFails,
+  pidOf,
+  putItem,
+  returnsFunction,
+  slowSquare,
+  square,
+  whoAmI,
+} from "./fixtures/pool_targets.ts";
+
+async function* countTo(n: number): AsyncGenerator<number> {
+  for (let i = 0; i < n; i++) {
+    await null;
+    yield i;
+  }
+}
+
+describe("Pool", () => {
+  test("map of an exported function returns the values in order", async () => {
+    await using pool = new Pool(2);
+    assert.deepEqual(await pool.map(square, [1, 2, 3, 4]), [1, 4, 9, 16]);
+    const xs = Array.from({ length: 1000 }, (_, i) => i);
+    assert.deepEqual(await pool.map(square, xs, 1), xs.map((x) => x * x));
+    assert.deepEqual(await pool.map(square, xs, 7), xs.map((x) => x * x));
+    assert.deepEqual(await pool.map(square, []), []);
+  });
+
+  test("map of a self-contained inline function works", async () => {
+    await using pool = new Pool(2);
+    assert.deepEqual(await pool.map((x: number) => x * 10, [1, 2, 3]), [10, 20, 30]);
+    assert.deepEqual(await pool.map((s: string) => s.toUpperCase(), "abc"), ["A", "B", "C"]);
+  });
+
+  test("an inline function using a free variable fails saying which name and to export it", async () => {
+    await using pool = new Pool(1);
+    const factor = 3;
+    await assert.rejects(pool.apply((x: number) => x * factor, [2]), (error: Error) => {
+      assert.equal(error.name, "ReferenceError");
+      assert.match(error.message, /'factor'/);
+      assert.match(error.message, /[Ee]xport/);
+      return true;
+    });
+    assert.equal(await pool.apply(square, [3]), 9, "the pool goes on");
+  });
+
+  test("map accepts async iterables", async () => {
+    await using pool = new Pool(2);
+    assert.deepEqual(await pool.map(square, countTo(5)), [0, 1, 4, 9, 16]);
+  });
+
+  test("apply, kwds and starmap place arguments", async () => {
+    await using pool = new Pool(2);
+    assert.equal(await pool.apply(add, [2, 3]), 5);
+    assert.equal(await pool.apply(add, [2] as never, { b: 40 }), 42);
+    assert.deepEqual(await pool.starmap(add, [[1, 2], [3, 4]]), [3, 7]);
+    assert.throws(() => pool.apply(add, [1] as never, { c: 1 }), TypeError);
+  });
+
+  test("applyAsync returns an awaitable AsyncResult with Python's methods", async () => {
+    await using pool = new Pool(2);
+    const values: number[] = [];
+    const result = pool.applyAsync(slowSquare, [4, 10], {}, { callback: (v) => values.push(v) });
+    assert.ok(result instanceof AsyncResult);
+    assert.throws(() => result.successful(), /not ready/);
+    assert.equal(await result.get({ timeout: 10_000 }), 16);
+    assert.equal(await result, 16);
+    assert.ok(result.ready());
+    assert.ok(result.successful());
+    assert.deepEqual(values, [16]);
+    const slow = pool.applyAsync(slowSquare, [2, 2000]);
+    await assert.rejects(slow.get({ timeout: 10 }), TimeoutError);
+    await slow.wait({ timeout: 10 });
+    assert.equal(slow.ready(), false);
+  });
+
+  test("mapAsync and starmapAsync call back with the whole list", async () => {
+    await using pool = new Pool(2);
+    let got: number[] = [];
+    const result = pool.mapAsync(square, [1, 2, 3], undefined, { callback: (v) => (got = v) });
+    assert.deepEqual(await result, [1, 4, 9]);
+    assert.deepEqual(got, [1, 4, 9]);
+    assert.deepEqual(await pool.starmapAsync(add, [[1, 1]]), [2]);
+    let error: unknown;
+    await pool.mapAsync(failOn, [1, 2, 3], 1, { errorCallback: (e) => (error = e) }).wait();
+    assert.ok(error instanceof TypeError);
+  });
+
+  test("imap streams results in order and imapUnordered as they finish", async () => {
+    await using pool = new Pool(2);
+    const ordered: number[] = [];
+    for await (const y of pool.imap(square, countTo(20))) ordered.push(y);
+    assert.deepEqual(ordered, Array.from({ length: 20 }, (_, i) => i * i));
+    const unordered: number[] = [];
+    for await (const y of pool.imapUnordered(square, [1, 2, 3, 4, 5], 2)) unordered.push(y);
+    assert.deepEqual(unordered.sort((a, b) => a - b), [1, 4, 9, 16, 25]);
+  });
+
+  test("imap yields the first result before the input is exhausted", async () => {
+    await using pool = new Pool(2);
+    let pulled = 0;
+    function* endless(): Generator<number> {
+      for (let i = 0;; i++) {
+        pulled++;
+        yield i;
+      }
+    }
+    const it = pool.imap(square, endless());
+    assert.deepEqual(await it.next({ timeout: 10_000 }), { done: false, value: 0 });
+    assert.deepEqual(await it.next({ timeout: 10_000 }), { done: false, value: 1 });
+    await it.return();
+    assert.ok(pulled < 100_000, `read ${pulled} items ahead`);
+  });
+
+  test("a task's error rejects with the child's class, message and stack; the pool goes on", async () => {
+    await using pool = new Pool(2);
+    await assert.rejects(pool.apply(fail, ["boom"]), (error: Error) => {
+      assert.ok(error instanceof RangeError);
+      assert.equal(error.message, "boom");
+      assert.match(error.stack ?? "", /fail/);
+      return true;
+    });
+    await assert.rejects(pool.apply(failCustom, ["mine"]), (error: Error & { code?: number }) => {
+      assert.equal(error.name, "CustomError");
+      assert.equal(error.code, 42);
+      return true;
+    });
+    await assert.rejects(pool.map(failOn, [1, 2, 3, 4], 1), TypeError);
+    assert.deepEqual(await pool.map(square, [5]), [25]);
+  });
+
+  test("a result that cannot be sent fails that task", async () => {
+    await using pool = new Pool(1);
+    await assert.rejects(pool.apply(returnsFunction), /Error sending result/);
+    assert.equal(await pool.apply(square, [2]), 4);
+  });
+
+  test("a worker that dies mid-task fails that task and is replaced", async () => {
+    await using pool = new Pool(2);
+    await assert.rejects(pool.apply(exitNow, [3]), (error: WorkerLostError) => {
+      assert.ok(error instanceof WorkerLostError);
+      assert.equal(error.exitcode, 3);
+      return true;
+    });
+    const results = await Promise.allSettled([
+      pool.apply(exitNow, [4]),
+      ...[1, 2, 3, 4, 5, 6].map((x) => pool.apply(slowSquare, [x, 5])),
+    ]);
+    assert.equal(results[0].status, "rejected");
+    assert.deepEqual(
+      results.slice(1).map((r) => r.status === "fulfilled" && r.value),
+      [1, 4, 9, 16, 25, 36],
+    );
+    assert.deepEqual(await pool.map(square, [1, 2, 3]), [1, 4, 9]);
+  });
+
+  test("a task past its timeout is stopped and rejects with TimeoutError", async () => {
+    await using pool = new Pool(1);
+    await assert.rejects(pool.apply(busy, [], {}, { timeout: 100 }), TimeoutError);
+    assert.equal(await pool.apply(square, [6], {}, { timeout: 10_000 }), 36);
+  });
+
+  test("a task's signal stops it and rejects with the signal's reason", async () => {
+    await using pool = new Pool(1);
+    const controller = new AbortController();
+    const running = pool.apply(busy, [], {}, { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error("stop it")), 50);
+    await assert.rejects(running, /stop it/);
+    const aborted = AbortSignal.abort(new Error("already"));
+    await assert.rejects(pool.apply(square, [1], {}, { signal: aborted }), /already/);
+    assert.equal(await pool.apply(square, [7]), 49);
+  });
+
+  test("initializer runs in each worker with initargs, shared objects included", async () => {
+    const q = new Queue<string>();
+    await using pool = new Pool(2, { initializer: init, initargs: ["hi"] });
+    assert.deepEqual(await pool.map(getGreeting, [1, 2, 3, 4]), ["hi", "hi", "hi", "hi"]);
+    await using shared = new Pool(1, { initializer: putItem, initargs: [q, "ready"] });
+    assert.equal(await shared.apply(square, [2]), 4);
+    assert.equal(await q.get({ timeout: 10_000 }), "ready");
+  });
+
+  test("a failing initializer settles the tasks and breaks the pool", async () => {
+    await using pool = new Pool(1, { initializer: initFails });
+    await assert.rejects(pool.apply(square, [2]), /failed to start/);
+    assert.throws(() => pool.apply(square, [2]), /failed to start/);
+  });
+
+  test("maxtasksperchild replaces workers after that many tasks", async () => {
+    await using pool = new Pool(1, { maxtasksperchild: 1 });
+    const pids = new Set<number | null>();
+    for (let i = 0; i < 3; i++) pids.add(await pool.apply(pidOf));
+    assert.equal(pids.size, 3);
+    const names = await pool.map(whoAmI, [1, 2, 3], 1);
+    assert.equal(new Set(names).size, 3);
+  });
+
+  test("close then join lets queued work finish; the workers end", async () => {
+    const pool = new Pool(2);
+    const result = pool.mapAsync(slowSquare, [1, 2, 3, 4], 1);
+    await assert.rejects(pool.join(), /still running/);
+    pool.close();
+    assert.throws(() => pool.map(square, [1]), /Pool not running/);
+    await pool.join();
+    assert.deepEqual(await result, [1, 4, 9, 16]);
+  });
+
+  test("terminate settles every outstanding task", async () => {
+    const pool = new Pool(1);
+    const running = pool.apply(busy);
+    const queued = pool.apply(square, [2]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await pool.terminate();
+    await assert.rejects(running, /terminated/);
+    await assert.rejects(queued, /terminated/);
+    await pool.join();
+    assert.throws(() => pool.apply(square, [1]), /Pool not running/);
+  });
+
+  test("bad input throws clear errors", async () => {
+    assert.throws(() => new Pool(0), RangeError);
+    assert.throws(() => new Pool(-1), /'processes' must be an integer of at least 1/);
+    assert.throws(() => new Pool(1, { maxtasksperchild: 0 }), RangeError);
+    assert.throws(() => new Pool(1, { initializer: 5 as never }), TypeError);
+    await using pool = new Pool(1);
+    assert.throws(() => pool.map(5 as never, [1]), /'func' must be a function/);
+    assert.throws(() => pool.map(square, 5 as never), /'iterable' must be an iterable/);
+    assert.throws(() => pool.map(square, [1], 0), RangeError);
+    assert.throws(() => pool.imap(square, [1], 1.5), RangeError);
+    assert.throws(() => pool.apply(square, 5 as never), /'args' must be an array/);
+    await assert.rejects(pool.apply(add, [() => 1, 2] as never), /args\[0\] is a function/);
+  });
+});
