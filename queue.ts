@@ -141,6 +141,11 @@ function checkMaxsize(maxsize: unknown): number {
   return maxsize;
 }
 
+// Each queue's channel, for JoinableQueue's methods (a subclass cannot read
+// its base's #private fields, and the channel is no business of the public
+// surface).
+const channels = new WeakMap<Queue<unknown>, Channel>();
+
 // Set while a queue is rebuilt over a channel it received, read by the
 // constructor: a reviver cannot pass a channel through the public signature.
 let reviving: Channel | undefined;
@@ -186,6 +191,8 @@ function revive<Q>(make: () => Q, state: unknown): Q {
  */
 export class Queue<T = unknown> implements AsyncIterable<T> {
   #ch: Channel;
+  /** Whether items put are counted for `taskDone`/`join` (a JoinableQueue). */
+  #joinable: boolean;
 
   /**
    * @param maxsize The most items the queue holds; 0 for no bound.
@@ -194,21 +201,13 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    */
   constructor(maxsize = 0) {
     this.#ch = reviving ?? Channel.create(checkMaxsize(maxsize));
-  }
-
-  /** The channel (for subclasses in this package). */
-  protected get _channel(): Channel {
-    return this.#ch;
-  }
-
-  /** Whether items put are counted for `taskDone`/`join`. */
-  protected get _joinable(): boolean {
-    return false;
+    this.#joinable = this instanceof JoinableQueue;
+    channels.set(this, this.#ch);
   }
 
   #tryPut(item: T): true | typeof AGAIN {
     if (this.#ch.closed) throw closedError();
-    return this.#ch.tryPut(item, "item", this._joinable) ? true : AGAIN;
+    return this.#ch.tryPut(item, "item", this.#joinable) ? true : AGAIN;
   }
 
   #tryGet(): T | typeof AGAIN | typeof END {
@@ -403,7 +402,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   /** Sends the queue to another process (used by `Process` args). */
   [shareSymbol](): SharedRef {
-    const kind = this._joinable ? "JoinableQueue" : "Queue";
+    const kind = this.#joinable ? "JoinableQueue" : "Queue";
     return { kind, module: import.meta.url, state: { sab: this.#ch.sab } };
   }
 }
@@ -440,18 +439,13 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
  * ```
  */
 export class JoinableQueue<T = unknown> extends Queue<T> {
-  /** Counts every item put. */
-  protected override get _joinable(): boolean {
-    return true;
-  }
-
   /**
    * Marks one item got from the queue as processed.
    *
    * @throws {Error} If called more times than items were put.
    */
   taskDone(): void {
-    const i32 = this._channel.i32;
+    const i32 = channels.get(this)!.i32;
     for (;;) {
       const left = Atomics.load(i32, UNFINISHED);
       if (left <= 0) throw new Error("taskDone() called too many times");
@@ -472,7 +466,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   async join(options: JoinQueueOptions = {}): Promise<boolean> {
     const deadline = deadlineOf(options.timeout);
     const signal = checkSignal(options.signal);
-    const i32 = this._channel.i32;
+    const i32 = channels.get(this)!.i32;
     const done = () => Atomics.load(i32, UNFINISHED) === 0 ? true : AGAIN;
     return await untilAsync(i32, UNFINISHED, false, done, deadline, signal) === true;
   }
@@ -486,7 +480,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    */
   joinSync(options: Omit<JoinQueueOptions, "signal"> = {}): boolean {
     const deadline = deadlineOf(options.timeout);
-    const i32 = this._channel.i32;
+    const i32 = channels.get(this)!.i32;
     const done = () => Atomics.load(i32, UNFINISHED) === 0 ? true : AGAIN;
     return untilSync(i32, UNFINISHED, false, done, deadline) === true;
   }
