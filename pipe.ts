@@ -42,6 +42,8 @@ import { checkSignal, deadlineOf, describe } from "./_wait.ts";
  */
 export class EOFError extends Error {
   /**
+   * An `EOFError`.
+   *
    * @param message What ended.
    * @param options `cause`, as for `Error`.
    */

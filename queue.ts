@@ -31,6 +31,8 @@ import { checkSignal, deadlineOf, describe, notify } from "./_wait.ts";
  */
 export class Empty extends Error {
   /**
+   * An `Empty` error.
+   *
    * @param message What was empty.
    * @param options `cause`, as for `Error`.
    */
@@ -59,6 +61,8 @@ export class Empty extends Error {
  */
 export class Full extends Error {
   /**
+   * A `Full` error.
+   *
    * @param message What was full.
    * @param options `cause`, as for `Error`.
    */
@@ -195,6 +199,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   #joinable: boolean;
 
   /**
+   * A new, empty queue.
+   *
    * @param maxsize The most items the queue holds; 0 for no bound.
    * @throws {TypeError} If `maxsize` is not a number.
    * @throws {RangeError} If `maxsize` is negative or not an integer.
