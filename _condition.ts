@@ -26,7 +26,8 @@ import {
   waitDeadline,
   type WaitOptions,
 } from "./_lockcore.ts";
-import { Lock, LockGuard, type RLock } from "./_mutex.ts";
+import type { LockGuard } from "./_guard.ts";
+import { Lock, type RLock } from "./_mutex.ts";
 import { describe, remaining } from "./_wait.ts";
 
 // Layout of a Condition's buffer (Int32 words).
@@ -371,111 +372,9 @@ export class Condition {
   }
 }
 
-let adoptEvent: (e: Event, buffer: SharedArrayBuffer) => void;
-
-// Layout of an Event's buffer.
-/** 1 when set; waiters sleep on it while 0. */
-const FLAG = 0;
-
-function* eventWait(view: Int32Array, deadline: number): Blocking<boolean> {
-  while (Atomics.load(view, FLAG) === 0) {
-    if (performance.now() >= deadline) return false;
-    yield { view, index: FLAG, expected: 0, deadline };
-  }
-  return true;
-}
-
-/**
- * A flag shared by processes that others can wait for: Python's
- * `multiprocessing.Event`. (It shadows the DOM's `Event` in a module that
- * imports it; import it under another name if you need both.)
- *
- * @example Releasing every waiter at once
- * ```ts
- * import { Event } from "@tsmp/multiprocessing";
- *
- * const ready = new Event();
- * setTimeout(() => ready.set(), 10);
- * console.log(await ready.wait({ timeout: 1000 })); // true
- * ```
- */
-export class Event {
-  #view: Int32Array;
-
-  static {
-    adoptEvent = (e, buffer) => {
-      e.#view = new Int32Array(buffer);
-    };
-  }
-
-  /** Makes an event that is not set. */
-  constructor() {
-    this.#view = new Int32Array(new SharedArrayBuffer(4));
-  }
-
-  /**
-   * Whether the flag is set.
-   *
-   * @returns true if set.
-   */
-  isSet(): boolean {
-    return Atomics.load(this.#view, FLAG) === 1;
-  }
-
-  /** Sets the flag and wakes every waiter. */
-  set(): void {
-    // Store before notify: a waiter woken (or arming) then reads 1.
-    Atomics.store(this.#view, FLAG, 1);
-    Atomics.notify(this.#view, FLAG);
-  }
-
-  /** Clears the flag. */
-  clear(): void {
-    Atomics.store(this.#view, FLAG, 0);
-  }
-
-  /**
-   * Blocks the thread until the flag is set or the timeout passes.
-   *
-   * @param options `timeout` in ms.
-   * @returns Whether the flag is set.
-   * @throws {RangeError} If the timeout is negative.
-   */
-  waitSync(options?: WaitOptions): boolean {
-    return runSync(eventWait(this.#view, waitDeadline(options)));
-  }
-
-  /**
-   * Waits until the flag is set or the timeout passes.
-   *
-   * @param options `timeout` in ms, an abort `signal`.
-   * @returns Whether the flag is set.
-   * @throws {RangeError} If the timeout is negative.
-   */
-  async wait(options?: AsyncWaitOptions): Promise<boolean> {
-    const deadline = waitDeadline(options);
-    return await runAsync(eventWait(this.#view, deadline), signalOf(options));
-  }
-
-  /**
-   * Describes the event for sending to another process.
-   *
-   * @returns Its kind, module and buffer.
-   */
-  [shareSymbol](): SharedRef {
-    return { kind: "Event", module: import.meta.url, state: { buffer: this.#view.buffer } };
-  }
-}
-
 registerShareable("Condition", (state) => {
   const { buffer, lock } = state as { buffer: SharedArrayBuffer; lock: SharedRef };
   const c = new Condition(new Lock());
   adoptCondition(c, buffer, reviveNested(lock) as Lock | RLock);
   return c;
-});
-
-registerShareable("Event", (state) => {
-  const e = new Event();
-  adoptEvent(e, (state as { buffer: SharedArrayBuffer }).buffer);
-  return e;
 });

@@ -7,7 +7,6 @@
  * @module
  */
 
-import { TimeoutError } from "./_errors.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
 import {
   acquireDeadline,
@@ -23,99 +22,13 @@ import {
   spinTake,
   unlockWord,
 } from "./_lockcore.ts";
-import { describe } from "./_wait.ts";
+import { LockGuard, notAcquired, withHeld, withHeldSync } from "./_guard.ts";
 
 // Layout of a Lock's buffer (Int32 words).
 /** The mutex word: 0 free, else (owner id << 1) | WAITERS. */
 const WORD = 0;
 /** RLock only: how many times the owner holds it (written by the owner only). */
 const COUNT = 1;
-
-/**
- * A held lock, released when disposed: `using _ = lock.guardSync()`.
- * Releasing twice is a no-op, so an early `release()` and the end of the
- * `using` block do not clash.
- *
- * @example Holding a lock for a block
- * ```ts
- * import { Lock } from "@tsmp/multiprocessing";
- *
- * const lock = new Lock();
- * {
- *   using _held = lock.guardSync();
- *   console.log(lock.locked()); // true
- * }
- * console.log(lock.locked()); // false
- * ```
- */
-export class LockGuard implements Disposable {
-  #release: (() => void) | undefined;
-
-  /**
-   * Wraps a release function; the lock's `guard()` methods make guards.
-   *
-   * @param release Releases the lock; called at most once.
-   */
-  constructor(release: () => void) {
-    this.#release = release;
-  }
-
-  /** Releases the lock now, if this guard has not already. */
-  release(): void {
-    const release = this.#release;
-    this.#release = undefined;
-    release?.();
-  }
-
-  /** Releases the lock at the end of a `using` block. */
-  [Symbol.dispose](): void {
-    this.release();
-  }
-}
-
-interface Lockish {
-  acquire(options?: AsyncAcquireOptions): Promise<boolean>;
-  acquireSync(options?: AcquireOptions): boolean;
-  release(): void;
-}
-
-function notAcquired(kind: string, options: AcquireOptions | undefined): TimeoutError {
-  return new TimeoutError(
-    options?.block === false
-      ? `${kind} is held elsewhere and 'block' is false`
-      : `${kind} not acquired within ${options?.timeout} ms`,
-  );
-}
-
-async function withHeld<T>(
-  lock: Lockish,
-  kind: string,
-  fn: () => T | Promise<T>,
-  options: AsyncAcquireOptions | undefined,
-): Promise<T> {
-  if (typeof fn !== "function") throw new TypeError(`'fn' must be a function, got ${describe(fn)}`);
-  if (!(await lock.acquire(options))) throw notAcquired(kind, options);
-  try {
-    return await fn();
-  } finally {
-    lock.release();
-  }
-}
-
-function withHeldSync<T>(
-  lock: Lockish,
-  kind: string,
-  fn: () => T,
-  options: AcquireOptions | undefined,
-): T {
-  if (typeof fn !== "function") throw new TypeError(`'fn' must be a function, got ${describe(fn)}`);
-  if (!lock.acquireSync(options)) throw notAcquired(kind, options);
-  try {
-    return fn();
-  } finally {
-    lock.release();
-  }
-}
 
 let reviveLock: (buffer: SharedArrayBuffer) => Lock;
 

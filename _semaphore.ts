@@ -24,7 +24,7 @@ import {
   signalOf,
 } from "./_lockcore.ts";
 import { TimeoutError } from "./_errors.ts";
-import { LockGuard } from "./_mutex.ts";
+import { LockGuard } from "./_guard.ts";
 import { describe } from "./_wait.ts";
 
 // Layout of a semaphore's buffer (Int32 words).

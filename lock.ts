@@ -46,7 +46,9 @@ export {
   type AsyncWaitOptions,
   type WaitOptions,
 } from "./_lockcore.ts";
-export { Lock, LockGuard, RLock } from "./_mutex.ts";
+export { LockGuard } from "./_guard.ts";
+export { Lock, RLock } from "./_mutex.ts";
 export { BoundedSemaphore, Semaphore, type SemaphoreOptions } from "./_semaphore.ts";
-export { Condition, Event } from "./_condition.ts";
+export { Condition } from "./_condition.ts";
+export { Event } from "./_event.ts";
 export { Barrier, type BarrierOptions, BrokenBarrierError } from "./_barrier.ts";
