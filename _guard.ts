@@ -52,20 +52,23 @@ export class LockGuard implements Disposable {
   }
 }
 
+/** What `withHeld` needs of a lock. */
 export interface Lockish {
   acquire(options?: AsyncAcquireOptions): Promise<boolean>;
   acquireSync(options?: AcquireOptions): boolean;
   release(): void;
 }
 
+/** The error of a `withLock` or `guard` that did not get the lock in time. */
 export function notAcquired(kind: string, options: AcquireOptions | undefined): TimeoutError {
   return new TimeoutError(
     options?.block === false
-      ? `${kind} is held elsewhere and 'block' is false`
+      ? `${kind} is not free and 'block' is false`
       : `${kind} not acquired within ${options?.timeout} ms`,
   );
 }
 
+/** Runs `fn` holding `lock` (async), releasing it even if `fn` throws. */
 export async function withHeld<T>(
   lock: Lockish,
   kind: string,
@@ -81,6 +84,7 @@ export async function withHeld<T>(
   }
 }
 
+/** Runs `fn` holding `lock` (blocking to take it), releasing it even if `fn` throws. */
 export function withHeldSync<T>(
   lock: Lockish,
   kind: string,

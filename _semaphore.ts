@@ -23,8 +23,7 @@ import {
   runSync,
   signalOf,
 } from "./_lockcore.ts";
-import { TimeoutError } from "./_errors.ts";
-import { LockGuard } from "./_guard.ts";
+import { LockGuard, notAcquired, withHeld, withHeldSync } from "./_guard.ts";
 import { describe } from "./_wait.ts";
 
 // Layout of a semaphore's buffer (Int32 words).
@@ -261,6 +260,9 @@ export class Semaphore {
         held = seen;
       }
     }
+    // VALUE was raised before SLEEPERS is read, and a waiter counts itself
+    // in SLEEPERS before it re-reads VALUE (both seq-cst): so either we see
+    // it and wake it, or it sees our permit and does not sleep.
     if (Atomics.load(view, SLEEPERS) > 0) Atomics.notify(view, VALUE, 1);
   }
 
@@ -281,16 +283,8 @@ export class Semaphore {
    * @returns What `fn` returns.
    * @throws {TimeoutError} If no permit was taken in time.
    */
-  async withLock<T>(fn: () => T | Promise<T>, options?: AsyncAcquireOptions): Promise<T> {
-    if (typeof fn !== "function") {
-      throw new TypeError(`'fn' must be a function, got ${describe(fn)}`);
-    }
-    if (!(await this.acquire(options))) throw this.#timedOut(options);
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  withLock<T>(fn: () => T | Promise<T>, options?: AsyncAcquireOptions): Promise<T> {
+    return withHeld(this, this.#kind(), fn, options);
   }
 
   /**
@@ -303,15 +297,7 @@ export class Semaphore {
    * @throws {TimeoutError} If no permit was taken in time.
    */
   withLockSync<T>(fn: () => T, options?: AcquireOptions): T {
-    if (typeof fn !== "function") {
-      throw new TypeError(`'fn' must be a function, got ${describe(fn)}`);
-    }
-    if (!this.acquireSync(options)) throw this.#timedOut(options);
-    try {
-      return fn();
-    } finally {
-      this.release();
-    }
+    return withHeldSync(this, this.#kind(), fn, options);
   }
 
   /**
@@ -322,7 +308,7 @@ export class Semaphore {
    * @throws {TimeoutError} If no permit was taken in time.
    */
   async guard(options?: AsyncAcquireOptions): Promise<LockGuard> {
-    if (!(await this.acquire(options))) throw this.#timedOut(options);
+    if (!(await this.acquire(options))) throw notAcquired(this.#kind(), options);
     return new LockGuard(() => this.release());
   }
 
@@ -335,16 +321,8 @@ export class Semaphore {
    * @throws {TimeoutError} If no permit was taken in time.
    */
   guardSync(options?: AcquireOptions): LockGuard {
-    if (!this.acquireSync(options)) throw this.#timedOut(options);
+    if (!this.acquireSync(options)) throw notAcquired(this.#kind(), options);
     return new LockGuard(() => this.release());
-  }
-
-  #timedOut(options: AcquireOptions | undefined): TimeoutError {
-    return new TimeoutError(
-      options?.block === false
-        ? `${this.#kind()} has no permit and 'block' is false`
-        : `${this.#kind()}: no permit within ${options?.timeout} ms`,
-    );
   }
 
   /**
