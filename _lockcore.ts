@@ -176,6 +176,10 @@ export function* lockWord(
 
 /** Frees the mutex at `view[index]`; returns the word it held (0: it was free). */
 export function unlockWord(view: Int32Array, index: number): number {
+  // One seq-cst exchange both publishes the critical section's writes to
+  // the next owner (whose CAS reads this 0) and tells us whether anyone
+  // set the waiters bit; a waiter that sets it after this sees 0 instead
+  // and takes the lock rather than sleeping.
   const old = Atomics.exchange(view, index, 0);
   if (old & WAITERS) Atomics.notify(view, index, 1);
   return old;
