@@ -1,0 +1,413 @@
+/**
+ * `Future` and the `concurrent.futures` errors, and the executors' helpers
+ * `asCompleted` and `wait`. Re-exported by `futures.ts`.
+ *
+ * @module
+ */
+
+import { TimeoutError } from "./_errors.ts";
+import { withDeadline } from "./_pool_results.ts";
+import { deadlineOf, describe, remaining } from "./_wait.ts";
+
+/**
+ * An executor that can no longer run work. Python's `BrokenExecutor`.
+ *
+ * @example
+ * ```ts
+ * import { BrokenExecutor, BrokenProcessPool } from "@tsmp/multiprocessing";
+ * console.log(new BrokenProcessPool("x") instanceof BrokenExecutor); // true
+ * ```
+ */
+export class BrokenExecutor extends Error {
+  /**
+   * @param message What broke.
+   * @param options `cause`, as for `Error`.
+   */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BrokenExecutor";
+  }
+}
+
+/**
+ * A worker of a `ProcessPoolExecutor` ended abruptly (it exited, crashed or
+ * was killed, or failed to start): its running and pending futures fail
+ * with this error, and so does every later `submit`, as in Python.
+ *
+ * @example
+ * ```ts
+ * import { BrokenProcessPool } from "@tsmp/multiprocessing";
+ * console.log(new BrokenProcessPool("x").name); // "BrokenProcessPool"
+ * ```
+ */
+export class BrokenProcessPool extends BrokenExecutor {
+  /**
+   * @param message What broke.
+   * @param options `cause`: the worker's error or exit.
+   */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BrokenProcessPool";
+  }
+}
+
+/**
+ * The future was cancelled: what `result()` throws for it.
+ *
+ * @example
+ * ```ts
+ * import { CancelledError } from "@tsmp/multiprocessing";
+ * console.log(new CancelledError().name); // "CancelledError"
+ * ```
+ */
+export class CancelledError extends Error {
+  /**
+   * @param message What was cancelled.
+   * @param options `cause`, as for `Error`.
+   */
+  constructor(message = "The future was cancelled", options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CancelledError";
+  }
+}
+
+/** Options for {@linkcode Future.prototype.result} and {@linkcode Future.prototype.exception}. */
+export interface ResultOptions {
+  /** Milliseconds to wait at most. @default {Infinity} */
+  timeout?: number;
+}
+
+const PENDING = 0;
+const RUNNING = 1;
+const CANCELLED = 2;
+const FINISHED = 3;
+
+/** How executors drive their futures (not public). */
+export interface FutureControl {
+  running(future: Future<unknown>): void;
+  settle(future: Future<unknown>, ok: boolean, value: unknown): void;
+  onCancel(future: Future<unknown>, attempt: () => boolean): void;
+}
+
+let control!: FutureControl;
+
+/** The executors' handle on futures. */
+export function futureControl(): FutureControl {
+  return control;
+}
+
+/**
+ * The eventual result of a call handed to an executor: Python's
+ * `concurrent.futures.Future`. Read it with `await f.result()`. (It is
+ * deliberately not a thenable: `for await (const f of asCompleted(fs))`
+ * must hand out the futures themselves, and TypeScript types the items of
+ * `for await` as awaited.)
+ *
+ * @example Waiting for a future
+ * ```ts
+ * import { ThreadPoolExecutor } from "@tsmp/multiprocessing";
+ *
+ * await using ex = new ThreadPoolExecutor(2);
+ * const f = ex.submit((x: number) => x * 2, 21);
+ * console.log(await f.result({ timeout: 1000 }), f.done()); // 42 true
+ * ```
+ */
+export class Future<out T> {
+  #state = PENDING;
+  #ok = false;
+  #value: unknown;
+  #promise: Promise<T>;
+  // Typed without T so that Future<number> is a Future<unknown>.
+  #resolve!: (value: unknown) => void;
+  #reject!: (error: unknown) => void;
+  #callbacks: Array<(future: never) => void> = [];
+  #cancel: (() => boolean) | undefined;
+
+  static {
+    control = {
+      running(future) {
+        if (future.#state === PENDING) future.#state = RUNNING;
+      },
+      settle(future, ok, value) {
+        if (future.#state === FINISHED || future.#state === CANCELLED) return;
+        future.#state = FINISHED;
+        future.#ok = ok;
+        future.#value = value;
+        if (ok) future.#resolve(value);
+        else future.#reject(value);
+        future.#runCallbacks();
+      },
+      onCancel(future, attempt) {
+        future.#cancel = attempt;
+      },
+    };
+  }
+
+  /** A pending future; executors make these. */
+  constructor() {
+    this.#promise = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve as (value: unknown) => void;
+      this.#reject = reject;
+    });
+    // A future whose error nobody asks for is not an unhandled rejection.
+    this.#promise.catch(() => {});
+  }
+
+  /**
+   * The call's value.
+   *
+   * @param options `timeout` in ms.
+   * @returns The value.
+   * @throws {TimeoutError} If not done within `timeout`.
+   * @throws {CancelledError} If the future was cancelled.
+   * @throws The call's own error.
+   */
+  result(options: ResultOptions = {}): Promise<T> {
+    const deadline = checkTimeout(options);
+    return withDeadline(this.#promise, deadline, `Future not done after ${options.timeout} ms`);
+  }
+
+  /**
+   * The call's error, or null if it returned.
+   *
+   * @param options `timeout` in ms.
+   * @returns The error, or null.
+   * @throws {TimeoutError} If not done within `timeout`.
+   * @throws {CancelledError} If the future was cancelled.
+   */
+  async exception(options: ResultOptions = {}): Promise<unknown> {
+    try {
+      await this.result(options);
+      return null;
+    } catch (error) {
+      if (error instanceof TimeoutError || error instanceof CancelledError) {
+        if (this.#state !== FINISHED) throw error;
+      }
+      return error;
+    }
+  }
+
+  /**
+   * Cancels the call if it has not started.
+   *
+   * @returns Whether it is now cancelled (false once running or done).
+   */
+  cancel(): boolean {
+    if (this.#state === CANCELLED) return true;
+    if (this.#state !== PENDING) return false;
+    if (this.#cancel && !this.#cancel()) return false;
+    this.#state = CANCELLED;
+    this.#reject(new CancelledError());
+    this.#runCallbacks();
+    return true;
+  }
+
+  /** @returns Whether the future was cancelled. */
+  cancelled(): boolean {
+    return this.#state === CANCELLED;
+  }
+
+  /** @returns Whether the call is running now. */
+  running(): boolean {
+    return this.#state === RUNNING;
+  }
+
+  /** @returns Whether the future is finished or cancelled. */
+  done(): boolean {
+    return this.#state === FINISHED || this.#state === CANCELLED;
+  }
+
+  /**
+   * Calls `fn(future)` once the future is done (at once if it is).
+   *
+   * @param fn The callback; its errors are reported, not thrown.
+   * @throws {TypeError} If `fn` is not a function.
+   */
+  addDoneCallback(fn: (future: Future<T>) => void): void {
+    if (typeof fn !== "function") {
+      throw new TypeError(`'fn' must be a function, got ${describe(fn)}`);
+    }
+    if (this.done()) callSafely(fn, this);
+    else this.#callbacks.push(fn as (future: never) => void);
+  }
+
+  #runCallbacks(): void {
+    for (const fn of this.#callbacks.splice(0)) callSafely(fn as (f: Future<T>) => void, this);
+  }
+}
+
+function callSafely<T>(fn: (future: Future<T>) => void, future: Future<T>): void {
+  try {
+    fn(future);
+  } catch (error) {
+    console.error("Exception in a Future's done callback:", error);
+  }
+}
+
+function checkTimeout(options: ResultOptions): number {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`'options' must be an object, got ${describe(options)}`);
+  }
+  return deadlineOf(options.timeout);
+}
+
+function checkFutures(fs: unknown): Future<unknown>[] {
+  if (typeof fs !== "object" || fs === null || !(Symbol.iterator in fs)) {
+    throw new TypeError(`'fs' must be an iterable of futures, got ${describe(fs)}`);
+  }
+  const list = [...new Set(fs as Iterable<unknown>)];
+  for (const f of list) {
+    if (!(f instanceof Future)) throw new TypeError(`'fs' must hold futures, got ${describe(f)}`);
+  }
+  return list as Future<unknown>[];
+}
+
+/** Options for {@linkcode asCompleted}. */
+export interface AsCompletedOptions {
+  /** Milliseconds from the call until all must be done. @default {Infinity} */
+  timeout?: number;
+}
+
+/**
+ * The futures, each as soon as it is done (those already done first).
+ *
+ * @param fs The futures (duplicates count once).
+ * @param options `timeout` in ms, from this call.
+ * @returns An async iterable of the futures.
+ * @throws {TypeError} If `fs` is not an iterable of futures.
+ * @throws {TimeoutError} (while iterating) `"N (of M) futures unfinished"` after `timeout`.
+ * @example
+ * ```ts
+ * import { asCompleted, ThreadPoolExecutor } from "@tsmp/multiprocessing";
+ *
+ * await using ex = new ThreadPoolExecutor(2);
+ * const fs = [30, 10].map((ms) => ex.submit(() => new Promise((r) => setTimeout(r, ms, ms))));
+ * for await (const f of asCompleted(fs)) console.log(await f.result()); // 10, then 30
+ * ```
+ */
+export function asCompleted<F extends Future<unknown>>(
+  fs: Iterable<F>,
+  options: AsCompletedOptions = {},
+): AsyncIterableIterator<F> {
+  const list = checkFutures(fs) as F[];
+  const deadline = checkTimeout(options);
+  const ready: F[] = list.filter((f) => f.done());
+  let wake: (() => void) | undefined;
+  for (const f of list) {
+    if (!f.done()) {
+      f.addDoneCallback(() => {
+        ready.push(f);
+        wake?.();
+      });
+    }
+  }
+  let yielded = 0;
+  // Not an async generator: `yield` there would await the (thenable) future
+  // and hand out its value instead of the future itself.
+  const iterator: AsyncIterableIterator<F> = {
+    async next(): Promise<IteratorResult<F>> {
+      while (yielded < list.length) {
+        if (ready.length > 0) {
+          yielded++;
+          return { done: false, value: ready.shift()! };
+        }
+        const left = list.length - yielded;
+        await withDeadline(
+          new Promise<void>((resolve) => (wake = resolve)),
+          deadline,
+          `${left} (of ${list.length}) futures unfinished`,
+        );
+      }
+      return { done: true, value: undefined };
+    },
+    return(): Promise<IteratorResult<F>> {
+      yielded = list.length;
+      return Promise.resolve({ done: true, value: undefined });
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+
+/** `returnWhen` of {@linkcode wait}: as soon as any future is done. */
+export const FIRST_COMPLETED = "FIRST_COMPLETED";
+/** `returnWhen` of {@linkcode wait}: as soon as any future fails, else when all are done. */
+export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
+/** `returnWhen` of {@linkcode wait}: when all are done. */
+export const ALL_COMPLETED = "ALL_COMPLETED";
+
+/** Options for {@linkcode wait}. */
+export interface WaitOptions {
+  /** Milliseconds to wait at most; then returns what is done. @default {Infinity} */
+  timeout?: number;
+  /** When to return. @default {"ALL_COMPLETED"} */
+  returnWhen?: typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
+}
+
+/** What {@linkcode wait} returns: Python's `DoneAndNotDoneFutures`. */
+export interface DoneAndNotDone<F> {
+  /** The futures done (finished or cancelled). */
+  done: Set<F>;
+  /** The others. */
+  notDone: Set<F>;
+}
+
+/**
+ * Waits for futures: all of them, the first one, or the first to fail.
+ *
+ * @param fs The futures.
+ * @param options `timeout` in ms and `returnWhen`.
+ * @returns The done and the not-done futures (never throws on timeout).
+ * @throws {TypeError} For bad arguments.
+ * @example
+ * ```ts
+ * import { FIRST_COMPLETED, ThreadPoolExecutor, wait } from "@tsmp/multiprocessing";
+ *
+ * await using ex = new ThreadPoolExecutor(2);
+ * const fs = [5, 500].map((ms) => ex.submit(() => new Promise((r) => setTimeout(r, ms))));
+ * const { done, notDone } = await wait(fs, { returnWhen: FIRST_COMPLETED });
+ * console.log(done.size, notDone.size); // 1 1
+ * ```
+ */
+export async function wait<F extends Future<unknown>>(
+  fs: Iterable<F>,
+  options: WaitOptions = {},
+): Promise<DoneAndNotDone<F>> {
+  const list = checkFutures(fs) as F[];
+  const deadline = checkTimeout(options);
+  const when = options.returnWhen ?? ALL_COMPLETED;
+  if (![FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED].includes(when)) {
+    throw new RangeError(
+      `'returnWhen' must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${
+        describe(when)
+      }`,
+    );
+  }
+  const finished = async (): Promise<boolean> => {
+    await Promise.resolve();
+    const done = list.filter((f) => f.done());
+    if (when === FIRST_COMPLETED) return done.length > 0;
+    if (when === FIRST_EXCEPTION && done.some((f) => isFailed.get(f))) return true;
+    return done.length === list.length;
+  };
+  const isFailed = new Map<F, boolean>();
+  let wake: (() => void) | undefined;
+  for (const f of list) {
+    f.addDoneCallback(() => {
+      f.result().then(() => isFailed.set(f, false), () => isFailed.set(f, !f.cancelled()))
+        .finally(() => wake?.());
+    });
+  }
+  while (!(await finished())) {
+    if (remaining(deadline) <= 0) break;
+    try {
+      await withDeadline(new Promise<void>((resolve) => (wake = resolve)), deadline, "");
+    } catch {
+      break;
+    }
+  }
+  const done = new Set(list.filter((f) => f.done()));
+  return { done, notDone: new Set(list.filter((f) => !done.has(f))) };
+}

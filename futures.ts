@@ -1,0 +1,443 @@
+/**
+ * Python's `concurrent.futures`: `ProcessPoolExecutor` (worker processes,
+ * on the same scheduler as `Pool`) and `ThreadPoolExecutor` (calls on this
+ * thread's event loop, at most `maxWorkers` at a time), both handing back
+ * {@linkcode Future}s; `asCompleted` and `wait` over futures.
+ *
+ * @module
+ */
+
+import { PoolCore, type TaskSpec } from "./_pool_core.ts";
+import { BrokenProcessPool, Future, futureControl } from "./_pool_future.ts";
+import { APPLY, STARMAP } from "./_pool_protocol.ts";
+import { callerModules, resolveTarget } from "./_target.ts";
+import { deadlineOf, describe, remaining } from "./_wait.ts";
+import { TimeoutError } from "./_errors.ts";
+import { cpuCount } from "./process.ts";
+
+export {
+  ALL_COMPLETED,
+  asCompleted,
+  BrokenExecutor,
+  BrokenProcessPool,
+  CancelledError,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  Future,
+  wait,
+} from "./_pool_future.ts";
+export type {
+  AsCompletedOptions,
+  DoneAndNotDone,
+  ResultOptions,
+  WaitOptions,
+} from "./_pool_future.ts";
+
+// deno-lint-ignore no-explicit-any
+type Fn = (...args: any[]) => unknown;
+
+/** Options for `map` of the executors. */
+export interface ExecutorMapOptions {
+  /** Milliseconds from the call until each result must be there. @default {Infinity} */
+  timeout?: number;
+  /** Items per task sent to a worker (ProcessPoolExecutor only). @default {1} */
+  chunksize?: number;
+}
+
+/** Options for `shutdown` of the executors. */
+export interface ShutdownOptions {
+  /** Wait for the submitted calls to finish. @default {true} */
+  wait?: boolean;
+  /** Cancel the calls that have not started. @default {false} */
+  cancelFutures?: boolean;
+}
+
+/** Options for {@linkcode ProcessPoolExecutor}. */
+export interface ProcessPoolExecutorOptions {
+  /** Called in each worker, with `initargs`, before its first call. Export it. @default {undefined} */
+  initializer?: Fn;
+  /** Arguments of `initializer`; shared objects may be among them. @default {[]} */
+  initargs?: unknown[];
+  /** Calls a worker runs before it is replaced. @default {undefined} (no limit) */
+  maxTasksPerChild?: number | null;
+}
+
+const SHUTDOWN_MESSAGE = "cannot schedule new futures after shutdown";
+
+/** What both executors share: `map`, `shutdown`, and `await using`. */
+abstract class Executor implements AsyncDisposable {
+  #shutdown = false;
+
+  /**
+   * Schedules `fn(...args)`.
+   *
+   * @param fn The function.
+   * @param args Its arguments.
+   * @returns Its future.
+   */
+  abstract submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>>;
+
+  /** Runs a chunk of argument lists as one unit, resolving to their values. */
+  protected abstract submitChunk(fn: Fn, argLists: unknown[][]): Future<unknown[]>;
+
+  /** Waits for the calls in flight, or lets them finish on their own. */
+  protected abstract finish(wait: boolean, cancelFutures: boolean): Promise<void>;
+
+  /** Whether `shutdown()` was called. */
+  protected get isShutdown(): boolean {
+    return this.#shutdown;
+  }
+
+  /** Throws if nothing more may be submitted. */
+  protected checkOpen(): void {
+    if (this.#shutdown) throw new Error(SHUTDOWN_MESSAGE);
+  }
+
+  /**
+   * Calls `fn` on the items of the iterables taken together (as Python's
+   * `map(fn, *iterables)`: `map(add, [1, 2], [10, 20])` → 11, 22, stopping
+   * at the shortest). Every call is submitted at once; results come in
+   * order, as an async iterable. Pass options last:
+   * `map(fn, xs, { timeout: 1000 })`.
+   *
+   * @param fn The function.
+   * @param rest The iterables (sync or async), then optionally `{ timeout, chunksize }`.
+   * @returns An async iterable of the values, in order.
+   * @throws {TypeError} For a non-function or a non-iterable.
+   * @throws {Error} After `shutdown()`.
+   * @throws {TimeoutError} (while iterating) When a result is not there by `timeout`.
+   */
+  map<R>(
+    fn: (...args: never[]) => R,
+    ...rest: Array<Iterable<unknown> | AsyncIterable<unknown> | ExecutorMapOptions>
+  ): AsyncIterableIterator<Awaited<R>> {
+    if (typeof fn !== "function") {
+      throw new TypeError(`'fn' must be a function, got ${describe(fn)}`);
+    }
+    let options: ExecutorMapOptions = {};
+    const last = rest[rest.length - 1];
+    if (
+      typeof last === "object" && last !== null && !(Symbol.iterator in last) &&
+      !(Symbol.asyncIterator in last)
+    ) {
+      options = rest.pop() as ExecutorMapOptions;
+    }
+    const iterables = rest as Array<Iterable<unknown> | AsyncIterable<unknown>>;
+    iterables.forEach((it, i) => {
+      if (
+        typeof it !== "string" &&
+        (typeof it !== "object" || it === null ||
+          !(Symbol.iterator in it || Symbol.asyncIterator in it))
+      ) {
+        throw new TypeError(`iterable ${i} must be an iterable or async iterable, got ${describe(it)}`);
+      }
+    });
+    const deadline = deadlineOf(options.timeout);
+    const chunksize = options.chunksize ?? 1;
+    if (!Number.isInteger(chunksize) || chunksize < 1) {
+      throw new RangeError(`'chunksize' must be an integer of at least 1, got ${chunksize}`);
+    }
+    this.checkOpen();
+    const futures: Future<unknown[]>[] = [];
+    let collectError: unknown;
+    const collected = collect(iterables, chunksize, (chunk) => {
+      futures.push(this.submitChunk(fn as Fn, chunk));
+    }).catch((error) => (collectError = error));
+    return (async function* (): AsyncGenerator<Awaited<R>> {
+      let i = 0;
+      try {
+        for (;;) {
+          if (i >= futures.length) {
+            await collected;
+            if (i >= futures.length) break;
+          }
+          const left = remaining(deadline);
+          if (left <= 0 && !futures[i].done()) throw new TimeoutError("map() result not ready in time");
+          const values = await futures[i].result(left === Infinity ? {} : { timeout: left });
+          i++;
+          for (const v of values) yield v as Awaited<R>;
+        }
+        if (collectError !== undefined) throw collectError;
+      } finally {
+        for (; i < futures.length; i++) futures[i].cancel();
+      }
+    })();
+  }
+
+  /**
+   * Stops taking calls; with `wait` (the default), waits for the submitted
+   * ones to finish and the workers to end.
+   *
+   * @param options `wait` and `cancelFutures`.
+   * @returns When done.
+   */
+  async shutdown(options: ShutdownOptions = {}): Promise<void> {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`'options' must be an object, got ${describe(options)}`);
+    }
+    this.#shutdown = true;
+    await this.finish(options.wait ?? true, options.cancelFutures ?? false);
+  }
+
+  /** `await using ex = new ...Executor()`: `shutdown({ wait: true })`, as Python's `with`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown({ wait: true });
+  }
+}
+
+async function collect(
+  iterables: Array<Iterable<unknown> | AsyncIterable<unknown>>,
+  chunksize: number,
+  emit: (chunk: unknown[][]) => void,
+): Promise<void> {
+  if (iterables.length === 0) return;
+  const sync = iterables.every((it) => typeof it === "string" || Symbol.iterator in it);
+  const its = iterables.map((it) =>
+    typeof it === "string" || Symbol.iterator in it
+      ? (it as Iterable<unknown>)[Symbol.iterator]()
+      : (it as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+  );
+  let chunk: unknown[][] = [];
+  for (;;) {
+    const row: unknown[] = [];
+    for (const it of its) {
+      // Sync iterables are read synchronously, so that `map` submits
+      // everything before it returns, as Python's does.
+      const step = sync ? it.next() as IteratorResult<unknown> : await it.next();
+      if (step.done) {
+        if (chunk.length > 0) emit(chunk);
+        return;
+      }
+      row.push(step.value);
+    }
+    chunk.push(row);
+    if (chunk.length === chunksize) {
+      emit(chunk);
+      chunk = [];
+    }
+  }
+}
+
+/**
+ * Worker processes running submitted calls: Python's
+ * `concurrent.futures.ProcessPoolExecutor`. Functions reach the workers as
+ * `Process` targets do. A worker that dies breaks the executor, as in
+ * Python: its running and pending futures fail with
+ * {@linkcode BrokenProcessPool}, and so does every later `submit`.
+ *
+ * @example Submitting and collecting
+ * ```ts
+ * import { asCompleted, ProcessPoolExecutor } from "@tsmp/multiprocessing";
+ *
+ * export function calc(x: number): [number, number] {
+ *   return [x, Math.sqrt(x)];
+ * }
+ *
+ * if (import.meta.main) {
+ *   await using ex = new ProcessPoolExecutor(2);
+ *   const fs = [1, 2, 3].map((x) => ex.submit(calc, x));
+ *   for await (const f of asCompleted(fs)) console.log(await f.result());
+ * }
+ * ```
+ */
+export class ProcessPoolExecutor extends Executor {
+  #core: PoolCore;
+  #futures = new Set<Future<unknown>>();
+
+  /**
+   * Starts the worker processes.
+   *
+   * @param maxWorkers How many. @default {cpuCount()}
+   * @param options `initializer`, `initargs`, `maxTasksPerChild`.
+   * @throws {RangeError} If `maxWorkers` or `maxTasksPerChild` is not an integer of at least 1.
+   * @throws {TypeError} For a bad `initializer` or `initargs`.
+   */
+  constructor(maxWorkers?: number | null, options: ProcessPoolExecutorOptions = {}) {
+    super();
+    const n = maxWorkers ?? cpuCount();
+    if (!Number.isInteger(n) || n < 1) {
+      throw new RangeError(`'maxWorkers' must be an integer of at least 1, got ${describe(n)}`);
+    }
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`'options' must be an object, got ${describe(options)}`);
+    }
+    const { initializer, initargs = [], maxTasksPerChild } = options;
+    if (initializer !== undefined && initializer !== null && typeof initializer !== "function") {
+      throw new TypeError(`'initializer' must be a function, got ${describe(initializer)}`);
+    }
+    if (!Array.isArray(initargs)) {
+      throw new TypeError(`'initargs' must be an array, got ${describe(initargs)}`);
+    }
+    if (
+      maxTasksPerChild !== undefined && maxTasksPerChild !== null &&
+      (!Number.isInteger(maxTasksPerChild) || maxTasksPerChild < 1)
+    ) {
+      throw new RangeError(
+        `'maxTasksPerChild' must be an integer of at least 1, got ${describe(maxTasksPerChild)}`,
+      );
+    }
+    this.#core = new PoolCore({
+      processes: n,
+      initializer: initializer ? resolveTarget(initializer, callerModules()) : null,
+      initargs,
+      maxTasks: maxTasksPerChild ?? 0,
+      name: "SpawnProcess",
+      onDeath: "break",
+      brokenError: (message, cause) => new BrokenProcessPool(message, { cause }),
+    });
+  }
+
+  /**
+   * Schedules `fn(...args)` in a worker.
+   *
+   * @param fn The function; export it, or make it self-contained.
+   * @param args Its arguments.
+   * @returns Its future (running once a worker has it).
+   * @throws {TypeError} If `fn` is not a function.
+   * @throws {Error} After `shutdown()`.
+   * @throws {BrokenProcessPool} Once a worker has died.
+   */
+  submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
+    if (typeof fn !== "function") {
+      throw new TypeError(`'fn' must be a function, got ${describe(fn)}`);
+    }
+    return this.#submit(fn as Fn, APPLY, args) as Future<Awaited<R>>;
+  }
+
+  /** One task running `fn` over a chunk of argument lists. */
+  protected submitChunk(fn: Fn, argLists: unknown[][]): Future<unknown[]> {
+    return this.#submit(fn, STARMAP, argLists) as Future<unknown[]>;
+  }
+
+  #submit(fn: Fn, kind: number, payload: unknown[]): Future<unknown> {
+    const ref = resolveTarget(fn, callerModules());
+    this.checkOpen();
+    if (this.#core.broken) {
+      throw new BrokenProcessPool(
+        "A child process terminated abruptly, the process pool is not usable anymore",
+        { cause: this.#core.broken },
+      );
+    }
+    const future = new Future<unknown>();
+    const ctl = futureControl();
+    const spec: TaskSpec = {
+      kind,
+      fn,
+      ref,
+      payload,
+      resolve: (value) => ctl.settle(future, true, value),
+      reject: (error) => ctl.settle(future, false, error),
+      onDispatch: () => ctl.running(future),
+    };
+    ctl.onCancel(future, () => this.#core.cancel(spec));
+    this.#futures.add(future);
+    future.addDoneCallback(() => this.#futures.delete(future));
+    this.#core.submit(spec);
+    return future;
+  }
+
+  protected async finish(wait: boolean, cancelFutures: boolean): Promise<void> {
+    if (cancelFutures) this.#cancelPending();
+    this.#core.close();
+    const joined = this.#core.join();
+    if (wait) await joined;
+  }
+
+  #cancelPending(): void {
+    // cancel() succeeds only for calls no worker has yet (the core says).
+    for (const future of [...this.#futures]) future.cancel();
+  }
+}
+
+/**
+ * Calls run on this thread's event loop, at most `maxWorkers` at a time:
+ * Python's `ThreadPoolExecutor` for JavaScript, where I/O-bound work is
+ * already concurrent. Closures work, and nothing is copied.
+ *
+ * @example Bounded concurrency
+ * ```ts
+ * import { ThreadPoolExecutor } from "@tsmp/multiprocessing";
+ *
+ * await using ex = new ThreadPoolExecutor(2);
+ * const results = [];
+ * for await (const n of ex.map((x: number) => x * 2, [1, 2, 3])) results.push(n);
+ * console.log(results); // [ 2, 4, 6 ]
+ * ```
+ */
+export class ThreadPoolExecutor extends Executor {
+  #max: number;
+  #active = 0;
+  #queue: Array<() => void> = [];
+  #live = new Set<Future<unknown>>();
+
+  /**
+   * @param maxWorkers Calls in flight at most. @default {min(32, cpuCount() + 4)}
+   * @throws {RangeError} If `maxWorkers` is not an integer of at least 1.
+   */
+  constructor(maxWorkers?: number | null) {
+    super();
+    const n = maxWorkers ?? Math.min(32, cpuCount() + 4);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new RangeError(`'maxWorkers' must be an integer of at least 1, got ${describe(n)}`);
+    }
+    this.#max = n;
+  }
+
+  /**
+   * Schedules `fn(...args)` on this thread.
+   *
+   * @param fn The function (any function: closures work).
+   * @param args Its arguments.
+   * @returns Its future.
+   * @throws {TypeError} If `fn` is not a function.
+   * @throws {Error} After `shutdown()`.
+   */
+  submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
+    if (typeof fn !== "function") {
+      throw new TypeError(`'fn' must be a function, got ${describe(fn)}`);
+    }
+    this.checkOpen();
+    const future = new Future<unknown>();
+    const ctl = futureControl();
+    let started = false;
+    const start = (): void => {
+      if (future.cancelled()) return;
+      started = true;
+      ctl.running(future);
+      this.#active++;
+      // A microtask later, so that submit() returns before the call runs.
+      Promise.resolve()
+        .then(() => fn(...args))
+        .then((value) => ctl.settle(future, true, value), (error) => ctl.settle(future, false, error))
+        .finally(() => {
+          this.#active--;
+          this.#next();
+        });
+    };
+    ctl.onCancel(future, () => !started);
+    this.#live.add(future);
+    future.addDoneCallback(() => this.#live.delete(future));
+    if (this.#active < this.#max) start();
+    else this.#queue.push(start);
+    return future as Future<Awaited<R>>;
+  }
+
+  #next(): void {
+    while (this.#active < this.#max && this.#queue.length > 0) this.#queue.shift()!();
+  }
+
+  /** Runs a chunk's calls one after another. */
+  protected submitChunk(fn: Fn, argLists: unknown[][]): Future<unknown[]> {
+    return this.submit(async () => {
+      const out = [];
+      for (const args of argLists) out.push(await fn(...args));
+      return out;
+    });
+  }
+
+  protected async finish(wait: boolean, cancelFutures: boolean): Promise<void> {
+    if (cancelFutures) for (const f of this.#live) f.cancel();
+    if (!wait) return;
+    await Promise.allSettled([...this.#live]);
+  }
+}

@@ -1,0 +1,153 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  ALL_COMPLETED,
+  asCompleted,
+  BrokenProcessPool,
+  CancelledError,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  Future,
+  ProcessPoolExecutor,
+  ThreadPoolExecutor,
+  wait,
+} from "../futures.ts";
+import { TimeoutError } from "../pool.ts";
+import { add, exitNow, fail, getGreeting, init, slowSquare, square } from "./fixtures/pool_targets.ts";
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+describe("ProcessPoolExecutor", () => {
+  test("submit returns awaitable futures with Python's methods", async () => {
+    await using ex = new ProcessPoolExecutor(2);
+    const f = ex.submit(add, 2, 3);
+    assert.ok(f instanceof Future);
+    assert.equal(await f.result({ timeout: 10_000 }), 5);
+    assert.ok(f.done());
+    assert.equal(f.running(), false);
+    assert.equal(f.cancel(), false);
+    assert.equal(await f.exception(), null);
+    const bad = ex.submit(fail, "nope");
+    assert.ok((await bad.exception()) instanceof RangeError);
+    await assert.rejects(bad.result(), /nope/);
+    const inline = ex.submit((x: number) => x + 1, 41);
+    assert.equal(await inline.result(), 42);
+  });
+
+  test("asCompleted yields every future once it is done", async () => {
+    await using ex = new ProcessPoolExecutor(2);
+    const fs = [1, 2, 3, 4, 5].map((x) => ex.submit(square, x));
+    const got: number[] = [];
+    for await (const f of asCompleted(fs, { timeout: 10_000 })) got.push(await f.result());
+    assert.deepEqual(got.sort((a, b) => a - b), [1, 4, 9, 16, 25]);
+  });
+
+  test("map returns values in order, zipping iterables, with chunksize", async () => {
+    await using ex = new ProcessPoolExecutor(2);
+    const out: number[] = [];
+    for await (const v of ex.map(add, [1, 2, 3], [10, 20, 30, 40])) out.push(v);
+    assert.deepEqual(out, [11, 22, 33]);
+    const chunked: number[] = [];
+    for await (const v of ex.map(square, [1, 2, 3, 4, 5], { chunksize: 2 })) chunked.push(v);
+    assert.deepEqual(chunked, [1, 4, 9, 16, 25]);
+  });
+
+  test("map raises TimeoutError when a result is late", async () => {
+    await using ex = new ProcessPoolExecutor(1);
+    const it = ex.map(slowSquare, [1, 2], [300, 300], { timeout: 20 });
+    await assert.rejects(async () => {
+      for await (const _ of it) { /* drain */ }
+    }, TimeoutError);
+  });
+
+  test("a worker's death breaks the pool: pending futures and later submits fail", async () => {
+    const ex = new ProcessPoolExecutor(1);
+    const dying = ex.submit(exitNow, 3);
+    const pending = ex.submit(slowSquare, 2, 5);
+    await assert.rejects(dying.result({ timeout: 10_000 }), BrokenProcessPool);
+    await assert.rejects(pending.result({ timeout: 10_000 }), BrokenProcessPool);
+    assert.throws(() => ex.submit(square, 1), BrokenProcessPool);
+    await ex.shutdown();
+  });
+
+  test("initializer runs in each worker", async () => {
+    await using ex = new ProcessPoolExecutor(1, { initializer: init, initargs: ["hey"] });
+    assert.equal(await ex.submit(getGreeting).result(), "hey");
+  });
+
+  test("shutdown waits, cancelFutures cancels what has not started, submit after throws", async () => {
+    const ex = new ProcessPoolExecutor(1);
+    const fs = [1, 2, 3, 4, 5, 6].map((x) => ex.submit(slowSquare, x, 50));
+    await ex.shutdown({ cancelFutures: true });
+    assert.ok(fs.every((f) => f.done()));
+    assert.ok(fs.some((f) => f.cancelled()));
+    await assert.rejects(fs.find((f) => f.cancelled())!.result(), CancelledError);
+    assert.throws(() => ex.submit(square, 1), /cannot schedule new futures after shutdown/);
+  });
+
+  test("bad input throws clear errors", async () => {
+    assert.throws(() => new ProcessPoolExecutor(0), RangeError);
+    await using ex = new ProcessPoolExecutor(1);
+    assert.throws(() => ex.submit(5 as never), /'fn' must be a function/);
+    assert.throws(() => ex.map(square, 5 as never), /must be an iterable/);
+  });
+});
+
+describe("ThreadPoolExecutor", () => {
+  test("runs closures on this thread with at most maxWorkers in flight", async () => {
+    await using ex = new ThreadPoolExecutor(2);
+    let active = 0;
+    let peak = 0;
+    const offset = 100;
+    const job = async (x: number): Promise<number> => {
+      peak = Math.max(peak, ++active);
+      await sleep(5);
+      active--;
+      return x + offset;
+    };
+    const fs = [1, 2, 3, 4, 5].map((x) => ex.submit(job, x));
+    assert.deepEqual(await Promise.all(fs.map((f) => f.result())), [101, 102, 103, 104, 105]);
+    assert.equal(peak, 2);
+  });
+
+  test("map, asCompleted and wait work as with processes", async () => {
+    await using ex = new ThreadPoolExecutor(4);
+    const out: number[] = [];
+    for await (const v of ex.map((x: number) => x * 2, [1, 2, 3])) out.push(v);
+    assert.deepEqual(out, [2, 4, 6]);
+    const fast: Future<unknown> = ex.submit(() => sleep(1).then(() => "fast"));
+    const slow: Future<unknown> = ex.submit(() => sleep(300).then(() => "slow"));
+    const first = await wait([fast, slow], { returnWhen: FIRST_COMPLETED });
+    assert.ok(first.done.has(fast));
+    const failing: Future<unknown> = ex.submit(() => {
+      throw new Error("x");
+    });
+    const fe = await wait([slow, failing], { returnWhen: FIRST_EXCEPTION });
+    assert.ok(fe.done.has(failing));
+    const all = await wait([fast, slow, failing], { returnWhen: ALL_COMPLETED });
+    assert.equal(all.notDone.size, 0);
+    const late = ex.submit(() => sleep(200));
+    const partial = await wait([late], { timeout: 10 });
+    assert.equal(partial.notDone.size, 1);
+    await assert.rejects(async () => {
+      for await (const _ of asCompleted([ex.submit(() => sleep(200))], { timeout: 10 })) {
+        // never
+      }
+    }, /1 \(of 1\) futures unfinished/);
+  });
+
+  test("cancel stops a queued call; a running one cannot be cancelled", async () => {
+    await using ex = new ThreadPoolExecutor(1);
+    const running = ex.submit(() => sleep(20));
+    const queued = ex.submit(() => "never");
+    assert.equal(queued.cancel(), true);
+    assert.ok(queued.cancelled());
+    assert.equal(running.cancel(), false);
+    const seen: boolean[] = [];
+    queued.addDoneCallback((f) => seen.push(f.cancelled()));
+    assert.deepEqual(seen, [true]);
+    await running.result();
+  });
+});
