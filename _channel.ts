@@ -51,10 +51,12 @@ import { decode, encode, OVERFLOW, Reader, Writer } from "./_codec.ts";
 import { currentSlot, slotAlive } from "./_registry.ts";
 import { notify, waitSync } from "./_wait.ts";
 
-// Control words (Int32 indices). Producer words, consumer words and shared
-// settings sit on separate 64-byte lines so that the two sides do not
-// contend for one cache line.
+// Control words (Int32 indices), one 64-byte line (16 words) per group, so
+// that what one side writes on every operation does not share a line with
+// what the other side reads on every operation (each such read pulls the
+// line to the reader's core, and the writer's next write pulls it back).
 
+// Line 0: the producers' own words.
 /** Put lock: 0 when free, else the owner's process slot + 1. */
 const PUT_LOCK = 0;
 /** Processes sleeping on PUT_LOCK (skip the notify when there are none). */
@@ -63,40 +65,54 @@ const PUT_LOCK_WAITERS = 1;
 const TAIL = 2;
 /** Data offset a producer jumped to while consumers were still behind it; 0 when none. */
 const JUMP = 3;
-/** Records published so far (a hint for qsize/empty; stored after each put). */
-export const PUT_COUNT = 4;
 /** Bytes of data region, as of the last growth (producer-private). */
-const CAP = 7;
-/** Bumped after every put and on close: what consumers sleep on. */
-export const WAKE = 5;
+const CAP = 4;
+
+// Line 1.
+/** Records published so far: a hint for qsize/empty, and what waiting consumers spin on. */
+export const PUT_COUNT = 16;
+
+// Line 2.
+/** Bumped after a put when consumers sleep, and on close: what they sleep on. */
+export const WAKE = 32;
 // WAKE + 1 counts the sleepers on WAKE.
 
+// Line 3: the consumers' own words.
 /** Get lock: 0 when free, else the owner's process slot + 1. */
-const GET_LOCK = 16;
+const GET_LOCK = 48;
 /** Processes sleeping on GET_LOCK. */
-const GET_LOCK_WAITERS = 17;
+const GET_LOCK_WAITERS = 49;
 /** Data offset of the oldest unconsumed record (consumer-private). */
-const HEAD = 18;
-/** Records consumed so far (a hint, stored after each get). */
-export const GET_COUNT = 19;
-/** Bumped after every get and on close: what producers short of room sleep on. */
-export const SPACE = 20;
+const HEAD = 50;
+
+// Line 4.
+/** Records consumed so far: a hint, and what waiting producers spin on. */
+export const GET_COUNT = 64;
+
+// Line 5.
+/** Bumped after a get when producers sleep, and on close: what they sleep on. */
+export const SPACE = 80;
 // SPACE + 1 counts the sleepers on SPACE.
 
+// Line 6: settings, read often, written rarely.
 /** The queue's maxsize; 0 for unbounded. */
-const MAXSIZE = 32;
+const MAXSIZE = 96;
 /** 1 once closed. */
-const CLOSED = 33;
+const CLOSED = 97;
 /** JoinableQueue: items put and not yet marked done. Joiners sleep on it. */
-export const UNFINISHED = 34;
+export const UNFINISHED = 98;
 
 /** Pipe: two words per process holding the write end (see `_channel_holders.ts`). */
-export const HOLDERS = 48;
+export const HOLDERS = 112;
 /** How many holder words there are (128 entries). */
 export const HOLDER_WORDS = 256;
 
-/** Byte offset of the data region (a multiple of 64). */
-const DATA = 1344;
+/** Byte offset of the data region (after HOLDERS, a multiple of 64). */
+const DATA = 1536;
+
+// A put re-reads HEAD when the room it sees with a cached head is below this,
+// before it would fall back to encoding privately.
+const REFRESH_ROOM = 4096;
 
 /** Bytes of data region a new channel starts with. */
 const INITIAL_DATA = 64 * 1024;
@@ -137,6 +153,9 @@ export class Channel {
   #me = 0;
   /** Lock acquisitions, to check this process's own liveness every so often. */
   #ops = 0;
+  /** HEAD as this producer last read it, and TAIL as it was then (see #headFor). */
+  #head = 0;
+  #tailSeen = -1;
 
   /** A new, empty channel holding at most `maxsize` messages (0: unbounded). */
   static create(maxsize: number): Channel {
@@ -208,18 +227,21 @@ export class Channel {
       // Another process may have grown the buffer.
       if (DATA + i32[CAP] > this.#u8.length) this.#refresh();
       const tail = this.#repairTail();
+      let head = this.#headFor(tail);
       const maxsize = i32[MAXSIZE];
       if (maxsize > 0) {
-        // Exact under the put lock: the tail is ours, and the record at a
-        // stale head can only be overwritten by the put-lock holder (us).
-        const head = Atomics.load(i32, HEAD);
-        const d32 = this.#d32;
-        const inRing = (d32[((DATA + tail) >> 2) + 1] - d32[((DATA + head) >> 2) + 1]) | 0;
+        // Exact under the put lock with a fresh head: the tail is ours, and
+        // the record at a stale head can only be overwritten by the put-lock
+        // holder (us). A cached head over-counts, so re-read it before
+        // saying full.
+        let inRing = this.#inRing(tail, head);
+        if (inRing >= maxsize) inRing = this.#inRing(tail, head = this.#loadHead(tail));
         if (inRing >= maxsize) return false;
       }
       // First try: encode straight into the room at the tail. What an
       // overflowing attempt wrote is in free space, unpublished.
-      const room = this.#roomAt(tail);
+      let room = this.#roomAt(tail, head);
+      if (room < REFRESH_ROOM) room = this.#roomAt(tail, head = this.#loadHead(tail));
       if (room >= 16) {
         const w = this.#writer;
         w.pos = DATA + tail + HEADER;
@@ -327,9 +349,30 @@ export class Channel {
     return tail;
   }
 
+  /**
+   * The head to plan a put with. HEAD is the consumers' line: reading it on
+   * every put pulls that line to our core. A head read before is safe while
+   * no other producer has written since (TAIL is where this producer left
+   * it): it is then behind the real head in the same lap, so it only
+   * understates the free space. Otherwise it is read again.
+   */
+  #headFor(tail: number): number {
+    return tail === this.#tailSeen ? this.#head : this.#loadHead(tail);
+  }
+
+  #loadHead(tail: number): number {
+    this.#tailSeen = tail;
+    return this.#head = Atomics.load(this.i32, HEAD);
+  }
+
+  /** Messages between `head` and `tail`, from the seq words there. */
+  #inRing(tail: number, head: number): number {
+    const d32 = this.#d32;
+    return (d32[((DATA + tail) >> 2) + 1] - d32[((DATA + head) >> 2) + 1]) | 0;
+  }
+
   /** Bytes of payload that fit at `tail` without wrapping or growing. */
-  #roomAt(tail: number): number {
-    const head = Atomics.load(this.i32, HEAD);
+  #roomAt(tail: number, head: number): number {
     const limit = this.#jumped(tail, head) || tail >= head ? this.#cap() : head;
     return limit - tail - 2 * HEADER;
   }
@@ -356,7 +399,7 @@ export class Channel {
    * growing or jumping as needed; -1 when the buffer is at its limit.
    */
   #reserve(tail: number, need: number): number {
-    const head = Atomics.load(this.i32, HEAD);
+    const head = this.#loadHead(tail);
     const jumped = this.#jumped(tail, head);
     if (jumped || tail >= head) {
       if (tail + need <= this.#cap()) return tail;
@@ -414,6 +457,8 @@ export class Channel {
     // Producer-private and a hint: the unlock's store publishes both.
     i32[TAIL] = next;
     i32[PUT_COUNT] = seq + 1;
+    // Our cached head stays valid: we are the last producer to write.
+    if (this.#tailSeen === tail) this.#tailSeen = next;
   }
 
   #lock(word: number): void {
@@ -477,6 +522,14 @@ export class Channel {
   }
 }
 
-// Exported for the tests of the layout.
-export { DATA as _DATA, GET_LOCK as _GET_LOCK, PUT_LOCK as _PUT_LOCK };
-export { GET_LOCK_WAITERS as _GET_LOCK_WAITERS, PUT_LOCK_WAITERS as _PUT_LOCK_WAITERS };
+/** The layout, for tests. */
+export const _layout = {
+  DATA,
+  GET_LOCK,
+  GET_LOCK_WAITERS,
+  HEAD,
+  JUMP,
+  PUT_LOCK,
+  PUT_LOCK_WAITERS,
+  TAIL,
+} as const;

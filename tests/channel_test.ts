@@ -1,12 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { _GET_LOCK, _PUT_LOCK, Channel, NOTHING } from "../_channel.ts";
+import { _layout, Channel, NOTHING } from "../_channel.ts";
 import { allocSlot, markExited } from "../_registry.ts";
 
-// Data-region layout constants mirrored from _channel.ts's module doc.
-const TAIL = 2;
-const HEAD = 18;
-const JUMP = 3;
+const { DATA, GET_LOCK, HEAD, JUMP, PUT_LOCK, TAIL } = _layout;
 
 function drain(ch: Channel): unknown[] {
   const out: unknown[] = [];
@@ -48,11 +45,17 @@ describe("channel", () => {
     for (; put < 40; put++) ch.tryPut([put, chunk], "item");
     assert.ok(ch.sab.byteLength > size, "the buffer grew");
     assert.notEqual(ch.i32[JUMP], 0, "a jump is pending");
-    for (; got < 30; got++) assert.deepEqual(ch.tryGet(), [got, chunk]);
-    assert.equal(ch.tryPut([put++, chunk], "item"), true);
-    assert.equal(ch.i32[JUMP], 0, "the jump is forgotten once the consumers passed it");
     for (const v of drain(ch)) assert.deepEqual(v, [got++, chunk]);
     assert.equal(got, put);
+    // Once the consumers have passed it, the jump is forgotten: the ring
+    // wraps again instead of growing on.
+    const grown = ch.sab.byteLength;
+    for (let i = 0; i < 500; i++) {
+      ch.tryPut([put++, chunk], "item");
+      assert.deepEqual(ch.tryGet(), [got++, chunk]);
+    }
+    assert.equal(ch.i32[JUMP], 0);
+    assert.equal(ch.sab.byteLength, grown);
   });
 
   test("random sizes through wrap, jump and growth come out whole and in order", () => {
@@ -76,6 +79,60 @@ describe("channel", () => {
     assert.equal(ch.size(), 0);
   });
 
+  test("two producers and a consumer over one buffer, lapping it many times, lose nothing", () => {
+    // Each producer caches the head it last read; the cache must not be
+    // trusted once the other producer has written (it may be a lap old).
+    const a = Channel.create(0);
+    const b = new Channel(a.sab);
+    const c = new Channel(a.sab);
+    let seed = 11;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+    const next = [0, 0];
+    const last = [-1, -1];
+    let got = 0;
+    for (let round = 0; round < 20_000; round++) {
+      const id = rnd() % 2;
+      const size = rnd() % 11 === 0 ? 3000 + (rnd() % 9000) : rnd() % 200;
+      (id ? b : a).tryPut({ id, i: next[id]++, s: "z".repeat(size) }, "item");
+      for (let n = rnd() % 3; n > 0; n--) {
+        const v = c.tryGet() as { id: number; i: number; s: string } | typeof NOTHING;
+        if (v === NOTHING) break;
+        assert.equal(v.i, last[v.id] + 1);
+        last[v.id] = v.i;
+        got++;
+      }
+    }
+    got += drain(c).length;
+    assert.equal(got, next[0] + next[1]);
+    assert.ok(a.sab.byteLength < 8 << 20, "the ring laps instead of growing without end");
+  });
+
+  test("a producer whose cached head is a lap old does not write over unconsumed data", () => {
+    const a = Channel.create(0);
+    const b = new Channel(a.sab);
+    const c = new Channel(a.sab);
+    a.tryPut("first", "item");
+    assert.equal(c.tryGet(), "first");
+    // b laps the ring while c keeps up, then stops with a backlog that wraps.
+    const chunk = "k".repeat(1000);
+    let put = 0, got = 0;
+    let lastTail = a.i32[TAIL];
+    let wraps = 0;
+    while (wraps < 2) {
+      b.tryPut([put++, chunk], "item");
+      if (a.i32[TAIL] < lastTail) wraps++;
+      lastTail = a.i32[TAIL];
+      if (put - got > 5) assert.deepEqual(c.tryGet(), [got++, chunk]);
+    }
+    assert.ok(a.i32[TAIL] < a.i32[HEAD], "the data wraps");
+    // a's cached head (0) would make the room up to the buffer's end look
+    // free, over the backlog at HEAD.
+    const big = new Uint8Array(a.sab.byteLength - DATA - a.i32[TAIL] - 200).fill(66);
+    a.tryPut(big, "item");
+    for (; got < put; got++) assert.deepEqual(c.tryGet(), [got, chunk]);
+    assert.deepEqual(c.tryGet(), big);
+  });
+
   test("a record published by a producer that died before moving the tail is kept", () => {
     const ch = Channel.create(0);
     ch.tryPut("a", "item");
@@ -92,7 +149,7 @@ describe("channel", () => {
     ch.tryPut(1, "item");
     // Garbage in the free space past the tail, as a killed writer leaves it.
     const u8 = new Uint8Array(ch.sab);
-    const tailByte = 1344 + ch.i32[TAIL];
+    const tailByte = DATA + ch.i32[TAIL];
     u8.fill(0xee, tailByte + 8, tailByte + 200);
     assert.deepEqual(drain(ch), [1]);
     ch.tryPut(2, "item");
@@ -102,11 +159,11 @@ describe("channel", () => {
   test("locks held by an ended process are taken over", () => {
     const ch = Channel.create(0);
     const dead = deadSlot();
-    Atomics.store(ch.i32, _PUT_LOCK, dead + 1);
-    Atomics.store(ch.i32, _GET_LOCK, dead + 1);
+    Atomics.store(ch.i32, PUT_LOCK, dead + 1);
+    Atomics.store(ch.i32, GET_LOCK, dead + 1);
     assert.equal(ch.tryPut("after", "item"), true);
     assert.equal(ch.tryGet(), "after");
-    assert.equal(Atomics.load(ch.i32, _PUT_LOCK), 0);
+    assert.equal(Atomics.load(ch.i32, PUT_LOCK), 0);
   });
 
   test("a bounded channel counts exactly, across wraps", () => {
