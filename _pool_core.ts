@@ -141,6 +141,8 @@ interface Worker {
   /** Stopped on purpose (timeout, signal, terminate) or retiring after maxTasks. */
   retired: boolean;
   dead: boolean;
+  /** A join() of it is pending (see `#busy`). */
+  watched: boolean;
 }
 
 const fnIds = new WeakMap<object, number>();
@@ -152,6 +154,8 @@ let nextTaskId = 1;
 // YIELD_MS, yielding to the event loop so that consumers of results run.
 const DRAIN_BATCH = 1024;
 const YIELD_MS = 8;
+// How long the program is kept alive after the last result (see #pump).
+const GRACE_MS = 50;
 // The most tasks a worker holds at once, and the task time (µs) of queued
 // work that depth aims for; tasks slower than SLOW_US go one at a time.
 const MAX_DEPTH = 256;
@@ -176,7 +180,10 @@ export class PoolCore {
   #broken: Error | null = null;
   #stopReason: Error | null = null;
   #idle: Array<() => void> = [];
-  #exits: Promise<void>[] = [];
+  // Aborted when the pool falls idle: a join() on a daemon worker keeps the
+  // program alive, which we want only while tasks are outstanding.
+  #busy: AbortController | null = null;
+  #grace: ReturnType<typeof setTimeout> | undefined;
 
   /** Starts `options.processes` workers. Throws what `new Process`/`start()` throw. */
   constructor(options: CoreOptions) {
@@ -262,6 +269,7 @@ export class PoolCore {
   /** After `close()`: waits for the outstanding tasks, then lets the workers end. */
   async join(): Promise<void> {
     await this.idle();
+    this.#unwatch();
     if (this.#state === "closed") this.#state = "stopping";
     for (const w of this.#workers) {
       if (!w.dead && !w.retired) {
@@ -283,14 +291,34 @@ export class PoolCore {
       }
       this.#failAll(reason);
     }
+    this.#unwatch();
     await this.#allExited();
   }
 
   async #allExited(): Promise<void> {
     // Workers started while waiting (replacements) are joined too.
-    for (let n = -1; n !== this.#exits.length;) {
-      n = this.#exits.length;
-      await Promise.all(this.#exits);
+    for (let n = -1; n !== this.#workers.length;) {
+      n = this.#workers.length;
+      await Promise.all(this.#workers.map((w) => w.process.join().then(() => this.#exited(w))));
+    }
+  }
+
+  /** Notices the worker's end while the pool is busy, without holding the program after. */
+  #watch(w: Worker): void {
+    const busy = this.#busy;
+    if (!busy || w.dead || w.watched) return;
+    w.watched = true;
+    w.process.join({ signal: busy.signal }).then(
+      () => this.#exited(w),
+      () => void (w.watched = false),
+    );
+  }
+
+  #exited(w: Worker): void {
+    try {
+      this.#onExit(w);
+    } catch (error) {
+      console.error("Pool: error handling a worker's exit:", error);
     }
   }
 
@@ -323,13 +351,10 @@ export class PoolCore {
       exclusive: false,
       retired: false,
       dead: false,
+      watched: false,
     };
     this.#workers.push(w);
-    this.#exits.push(
-      process.join().then(() => this.#onExit(w)).catch((error) => {
-        console.error("Pool: error handling a worker's exit:", error);
-      }),
-    );
+    this.#watch(w);
   }
 
   #depth(): number {
@@ -451,6 +476,9 @@ export class PoolCore {
   async #pump(): Promise<void> {
     if (this.#pumping) return;
     this.#pumping = true;
+    clearTimeout(this.#grace);
+    this.#busy ??= new AbortController();
+    for (const w of this.#workers) this.#watch(w);
     const results = this.#results;
     const i32 = results.i32;
     let lastYield = performance.now();
@@ -490,7 +518,19 @@ export class PoolCore {
       }
     } finally {
       this.#pumping = false;
+      // Stay a moment longer: what the workers printed travels to this
+      // thread by message, after their results, and would be lost if the
+      // program ended at once.
+      if (this.#state === "running" || this.#state === "closed") {
+        this.#grace = setTimeout(() => this.#unwatch(), GRACE_MS);
+      } else this.#unwatch();
     }
+  }
+
+  #unwatch(): void {
+    clearTimeout(this.#grace);
+    this.#busy?.abort();
+    this.#busy = null;
   }
 
   /** Wakes the pump so that it re-checks what changed outside it. */
