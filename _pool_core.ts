@@ -22,11 +22,12 @@
 import { Channel, NOTHING, WAKE } from "./_channel.ts";
 import { deserializeError, type ErrorData, TimeoutError } from "./_errors.ts";
 import {
+  APPLY,
   CTL_READY,
   CTL_RUNNING,
   CTL_WORDS,
-  FAILED,
   LOAD,
+  MAP,
   OK,
   type ResultMessage,
   STARTED,
@@ -37,7 +38,7 @@ import { poolWorkerMain } from "./_pool_worker.ts";
 import type { TargetRef } from "./_target.ts";
 import { waitAsync } from "./_wait.ts";
 import { encode, Writer } from "./_codec.ts";
-import { pack, unpack } from "./_pool_wire.ts";
+import { pack, packNumbers, unpack } from "./_pool_wire.ts";
 import { Process } from "./process.ts";
 
 const WORKER_MODULE = new URL("./_pool_worker.ts", import.meta.url).href;
@@ -429,7 +430,8 @@ export class PoolCore {
         loads.push(t.fnId);
         records.push([LOAD, t.fnId, t.ref]);
       }
-      records.push([t.kind, t.id, t.fnId, t.payload, t.timed]);
+      const payload = t.kind === MAP ? packNumbers(t.payload) : t.payload;
+      records.push([t.kind, t.id, t.fnId, payload, t.timed]);
     }
     try {
       w.tasks.tryPut(pack(records, "task"), "task");
@@ -561,8 +563,11 @@ export class PoolCore {
       w.outstanding.delete(task);
       if (w.exclusive && w.outstanding.size === 0) w.exclusive = false;
     }
-    if (status === OK) this.#settle(task, true, value);
-    else this.#settle(task, false, deserializeError(value as ErrorData));
+    if (status === OK) {
+      // A chunk's numbers come back packed (see packNumbers).
+      const packed = task.kind !== APPLY && value instanceof Float64Array;
+      this.#settle(task, true, packed ? Array.from(value) : value);
+    } else this.#settle(task, false, deserializeError(value as ErrorData));
   }
 
   /** Stops a task by its timeout or signal: a queued one leaves the queue, a sent one takes its worker down. */

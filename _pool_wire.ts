@@ -35,3 +35,15 @@ export function pack(value: unknown, root: string): Uint8Array {
 export function unpack(bytes: Uint8Array): unknown {
   return decode(new Reader(bytes));
 }
+
+// Arrays of this many numbers or more travel as a Float64Array: one bulk
+// copy instead of a tag and a value per item.
+const PACK_NUMBERS = 32;
+
+/** `items` as a Float64Array when they are all numbers (and enough of them), else as is. */
+export function packNumbers(items: unknown[]): unknown[] | Float64Array {
+  const n = items.length;
+  if (n < PACK_NUMBERS || !Array.isArray(items)) return items;
+  for (let i = 0; i < n; i++) if (typeof items[i] !== "number") return items;
+  return new Float64Array(items as number[]);
+}

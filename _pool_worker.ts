@@ -26,7 +26,7 @@ import {
   type WorkerSetup,
 } from "./_pool_protocol.ts";
 import { loadTarget } from "./_target.ts";
-import { pack, unpack } from "./_pool_wire.ts";
+import { pack, packNumbers, unpack } from "./_pool_wire.ts";
 
 // Results of fast tasks are sent together: a batch goes when the task batch
 // is done, when it is this old, or this long. A slow task's result goes at
@@ -98,7 +98,7 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
         if (typeof fn !== "function") throw fn.error;
         let value = run(kind, fn, payload);
         if (isThenable(value)) value = await value;
-        message = [taskId, OK, value, 0];
+        message = [taskId, OK, kind === APPLY ? value : packNumbers(value as unknown[]), 0];
       } catch (error) {
         // exit() inside a task ends the worker with its code, as Python's
         // SystemExit does; the pool sees a worker that died mid-task.

@@ -129,7 +129,9 @@ abstract class Executor implements AsyncDisposable {
         (typeof it !== "object" || it === null ||
           !(Symbol.iterator in it || Symbol.asyncIterator in it))
       ) {
-        throw new TypeError(`iterable ${i} must be an iterable or async iterable, got ${describe(it)}`);
+        throw new TypeError(
+          `iterable ${i} must be an iterable or async iterable, got ${describe(it)}`,
+        );
       }
     });
     const deadline = deadlineOf(options.timeout);
@@ -152,7 +154,9 @@ abstract class Executor implements AsyncDisposable {
             if (i >= futures.length) break;
           }
           const left = remaining(deadline);
-          if (left <= 0 && !futures[i].done()) throw new TimeoutError("map() result not ready in time");
+          if (left <= 0 && !futures[i].done()) {
+            throw new TimeoutError("map() result not ready in time");
+          }
           const values = await futures[i].result(left === Infinity ? {} : { timeout: left });
           i++;
           for (const v of values) yield v as Awaited<R>;
@@ -408,7 +412,10 @@ export class ThreadPoolExecutor extends Executor {
       // A microtask later, so that submit() returns before the call runs.
       Promise.resolve()
         .then(() => fn(...args))
-        .then((value) => ctl.settle(future, true, value), (error) => ctl.settle(future, false, error))
+        .then(
+          (value) => ctl.settle(future, true, value),
+          (error) => ctl.settle(future, false, error),
+        )
         .finally(() => {
           this.#active--;
           this.#next();
@@ -436,7 +443,7 @@ export class ThreadPoolExecutor extends Executor {
   }
 
   protected async finish(wait: boolean, cancelFutures: boolean): Promise<void> {
-    if (cancelFutures) for (const f of this.#live) f.cancel();
+    if (cancelFutures) { for (const f of this.#live) f.cancel(); }
     if (!wait) return;
     await Promise.allSettled([...this.#live]);
   }

@@ -269,7 +269,10 @@ export class Pool implements AsyncDisposable {
     chunksize?: number,
     options: CallbackOptions<Awaited<R>[]> = {},
   ): AsyncResult<Awaited<R>[]> {
-    return withCallbacks(this.#map(func, iterable, chunksize, MAP) as Promise<Awaited<R>[]>, options);
+    return withCallbacks(
+      this.#map(func, iterable, chunksize, MAP) as Promise<Awaited<R>[]>,
+      options,
+    );
   }
 
   /**
@@ -314,7 +317,12 @@ export class Pool implements AsyncDisposable {
     );
   }
 
-  #map(func: Fn, iterable: unknown, chunksize: number | undefined, kind: number): Promise<unknown[]> {
+  #map(
+    func: Fn,
+    iterable: unknown,
+    chunksize: number | undefined,
+    kind: number,
+  ): Promise<unknown[]> {
     const ref = this.#target(func);
     checkIterable(iterable);
     checkChunksize(chunksize, true);
@@ -338,7 +346,7 @@ export class Pool implements AsyncDisposable {
   ): Promise<unknown[]> {
     const len = items.length;
     if (len === 0) return Promise.resolve([]);
-    if (kind === STARMAP) for (let i = 0; i < len; i++) items[i] = argList(items[i], i);
+    if (kind === STARMAP) { for (let i = 0; i < len; i++) items[i] = argList(items[i], i); }
     const size = chunksize ?? Math.ceil(len / (4 * this.#processes));
     const out = new Array(len);
     return new Promise((resolve, reject) => {

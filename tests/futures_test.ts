@@ -13,7 +13,15 @@ import {
   wait,
 } from "../futures.ts";
 import { TimeoutError } from "../pool.ts";
-import { add, exitNow, fail, getGreeting, init, slowSquare, square } from "./fixtures/pool_targets.ts";
+import {
+  add,
+  exitNow,
+  fail,
+  getGreeting,
+  init,
+  slowSquare,
+  square,
+} from "./fixtures/pool_targets.ts";
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,149 @@
+/**
+ * Pool(2).map of a tiny function over 100,000 items (Python's default
+ * chunksize rule and chunksize 1, items/s, pool start excluded), and the
+ * speed-up of a CPU-bound function on 2 workers over one thread; the same
+ * work on piscina, tinypool and workerpool in the same run. Prints JSON
+ * lines for bench/report.ts.
+ *
+ *   deno run -A bench/pool_bench.ts | bun bench/pool_bench.ts | node bench/pool_bench.ts
+ *
+ * Peers come from bench/node_modules (`npm install --prefix bench`); a peer
+ * that does not run under a runtime gets a line on stderr instead.
+ */
+
+import process from "node:process";
+import { Pool } from "../pool.ts";
+import { cpu, square } from "./_pool_targets.ts";
+
+const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+const N = 100_000;
+const ROUNDS = 3;
+const CPU_TASKS = 16;
+const WORKERS = 2;
+const items = Array.from({ length: N }, (_, i) => i);
+const defaultChunk = Math.ceil(N / (4 * WORKERS));
+// The peers run one task per item for chunksize 1; the slowest manage a few
+// thousand tasks a second, so they get fewer items (the rate is what counts).
+const PEER_CHUNK1_ITEMS = 20_000;
+
+function emit(bench: string, who: string, unit: string, value: number): void {
+  const rounded = unit === "x" ? Math.round(value * 100) / 100 : Math.round(value);
+  console.log(JSON.stringify({ bench, runtime: who, unit, value: rounded }));
+}
+
+async function best(fn: () => Promise<unknown>): Promise<number> {
+  let fastest = Infinity;
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = performance.now();
+    await fn();
+    fastest = Math.min(fastest, performance.now() - t0);
+  }
+  return fastest;
+}
+
+function single(): number {
+  const t0 = performance.now();
+  for (let i = 0; i < CPU_TASKS; i++) cpu(i);
+  return performance.now() - t0;
+}
+
+interface Peer {
+  name: string;
+  run(fn: "square" | "squareChunk" | "cpu", arg: unknown): Promise<unknown>;
+  close(): Promise<unknown>;
+}
+
+async function peers(): Promise<Peer[]> {
+  const worker = new URL("./_peer_worker.mjs", import.meta.url);
+  const out: Peer[] = [];
+  const tries: Array<[string, () => Promise<Peer>]> = [
+    ["piscina", async () => {
+      const { Piscina } = await import("piscina");
+      const p = new Piscina({ filename: worker.href, minThreads: WORKERS, maxThreads: WORKERS });
+      return {
+        name: "piscina",
+        run: (fn, arg) => p.run(arg, { name: fn }),
+        close: async () => void (await p.destroy()),
+      };
+    }],
+    ["tinypool", async () => {
+      const { Tinypool } = await import("tinypool");
+      const p = new Tinypool({ filename: worker.href, minThreads: WORKERS, maxThreads: WORKERS });
+      return {
+        name: "tinypool",
+        run: (fn, arg) => p.run(arg, { name: fn }),
+        close: async () => void (await p.destroy()),
+      };
+    }],
+    ["workerpool", async () => {
+      const workerpool = (await import("workerpool")).default;
+      const file = new URL("./_workerpool_worker.mjs", import.meta.url);
+      const p = workerpool.pool(file.pathname, {
+        minWorkers: WORKERS,
+        maxWorkers: WORKERS,
+        workerType: "thread",
+      });
+      return {
+        name: "workerpool",
+        run: (fn, arg) => Promise.resolve(p.exec(fn, [arg])),
+        close: async () => void (await p.terminate()),
+      };
+    }],
+  ];
+  for (const [name, make] of tries) {
+    try {
+      const peer = await make();
+      // Warm up (starts the workers): pool start is excluded, as for ours.
+      await Promise.all([1, 2, 3, 4].map((x) => peer.run("square", x)));
+      out.push(peer);
+    } catch (error) {
+      console.error(`${name} does not run under ${runtime}: ${(error as Error).message}`);
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const t1 = single();
+  {
+    await using pool = new Pool(WORKERS);
+    // Warm-up: workers started and their code compiled, as for the peers.
+    await pool.map(square, items);
+    await pool.map(square, items, 1);
+    await pool.map(cpu, [1, 2], 1);
+    const tDefault = await best(() => pool.map(square, items));
+    emit("pool.map.default", runtime, "items/s", N / (tDefault / 1000));
+    const tOne = await best(() => pool.map(square, items, 1));
+    emit("pool.map.chunk1", runtime, "items/s", N / (tOne / 1000));
+    const tCpu = await best(() => pool.map(cpu, Array.from({ length: CPU_TASKS }, (_, i) => i), 1));
+    emit("pool.cpu.speedup", runtime, "x", t1 / tCpu);
+  }
+  for (const peer of await peers()) {
+    const who = `${peer.name}@${runtime}`;
+    try {
+      const tDefault = await best(() => {
+        const chunks = [];
+        for (let i = 0; i < N; i += defaultChunk) {
+          chunks.push(peer.run("squareChunk", items.slice(i, i + defaultChunk)));
+        }
+        return Promise.all(chunks);
+      });
+      emit("pool.map.default", who, "items/s", N / (tDefault / 1000));
+      const few = items.slice(0, PEER_CHUNK1_ITEMS);
+      const t0 = performance.now();
+      await Promise.all(few.map((x) => peer.run("square", x)));
+      emit("pool.map.chunk1", who, "items/s", few.length / ((performance.now() - t0) / 1000));
+      const tCpu = await best(() =>
+        Promise.all(Array.from({ length: CPU_TASKS }, (_, i) => peer.run("cpu", i)))
+      );
+      emit("pool.cpu.speedup", who, "x", t1 / tCpu);
+    } catch (error) {
+      console.error(`${peer.name} failed under ${runtime}: ${(error as Error).message}`);
+    } finally {
+      await peer.close();
+    }
+  }
+}
+
+await main();
+process.exit(0);

@@ -1,0 +1,53 @@
+"""Python's Pool(2).map of a tiny function over 100,000 items, default
+chunksize and chunksize=1 (pool start excluded), and the speed-up of a
+CPU-bound function on 2 workers over one process, as bench/pool_bench.ts
+measures ours. Prints JSON lines for bench/report.ts.
+
+    python3 bench/python/pool.py
+"""
+
+import json
+import time
+from multiprocessing import Pool
+
+N = 100_000
+ROUNDS = 3
+CPU_TASKS = 16
+
+
+def square(x):
+    return x * x
+
+
+def cpu(n):
+    s = 0
+    for i in range(600_000):
+        s = (s + ((i * n) ^ (i >> 3))) % 1_000_003
+    return s
+
+
+def emit(bench, unit, value):
+    value = round(value, 2) if unit == "x" else round(value)
+    print(json.dumps({"bench": bench, "runtime": "python", "unit": unit, "value": value}), flush=True)
+
+
+def best(fn):
+    fastest = float("inf")
+    for _ in range(ROUNDS):
+        t0 = time.perf_counter()
+        fn()
+        fastest = min(fastest, time.perf_counter() - t0)
+    return fastest
+
+
+if __name__ == "__main__":
+    items = list(range(N))
+    t0 = time.perf_counter()
+    for i in range(CPU_TASKS):
+        cpu(i)
+    t1 = time.perf_counter() - t0
+    with Pool(2) as pool:
+        pool.map(square, [1, 2, 3, 4])
+        emit("pool.map.default", "items/s", N / best(lambda: pool.map(square, items)))
+        emit("pool.map.chunk1", "items/s", N / best(lambda: pool.map(square, items, 1)))
+        emit("pool.cpu.speedup", "x", t1 / best(lambda: pool.map(cpu, range(CPU_TASKS), 1)))
