@@ -20,6 +20,7 @@ import {
   runAsync,
   runSync,
   signalOf,
+  spinTake,
   unlockWord,
   waitDeadline,
   type WaitOptions,
@@ -102,6 +103,7 @@ function setState(view: Int32Array, state: number): void {
 function* lock(view: Int32Array): Blocking<void> {
   for (;;) {
     if (Atomics.compareExchange(view, MUTEX, 0, ownerId() << 1) === 0) return;
+    if (spinTake(view, MUTEX)) return;
     try {
       yield* lockWord(view, MUTEX, Infinity, "Barrier");
       return;

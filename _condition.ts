@@ -22,6 +22,7 @@ import {
   runAsync,
   runSync,
   signalOf,
+  spinTake,
   unlockWord,
   waitDeadline,
   type WaitOptions,
@@ -58,7 +59,7 @@ function releaseAll(core: MutexCore): number {
 /** Retakes `core` after a wait, whatever the timeout, as Python does. */
 function* relock(core: MutexCore, saved: number): Blocking<void> {
   const { view, index, countIndex, kind } = core;
-  if (Atomics.compareExchange(view, index, 0, ownerId() << 1) !== 0) {
+  if (Atomics.compareExchange(view, index, 0, ownerId() << 1) !== 0 && !spinTake(view, index)) {
     yield* lockWord(view, index, Infinity, kind);
   }
   if (countIndex >= 0) view[countIndex] = saved;

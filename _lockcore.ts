@@ -114,43 +114,44 @@ export function spinTake(view: Int32Array, index: number): boolean {
   return false;
 }
 
+/** Where a slow-path acquire is: the word last seen, and whether it has slept. */
+interface Taking {
+  c: number;
+  // Whether we have slept: then others may sleep too, and we must take the
+  // lock with the waiters bit set so that our release wakes them (Drepper's
+  // "Futexes are tricky", mutex take 3). A wait that returned at once
+  // ("not-equal": the word changed during its spin) consumed no wake-up, so
+  // whoever did consume the releaser's notify re-marks the word instead, and
+  // we may take it plainly, sparing our own release a notify.
+  slept: boolean;
+  /** When the coming sleep ends, to re-check the owner's liveness. */
+  until: number;
+}
+
 /**
- * Takes the mutex at `view[index]` (the slow path, after a failed CAS):
- * spins briefly, then sleeps with the waiters bit set. Returns false at the
- * deadline. If the owner has ended, frees the lock and throws
- * {@linkcode AbandonedLockError}: exactly one waiter (the one whose CAS frees
- * it) learns of it, and every other one simply takes the lock as usual.
+ * One step of taking the mutex at `view[index]`: true once taken, false at
+ * the deadline, else the word to sleep on (until `t.until`), with the
+ * waiters bit set. If the owner has ended, frees the lock and throws
+ * {@linkcode AbandonedLockError}: exactly one waiter (the one whose CAS
+ * frees it) learns of it, and every other one simply takes the lock.
  */
-export function* lockWord(
+function lockStep(
   view: Int32Array,
   index: number,
   deadline: number,
   kind: string,
-): Blocking<boolean> {
+  t: Taking,
+): boolean | number {
   const mine = ownerId() << 1;
-  let c = Atomics.load(view, index);
-  if (deadline >= 0) {
-    for (let i = 0; i < SPIN; i++) {
-      if (c === 0 && (c = Atomics.compareExchange(view, index, 0, mine)) === 0) return true;
-      c = Atomics.load(view, index);
-    }
-  }
-  // Whether we have slept: then others may sleep too, and we must take the
-  // lock with the bit set so that our release wakes them (Drepper's
-  // "Futexes are tricky", mutex take 3). A wait that returned at once
-  // ("not-equal": the word changed during its spin) consumed no wake-up, so
-  // whoever did consume the releaser's notify re-marks the word instead,
-  // and we may take it plainly, sparing our own release a notify.
-  let marked = false;
+  let c = t.c;
   for (;;) {
     if (c === 0) {
-      c = Atomics.compareExchange(view, index, 0, marked ? mine | WAITERS : mine);
+      c = Atomics.compareExchange(view, index, 0, t.slept ? mine | WAITERS : mine);
       if (c === 0) return true;
       continue;
     }
     const owner = ownerOf(c) - 1;
     if (!slotAlive(owner)) {
-      // Exactly one waiter's CAS frees it, and only that one is told.
       if (Atomics.compareExchange(view, index, c, 0) === c) {
         Atomics.notify(view, index, 1);
         throw new AbandonedLockError(kind, owner);
@@ -168,9 +169,46 @@ export function* lockWord(
       }
       c |= WAITERS;
     }
-    const woke = yield { view, index, expected: c, deadline: Math.min(deadline, now + CHECK_MS) };
-    if (woke !== "not-equal") marked = true;
-    c = Atomics.load(view, index);
+    t.until = Math.min(deadline, now + CHECK_MS);
+    return c;
+  }
+}
+
+/**
+ * Takes the mutex at `view[index]`, blocking the thread (the slow path,
+ * after a failed CAS and {@linkcode spinTake}). Returns false at the
+ * deadline; throws {@linkcode AbandonedLockError} if the owner has ended.
+ * Written without a generator: this is the contended path of `acquireSync`.
+ */
+export function lockWordSync(
+  view: Int32Array,
+  index: number,
+  deadline: number,
+  kind: string,
+): boolean {
+  const t: Taking = { c: Atomics.load(view, index), slept: false, until: 0 };
+  for (;;) {
+    const step = lockStep(view, index, deadline, kind, t);
+    if (typeof step === "boolean") return step;
+    if (waitSync(view, index, step, t.until) !== "not-equal") t.slept = true;
+    t.c = Atomics.load(view, index);
+  }
+}
+
+/** {@linkcode lockWordSync} as a blocking algorithm, for the async forms. */
+export function* lockWord(
+  view: Int32Array,
+  index: number,
+  deadline: number,
+  kind: string,
+): Blocking<boolean> {
+  const t: Taking = { c: Atomics.load(view, index), slept: false, until: 0 };
+  for (;;) {
+    const step = lockStep(view, index, deadline, kind, t);
+    if (typeof step === "boolean") return step;
+    const woke = yield { view, index, expected: step, deadline: t.until };
+    if (woke !== "not-equal") t.slept = true;
+    t.c = Atomics.load(view, index);
   }
 }
 

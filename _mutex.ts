@@ -13,10 +13,10 @@ import {
   type AcquireOptions,
   type AsyncAcquireOptions,
   lockWord,
+  lockWordSync,
   ownerId,
   registerNested,
   runAsync,
-  runSync,
   setCore,
   signalOf,
   spinTake,
@@ -98,7 +98,7 @@ export class Lock {
     const view = this.#view;
     if (Atomics.compareExchange(view, WORD, 0, ownerId() << 1) === 0) return true;
     if (deadline >= 0 && spinTake(view, WORD)) return true;
-    return runSync(lockWord(view, WORD, deadline, "Lock"));
+    return lockWordSync(view, WORD, deadline, "Lock");
   }
 
   /**
@@ -114,7 +114,10 @@ export class Lock {
       const deadline = options === undefined ? Infinity : acquireDeadline(options);
       const signal = signalOf(options);
       const view = this.#view;
-      if (Atomics.compareExchange(view, WORD, 0, ownerId() << 1) === 0) {
+      if (
+        Atomics.compareExchange(view, WORD, 0, ownerId() << 1) === 0 ||
+        (deadline >= 0 && spinTake(view, WORD))
+      ) {
         return Promise.resolve(true);
       }
       return runAsync(lockWord(view, WORD, deadline, "Lock"), signal);
@@ -276,7 +279,7 @@ export class RLock {
     if (
       Atomics.compareExchange(view, WORD, 0, me << 1) === 0 ||
       (deadline >= 0 && spinTake(view, WORD)) ||
-      runSync(lockWord(view, WORD, deadline, "RLock"))
+      lockWordSync(view, WORD, deadline, "RLock")
     ) {
       view[COUNT] = 1;
       return true;
@@ -303,6 +306,7 @@ export class RLock {
     }
     if (
       Atomics.compareExchange(view, WORD, 0, me << 1) === 0 ||
+      (deadline >= 0 && spinTake(view, WORD)) ||
       await runAsync(lockWord(view, WORD, deadline, "RLock"), signal)
     ) {
       view[COUNT] = 1;

@@ -10,9 +10,13 @@
  * Python's side: bench/python/lock.py.
  */
 
-import { Lock, Process, RawValue, Value } from "../mod.ts";
+import { Lock, Process, Value } from "../mod.ts";
 
-const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+const runtime = "Deno" in globalThis
+  ? "deno"
+  : "Bun" in globalThis
+  ? "bun"
+  : "node";
 const WORKERS = 3;
 const PER_WORKER = 1_000_000;
 const PAIRS = 20_000_000;
@@ -32,7 +36,9 @@ function futexLock(m: Int32Array): void {
   let c = Atomics.compareExchange(m, 0, 0, 1);
   if (c === 0) return;
   for (let i = 0; i < 100; i++) {
-    if (Atomics.load(m, 0) === 0 && Atomics.compareExchange(m, 0, 0, 1) === 0) return;
+    if (Atomics.load(m, 0) === 0 && Atomics.compareExchange(m, 0, 0, 1) === 0) {
+      return;
+    }
   }
   if (c !== 2) c = Atomics.exchange(m, 0, 2);
   while (c !== 0) {
@@ -60,7 +66,12 @@ function finish(ctl: Int32Array): void {
 }
 
 /** Worker: adds `n` to `counter[0]` under the bare futex mutex `m`. */
-export function futexCounter(ctl: Int32Array, m: Int32Array, counter: Int32Array, n: number): void {
+export function futexCounter(
+  ctl: Int32Array,
+  m: Int32Array,
+  counter: Int32Array,
+  n: number,
+): void {
   startLine(ctl);
   for (let i = 0; i < n; i++) {
     futexLock(m);
@@ -70,26 +81,41 @@ export function futexCounter(ctl: Int32Array, m: Int32Array, counter: Int32Array
   finish(ctl);
 }
 
-/** Worker: adds `n` to `counter` under our Lock, with acquireSync/release. */
-export function lockCounter(ctl: Int32Array, lock: Lock, counter: RawValue<"i">, n: number): void {
+/**
+ * Worker: adds `n` to `counter[0]` under our Lock, with acquireSync/release:
+ * the same critical section as futexCounter, so the two differ only in the
+ * lock (valueCounter measures the Value idiom).
+ */
+export function lockCounter(
+  ctl: Int32Array,
+  lock: Lock,
+  counter: Int32Array,
+  n: number,
+): void {
   startLine(ctl);
   for (let i = 0; i < n; i++) {
     lock.acquireSync();
-    counter.value += 1;
+    counter[0]++;
     lock.release();
   }
   finish(ctl);
 }
 
 /** Worker: Python's idiom, `with v.get_lock(): v.value += 1`, on a Value. */
-export function valueCounter(ctl: Int32Array, value: Value<"i">, n: number): void {
+export function valueCounter(
+  ctl: Int32Array,
+  value: Value<"i">,
+  n: number,
+): void {
   startLine(ctl);
   const lock = value.getLock();
   for (let i = 0; i < n; i++) lock.withLockSync(() => value.value += 1);
   finish(ctl);
 }
 
-async function timeWorkers(make: (ctl: Int32Array) => Process): Promise<number> {
+async function timeWorkers(
+  make: (ctl: Int32Array) => Process,
+): Promise<number> {
   const ctl = new Int32Array(new SharedArrayBuffer(12));
   const ps = Array.from({ length: WORKERS }, () => make(ctl));
   for (const p of ps) p.start();
@@ -100,7 +126,11 @@ async function timeWorkers(make: (ctl: Int32Array) => Process): Promise<number> 
   Atomics.store(ctl, GO, 1);
   Atomics.notify(ctl, GO);
   // The main process blocks here: it takes no part in the counting.
-  for (let done = Atomics.load(ctl, DONE); done < WORKERS; done = Atomics.load(ctl, DONE)) {
+  for (
+    let done = Atomics.load(ctl, DONE);
+    done < WORKERS;
+    done = Atomics.load(ctl, DONE)
+  ) {
     Atomics.wait(ctl, DONE, done, 100);
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -129,7 +159,9 @@ function futexPairs(m: Int32Array, n: number): number {
 }
 
 function emit(bench: string, unit: string, value: number): void {
-  console.log(JSON.stringify({ bench, runtime, unit, value: Math.round(value) }));
+  console.log(
+    JSON.stringify({ bench, runtime, unit, value: Math.round(value) }),
+  );
 }
 
 function best(values: number[]): number {
@@ -155,14 +187,17 @@ if (import.meta.main) {
   const floor: number[] = [];
   const values: number[] = [];
   for (let r = 0; r < RUNS; r++) {
-    const counter = new RawValue("i", 0);
+    const counter = new Int32Array(new SharedArrayBuffer(4));
     ours.push(
       await timeWorkers((ctl) =>
-        new Process({ target: lockCounter, args: [ctl, lock, counter, PER_WORKER] })
+        new Process({
+          target: lockCounter,
+          args: [ctl, lock, counter, PER_WORKER],
+        })
       ),
     );
-    if (counter.value !== WORKERS * PER_WORKER) {
-      throw new Error(`lost increments: ${counter.value}`);
+    if (counter[0] !== WORKERS * PER_WORKER) {
+      throw new Error(`lost increments: ${counter[0]}`);
     }
     const raw = new Int32Array(new SharedArrayBuffer(4));
     floor.push(
@@ -170,14 +205,18 @@ if (import.meta.main) {
         new Process({ target: futexCounter, args: [ctl, m, raw, PER_WORKER] })
       ),
     );
-    if (raw[0] !== WORKERS * PER_WORKER) throw new Error(`lost increments: ${raw[0]}`);
+    if (raw[0] !== WORKERS * PER_WORKER) {
+      throw new Error(`lost increments: ${raw[0]}`);
+    }
     const value = new Value("i", 0);
     values.push(
       await timeWorkers((ctl) =>
         new Process({ target: valueCounter, args: [ctl, value, PER_WORKER] })
       ),
     );
-    if (value.value !== WORKERS * PER_WORKER) throw new Error(`lost increments: ${value.value}`);
+    if (value.value !== WORKERS * PER_WORKER) {
+      throw new Error(`lost increments: ${value.value}`);
+    }
   }
   emit("lock.counter.3w", "incr/s", best(ours));
   emit("futex.counter.3w", "incr/s", best(floor));
