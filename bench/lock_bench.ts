@@ -12,11 +12,7 @@
 
 import { Lock, Process, Value } from "../mod.ts";
 
-const runtime = "Deno" in globalThis
-  ? "deno"
-  : "Bun" in globalThis
-  ? "bun"
-  : "node";
+const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 const WORKERS = 3;
 const PER_WORKER = 1_000_000;
 const PAIRS = 20_000_000;
