@@ -7,8 +7,16 @@ measures ours. Prints JSON lines for bench/report.ts.
 """
 
 import json
+import os
+import sys
 import time
-from multiprocessing import Pool
+
+# This directory holds queue.py, which would shadow the standard library's
+# queue module that multiprocessing imports.
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path = [p for p in sys.path if os.path.abspath(p or ".") != _here]
+
+from multiprocessing import Pool  # noqa: E402
 
 N = 100_000
 ROUNDS = 3
