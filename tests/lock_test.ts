@@ -5,6 +5,7 @@ import { Pool } from "../pool.ts";
 import { AbandonedLockError, BoundedSemaphore, Event, Lock, RLock, Semaphore } from "../lock.ts";
 import { TimeoutError } from "../_errors.ts";
 import { RawArray, RawValue, Value } from "../shared.ts";
+import { runScript } from "./_run.ts";
 import {
   addToValue,
   addUnderLock,
@@ -406,5 +407,43 @@ describe("Locks in a Pool", () => {
       await pool.join();
     }
     assert.equal(counter.value, 5050);
+  });
+});
+
+describe("The lock examples", () => {
+  function lines(result: { code: number | null; stdout: string; stderr: string }): string[] {
+    assert.equal(result.code, 0, `exit ${result.code}\n${result.stdout}\n${result.stderr}`);
+    return result.stdout.split(/\r?\n/).filter((line) => line !== "");
+  }
+
+  test("examples/003_counter.ts and its async form count exactly 300,000", async () => {
+    for (const name of ["003_counter.ts", "003_counter_async.ts"]) {
+      assert.deepEqual(lines(await runScript(`../examples/${name}`)), ["최종 counter 값: 300000"]);
+    }
+  });
+
+  test("examples/condition_producer_consumer.ts hands over each item once", async () => {
+    const out = lines(await runScript("../examples/condition_producer_consumer.ts"));
+    assert.equal(out.at(-1), "consumed 5 items, total 15");
+    const produced = out.filter((line) => line.startsWith("produced "));
+    const taken = out.filter((line) => /^consumer [01] took \d$/.test(line));
+    assert.deepEqual(produced, [1, 2, 3, 4, 5].map((n) => `produced ${n}`));
+    assert.deepEqual(taken.map((line) => Number(line.at(-1))).sort(), [1, 2, 3, 4, 5]);
+  });
+
+  test("examples/barrier_start_line.ts lets no runner off before all are ready", async () => {
+    const out = lines(await runScript("../examples/barrier_start_line.ts"));
+    assert.equal(out.length, 7, out.join("\n"));
+    assert.deepEqual(out.slice(0, 3).sort(), [
+      "runner 1 ready",
+      "runner 2 ready",
+      "runner 3 ready",
+    ]);
+    assert.deepEqual(out.slice(3).filter((l) => l !== "bang!").sort(), [
+      "runner 1 off",
+      "runner 2 off",
+      "runner 3 off",
+    ]);
+    assert.equal(out.filter((l) => l === "bang!").length, 1);
   });
 });
