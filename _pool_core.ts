@@ -69,6 +69,8 @@ export class WorkerLostError extends Error {
   /** The worker's exit code (negative: stopped by a signal-like terminate or kill). */
   readonly exitcode: number | null;
   /**
+   * Makes the error.
+   *
    * @param message What happened.
    * @param exitcode The worker's exit code.
    * @param options `cause`: the worker's uncaught error, if any.

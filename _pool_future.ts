@@ -20,6 +20,8 @@ import { deadlineOf, describe, remaining } from "./_wait.ts";
  */
 export class BrokenExecutor extends Error {
   /**
+   * Makes the error.
+   *
    * @param message What broke.
    * @param options `cause`, as for `Error`.
    */
@@ -42,6 +44,8 @@ export class BrokenExecutor extends Error {
  */
 export class BrokenProcessPool extends BrokenExecutor {
   /**
+   * Makes the error.
+   *
    * @param message What broke.
    * @param options `cause`: the worker's error or exit.
    */
@@ -62,6 +66,8 @@ export class BrokenProcessPool extends BrokenExecutor {
  */
 export class CancelledError extends Error {
   /**
+   * Makes the error.
+   *
    * @param message What was cancelled.
    * @param options `cause`, as for `Error`.
    */
@@ -202,17 +208,29 @@ export class Future<out T> {
     return true;
   }
 
-  /** @returns Whether the future was cancelled. */
+  /**
+   * Whether the future was cancelled.
+   *
+   * @returns true once cancelled.
+   */
   cancelled(): boolean {
     return this.#state === CANCELLED;
   }
 
-  /** @returns Whether the call is running now. */
+  /**
+   * Whether the call is running now.
+   *
+   * @returns true from when a worker takes it until it is done.
+   */
   running(): boolean {
     return this.#state === RUNNING;
   }
 
-  /** @returns Whether the future is finished or cancelled. */
+  /**
+   * Whether the future is finished or cancelled.
+   *
+   * @returns true once done.
+   */
   done(): boolean {
     return this.#state === FINISHED || this.#state === CANCELLED;
   }

@@ -33,8 +33,9 @@ export type {
   WaitOptions,
 } from "./_pool_future.ts";
 
-// deno-lint-ignore no-explicit-any
-type Fn = (...args: any[]) => unknown;
+import type { PoolFunction } from "./pool.ts";
+
+type Fn = PoolFunction;
 
 /** Options for `map` of the executors. */
 export interface ExecutorMapOptions {
@@ -55,7 +56,7 @@ export interface ShutdownOptions {
 /** Options for {@linkcode ProcessPoolExecutor}. */
 export interface ProcessPoolExecutorOptions {
   /** Called in each worker, with `initargs`, before its first call. Export it. @default {undefined} */
-  initializer?: Fn;
+  initializer?: PoolFunction;
   /** Arguments of `initializer`; shared objects may be among them. @default {[]} */
   initargs?: unknown[];
   /** Calls a worker runs before it is replaced. @default {undefined} (no limit) */
@@ -64,8 +65,24 @@ export interface ProcessPoolExecutorOptions {
 
 const SHUTDOWN_MESSAGE = "cannot schedule new futures after shutdown";
 
-/** What both executors share: `map`, `shutdown`, and `await using`. */
-abstract class Executor implements AsyncDisposable {
+/**
+ * What both executors share: `submit`, `map`, `shutdown`, and `await using`.
+ * Python's `concurrent.futures.Executor`.
+ *
+ * @example Any executor
+ * ```ts
+ * import { type Executor, ThreadPoolExecutor } from "@tsmp/multiprocessing";
+ *
+ * async function total(ex: Executor, xs: number[]): Promise<number> {
+ *   let sum = 0;
+ *   for await (const y of ex.map((x: number) => x * 2, xs)) sum += y as number;
+ *   return sum;
+ * }
+ * await using ex = new ThreadPoolExecutor(2);
+ * console.log(await total(ex, [1, 2, 3])); // 12
+ * ```
+ */
+export abstract class Executor implements AsyncDisposable {
   #shutdown = false;
 
   /**
@@ -77,10 +94,22 @@ abstract class Executor implements AsyncDisposable {
    */
   abstract submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>>;
 
-  /** Runs a chunk of argument lists as one unit, resolving to their values. */
-  protected abstract submitChunk(fn: Fn, argLists: unknown[][]): Future<unknown[]>;
+  /**
+   * Runs a chunk of argument lists as one unit, resolving to their values.
+   *
+   * @param fn The function.
+   * @param argLists One argument list per call.
+   * @returns The future of the values.
+   */
+  protected abstract submitChunk(fn: PoolFunction, argLists: unknown[][]): Future<unknown[]>;
 
-  /** Waits for the calls in flight, or lets them finish on their own. */
+  /**
+   * Waits for the calls in flight, or lets them finish on their own.
+   *
+   * @param wait Whether to wait.
+   * @param cancelFutures Whether to cancel the calls not started.
+   * @returns When done.
+   */
   protected abstract finish(wait: boolean, cancelFutures: boolean): Promise<void>;
 
   /** Whether `shutdown()` was called. */
@@ -308,8 +337,14 @@ export class ProcessPoolExecutor extends Executor {
     return this.#submit(fn as Fn, APPLY, args) as Future<Awaited<R>>;
   }
 
-  /** One task running `fn` over a chunk of argument lists. */
-  protected submitChunk(fn: Fn, argLists: unknown[][]): Future<unknown[]> {
+  /**
+   * One task running `fn` over a chunk of argument lists.
+   *
+   * @param fn The function.
+   * @param argLists One argument list per call.
+   * @returns The future of the values.
+   */
+  protected submitChunk(fn: PoolFunction, argLists: unknown[][]): Future<unknown[]> {
     return this.#submit(fn, STARMAP, argLists) as Future<unknown[]>;
   }
 
@@ -340,6 +375,13 @@ export class ProcessPoolExecutor extends Executor {
     return future;
   }
 
+  /**
+   * Closes the pool; with `wait`, waits for the calls and the workers.
+   *
+   * @param wait Whether to wait.
+   * @param cancelFutures Whether to cancel the calls not started.
+   * @returns When done.
+   */
   protected async finish(wait: boolean, cancelFutures: boolean): Promise<void> {
     if (cancelFutures) this.#cancelPending();
     this.#core.close();
@@ -375,6 +417,8 @@ export class ThreadPoolExecutor extends Executor {
   #live = new Set<Future<unknown>>();
 
   /**
+   * Makes the executor (nothing starts until `submit`).
+   *
    * @param maxWorkers Calls in flight at most. @default {min(32, cpuCount() + 4)}
    * @throws {RangeError} If `maxWorkers` is not an integer of at least 1.
    */
@@ -433,8 +477,14 @@ export class ThreadPoolExecutor extends Executor {
     while (this.#active < this.#max && this.#queue.length > 0) this.#queue.shift()!();
   }
 
-  /** Runs a chunk's calls one after another. */
-  protected submitChunk(fn: Fn, argLists: unknown[][]): Future<unknown[]> {
+  /**
+   * Runs a chunk's calls one after another.
+   *
+   * @param fn The function.
+   * @param argLists One argument list per call.
+   * @returns The future of the values.
+   */
+  protected submitChunk(fn: PoolFunction, argLists: unknown[][]): Future<unknown[]> {
     return this.submit(async () => {
       const out = [];
       for (const args of argLists) out.push(await fn(...args));
@@ -442,9 +492,16 @@ export class ThreadPoolExecutor extends Executor {
     });
   }
 
+  /**
+   * With `wait`, waits for the calls in flight.
+   *
+   * @param wait Whether to wait.
+   * @param cancelFutures Whether to cancel the calls not started.
+   * @returns When done.
+   */
   protected async finish(wait: boolean, cancelFutures: boolean): Promise<void> {
     if (cancelFutures) { for (const f of this.#live) f.cancel(); }
     if (!wait) return;
-    await Promise.allSettled([...this.#live]);
+    await Promise.allSettled([...this.#live].map((f) => f.result()));
   }
 }

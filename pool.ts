@@ -24,15 +24,21 @@ export { TimeoutError, WorkerLostError };
 export { AsyncResult, IMapIterator };
 export type { GetOptions, NextOptions } from "./_pool_results.ts";
 
+/** A function a pool runs: any arguments, any result. */
 // deno-lint-ignore no-explicit-any
-type Fn = (...args: any[]) => unknown;
+export type PoolFunction = (...args: any[]) => unknown;
+
+/** What `map` and `imap` take: an iterable or an async iterable. */
+export type AnyIterable<T> = Iterable<T> | AsyncIterable<T>;
+
+type Fn = PoolFunction;
 
 /** Options for {@linkcode Pool}. */
 export interface PoolOptions {
   /** Worker processes; Python's `processes`. @default {cpuCount()} */
   processes?: number;
   /** Called in each worker, with `initargs`, before its first task. Export it. @default {undefined} */
-  initializer?: Fn;
+  initializer?: PoolFunction;
   /** Arguments of `initializer`; shared objects (Queue, Lock, Value...) may be among them. @default {[]} */
   initargs?: unknown[];
   /** Tasks a worker runs before it is replaced by a fresh one. @default {undefined} (no limit) */
@@ -58,7 +64,7 @@ export interface CallbackOptions<T> {
 /** Options for {@linkcode Pool.prototype.applyAsync}. */
 export interface ApplyAsyncOptions<T> extends ApplyOptions, CallbackOptions<T> {}
 
-type Input<T> = Iterable<T> | AsyncIterable<T>;
+type Input<T> = AnyIterable<T>;
 
 const NOT_RUNNING = "Pool not running";
 
@@ -248,7 +254,11 @@ export class Pool implements AsyncDisposable {
    * @throws {RangeError} For a `chunksize` that is not an integer of at least 1.
    * @throws {Error} After `close()` or `terminate()`.
    */
-  map<T, R>(func: (item: T) => R, iterable: Input<T>, chunksize?: number): Promise<Awaited<R>[]> {
+  map<T, R>(
+    func: (item: T) => R,
+    iterable: AnyIterable<T>,
+    chunksize?: number,
+  ): Promise<Awaited<R>[]> {
     return this.#map(func, iterable, chunksize, MAP) as Promise<Awaited<R>[]>;
   }
 
@@ -265,7 +275,7 @@ export class Pool implements AsyncDisposable {
    */
   mapAsync<T, R>(
     func: (item: T) => R,
-    iterable: Input<T>,
+    iterable: AnyIterable<T>,
     chunksize?: number,
     options: CallbackOptions<Awaited<R>[]> = {},
   ): AsyncResult<Awaited<R>[]> {
@@ -288,7 +298,7 @@ export class Pool implements AsyncDisposable {
    */
   starmap<A extends unknown[], R>(
     func: (...args: A) => R,
-    iterable: Input<A>,
+    iterable: AnyIterable<A>,
     chunksize?: number,
   ): Promise<Awaited<R>[]> {
     return this.#map(func, iterable, chunksize, STARMAP) as Promise<Awaited<R>[]>;
@@ -307,7 +317,7 @@ export class Pool implements AsyncDisposable {
    */
   starmapAsync<A extends unknown[], R>(
     func: (...args: A) => R,
-    iterable: Input<A>,
+    iterable: AnyIterable<A>,
     chunksize?: number,
     options: CallbackOptions<Awaited<R>[]> = {},
   ): AsyncResult<Awaited<R>[]> {
@@ -381,7 +391,11 @@ export class Pool implements AsyncDisposable {
    * @throws {RangeError} For a bad `chunksize`.
    * @throws {Error} After `close()` or `terminate()`.
    */
-  imap<T, R>(func: (item: T) => R, iterable: Input<T>, chunksize = 1): IMapIterator<Awaited<R>> {
+  imap<T, R>(
+    func: (item: T) => R,
+    iterable: AnyIterable<T>,
+    chunksize = 1,
+  ): IMapIterator<Awaited<R>> {
     return this.#imap(func, iterable, chunksize, MAP, true) as IMapIterator<Awaited<R>>;
   }
 
@@ -399,7 +413,7 @@ export class Pool implements AsyncDisposable {
    */
   imapUnordered<T, R>(
     func: (item: T) => R,
-    iterable: Input<T>,
+    iterable: AnyIterable<T>,
     chunksize = 1,
   ): IMapIterator<Awaited<R>> {
     return this.#imap(func, iterable, chunksize, MAP, false) as IMapIterator<Awaited<R>>;
@@ -587,7 +601,7 @@ function argList(item: unknown, index: number): unknown[] {
   throw new TypeError(`starmap item ${index} must be an array of arguments, got ${describe(item)}`);
 }
 
-async function* chunks<T>(iterable: Input<T>, size: number): AsyncGenerator<T[]> {
+async function* chunks<T>(iterable: AnyIterable<T>, size: number): AsyncGenerator<T[]> {
   let chunk: T[] = [];
   if (typeof iterable === "string" || Symbol.iterator in iterable) {
     for (const item of iterable as Iterable<T>) {

@@ -146,6 +146,14 @@ describe("ThreadPoolExecutor", () => {
     }, /1 \(of 1\) futures unfinished/);
   });
 
+  test("shutdown waits for the calls in flight", async () => {
+    const ex = new ThreadPoolExecutor(1);
+    const f = ex.submit(() => sleep(30).then(() => "late"));
+    await ex.shutdown();
+    assert.ok(f.done());
+    assert.throws(() => ex.submit(() => 1), /after shutdown/);
+  });
+
   test("cancel stops a queued call; a running one cannot be cancelled", async () => {
     await using ex = new ThreadPoolExecutor(1);
     const running = ex.submit(() => sleep(20));
