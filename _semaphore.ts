@@ -51,11 +51,14 @@ export interface SemaphoreOptions {
   /**
    * Whether a permit belongs to the process that acquired it, so that the
    * permits a process holds when it ends are given back (the waiter that
-   * reclaims them gets {@linkcode AbandonedLockError}). Set `false` for a
-   * semaphore used as a one-way signal, where one process releases and
-   * another acquires for good. The first 32 processes holding permits at
-   * once are tracked; permits of others are not.
-   * @default {true}
+   * reclaims them gets {@linkcode AbandonedLockError}). That suits a
+   * semaphore guarding resources; one used as a one-way signal (one
+   * process releases, another acquires for good) must not be owned, or a
+   * consumer that ends would hand its signals back. So the default follows
+   * the initial value: a `Semaphore(0)` starts with nothing to guard and is
+   * taken for a signal. The first 32 processes holding permits at once are
+   * tracked; permits of others are not.
+   * @default {value > 0}
    */
   owned?: boolean;
 }
@@ -164,7 +167,7 @@ export class Semaphore {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`'options' must be an object, got ${describe(options)}`);
     }
-    const { owned = true } = options;
+    const { owned = value > 0 } = options;
     if (typeof owned !== "boolean") {
       throw new TypeError(`'owned' must be a boolean, got ${describe(owned)}`);
     }

@@ -312,6 +312,14 @@ describe("Abandoned locks", () => {
     assert.equal(await sem.acquire({ timeout: 1000 }), true);
   });
 
+  test("a Semaphore(0) is a signal: permits a child took stay taken when it ends", async () => {
+    const sem = new Semaphore(0);
+    sem.release();
+    await runAll([new Process({ target: holdAndReturn, args: [sem] })]);
+    assert.equal(sem.acquireSync({ timeout: 100 }), false);
+    assert.equal(sem.getValue(), 0);
+  });
+
   test("with owned: false, permits a child keeps stay taken", async () => {
     const sem = new Semaphore(1, { owned: false });
     await runAll([new Process({ target: holdAndReturn, args: [sem] })]);
