@@ -126,9 +126,11 @@ let adopt: (s: Semaphore, buffer: SharedArrayBuffer) => void;
  * A counter of permits shared by processes: Python's
  * `multiprocessing.Semaphore`. `acquire` takes one (waiting while there are
  * none), `release` adds one; releasing more than was acquired is allowed and
- * raises the count. A process that ends holding permits gives them back to
- * the next waiter that would otherwise wait, which gets
- * {@linkcode AbandonedLockError} (see `owned` in {@linkcode SemaphoreOptions}).
+ * raises the count. When it starts with permits (a guard of resources), a
+ * process that ends holding some gives them back to the next waiter that
+ * would otherwise wait, which gets {@linkcode AbandonedLockError}; a
+ * `Semaphore(0)` is taken for a signal and does not (see `owned` in
+ * {@linkcode SemaphoreOptions}).
  *
  * @example At most two at a time
  * ```ts
