@@ -328,11 +328,8 @@ function putTyped(view: ArrayBufferView, w: Writer): void {
   // Uint8Array it is, as structured clone delivers it.
   let kind = TYPED_KINDS.findIndex((type) => view.constructor === type);
   if (kind < 0) kind = TYPED_KINDS.findIndex((type) => view instanceof type);
-  if (kind < 0) {
-    throw new Unsendable(
-      `is a ${view.constructor.name}, which cannot be sent to another process`,
-    );
-  }
+  // A kind this codec does not know (Float16Array, say): structured clone's.
+  if (kind < 0) return putV8(view, w, "");
   putBytes(kind, new Uint8Array(view.buffer, view.byteOffset, view.byteLength), w);
 }
 

@@ -6,7 +6,6 @@ const { mode, n } = workerData as { mode: "small" | "bytes1k" | "echo"; n: numbe
 if (mode === "echo") {
   parentPort!.on("message", (m) => {
     parentPort!.postMessage(m);
-    if (m === -1) parentPort!.close();
   });
 } else {
   const chunk = new Uint8Array(1024).fill(7);
