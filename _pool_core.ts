@@ -90,8 +90,8 @@ export interface TaskSpec {
   kind: number;
   fn: Fn;
   ref: TargetRef;
-  /** Arguments (APPLY) or the chunk's items (MAP, STARMAP). */
-  payload: unknown[];
+  /** Arguments (APPLY) or the chunk's items (MAP, STARMAP; MAP's numbers may be a Float64Array). */
+  payload: unknown[] | Float64Array;
   /** Milliseconds the task may run once started. */
   timeout?: number;
   /** Stops the task (and its worker) when aborted. */
@@ -432,7 +432,9 @@ export class PoolCore {
         loads.push(t.fnId);
         records.push([LOAD, t.fnId, t.ref]);
       }
-      const payload = t.kind === MAP ? packNumbers(t.payload) : t.payload;
+      const payload = t.kind === MAP && Array.isArray(t.payload)
+        ? packNumbers(t.payload)
+        : t.payload;
       records.push([t.kind, t.id, t.fnId, payload, t.timed]);
     }
     try {
@@ -566,9 +568,9 @@ export class PoolCore {
       if (w.exclusive && w.outstanding.size === 0) w.exclusive = false;
     }
     if (status === OK) {
-      // A chunk's numbers come back packed (see packNumbers).
-      const packed = task.kind !== APPLY && value instanceof Float64Array;
-      this.#settle(task, true, packed ? Array.from(value) : value);
+      // A chunk's numbers may come back as a Float64Array (see packNumbers):
+      // the front ends read chunk results by index, so it is not converted.
+      this.#settle(task, true, value);
     } else this.#settle(task, false, deserializeError(value as ErrorData));
   }
 

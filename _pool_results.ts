@@ -138,7 +138,7 @@ export interface NextOptions {
 }
 
 /** One chunk's results, or its error. */
-export type Outcome = { ok: true; values: unknown[] } | { ok: false; error: unknown };
+export type Outcome = { ok: true; values: ArrayLike<unknown> } | { ok: false; error: unknown };
 
 /**
  * Feeds `imap`'s chunks and buffers their outcomes; the iterator reads them.
@@ -180,7 +180,8 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   #arrival: number[] = [];
   #nextChunk = 0;
   #total = -1;
-  #pending: unknown[] = [];
+  #pending: ArrayLike<unknown> = [];
+  #at = 0;
   #wake: (() => void) | undefined;
   #finished = false;
 
@@ -214,7 +215,9 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   async next(options: NextOptions = {}): Promise<IteratorResult<T, undefined>> {
     const deadline = checkOptions(options);
     for (;;) {
-      if (this.#pending.length > 0) return { done: false, value: this.#pending.shift() as T };
+      if (this.#at < this.#pending.length) {
+        return { done: false, value: this.#pending[this.#at++] as T };
+      }
       if (this.#finished) return { done: true, value: undefined };
       const index = this.#ordered ? this.#nextChunk : this.#arrival[0];
       const outcome = index === undefined ? undefined : this.#outcomes.get(index);
@@ -225,6 +228,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
         this.#source.consumed();
         if (!outcome.ok) throw outcome.error;
         this.#pending = outcome.values;
+        this.#at = 0;
         if (!this.#ordered) this.#nextChunk++;
         continue;
       }
@@ -250,6 +254,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     if (!this.#finished) {
       this.#finished = true;
       this.#pending = [];
+      this.#at = 0;
       this.#source.stop();
     }
     return Promise.resolve({ done: true, value: undefined });

@@ -96,7 +96,7 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
         const fn = fns.get(fnId);
         if (fn === undefined) throw new Error(`Pool worker has no function ${fnId}`);
         if (typeof fn !== "function") throw fn.error;
-        let value = run(kind, fn, payload);
+        let value = run(kind, fn, payload as ArrayLike<unknown>);
         if (isThenable(value)) value = await value;
         message = [taskId, OK, kind === APPLY ? value : packNumbers(value as unknown[]), 0];
       } catch (error) {
@@ -120,8 +120,8 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
 }
 
 /** Runs one task; awaits only what returns a promise, so sync functions stay cheap. */
-function run(kind: number, fn: Fn, payload: unknown[]): unknown {
-  if (kind === APPLY) return fn(...payload);
+function run(kind: number, fn: Fn, payload: ArrayLike<unknown>): unknown {
+  if (kind === APPLY) return fn(...(payload as unknown[]));
   const n = payload.length;
   const out = new Array(n);
   for (let i = 0; i < n; i++) {
@@ -139,7 +139,7 @@ function run(kind: number, fn: Fn, payload: unknown[]): unknown {
 async function finishAsync(
   kind: number,
   fn: Fn,
-  payload: unknown[],
+  payload: ArrayLike<unknown>,
   out: unknown[],
   from: number,
   first: PromiseLike<unknown>,

@@ -338,7 +338,12 @@ export class Pool implements AsyncDisposable {
     checkChunksize(chunksize, true);
     this.#checkRunning();
     if (typeof iterable === "string" || Symbol.iterator in (iterable as object)) {
-      return this.#submitAll(func, ref, Array.from(iterable as Iterable<unknown>), chunksize, kind);
+      // An array is read, never changed, so it need not be copied (starmap
+      // replaces items by argument lists: it gets a copy).
+      const items = Array.isArray(iterable) && kind === MAP
+        ? iterable
+        : Array.from(iterable as Iterable<unknown>);
+      return this.#submitAll(func, ref, items, chunksize, kind);
     }
     return this.#admit((async () => {
       const items: unknown[] = [];
@@ -358,6 +363,10 @@ export class Pool implements AsyncDisposable {
     if (len === 0) return Promise.resolve([]);
     if (kind === STARMAP) { for (let i = 0; i < len; i++) items[i] = argList(items[i], i); }
     const size = chunksize ?? Math.ceil(len / (4 * this.#processes));
+    // Large chunks of numbers travel as views on one Float64Array.
+    const numbers = kind === MAP && size >= 32 && items.every((x) => typeof x === "number")
+      ? new Float64Array(items as number[])
+      : undefined;
     const out = new Array(len);
     return new Promise((resolve, reject) => {
       let left = Math.ceil(len / size);
@@ -366,9 +375,13 @@ export class Pool implements AsyncDisposable {
           kind,
           fn: func,
           ref,
-          payload: size === len ? items : items.slice(at, at + size),
+          payload: numbers
+            ? numbers.subarray(at, at + size)
+            : size === len
+            ? items
+            : items.slice(at, at + size),
           resolve: (values) => {
-            const vs = values as unknown[];
+            const vs = values as ArrayLike<unknown>;
             for (let j = 0; j < vs.length; j++) out[at + j] = vs[j];
             if (--left === 0) resolve(out);
           },
@@ -456,7 +469,7 @@ export class Pool implements AsyncDisposable {
                 payload,
                 resolve: (values) => {
                   live.delete(spec);
-                  deliver(i, { ok: true, values: values as unknown[] });
+                  deliver(i, { ok: true, values: values as ArrayLike<unknown> });
                 },
                 reject: (error) => {
                   live.delete(spec);
