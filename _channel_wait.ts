@@ -25,8 +25,10 @@ const SLICE_MS = 100;
 // a busy machine it steals the peer's time. So the spin adapts, as adaptive
 // mutexes do, to how long waits turn out to last: after a wait that a spin
 // of at most SPIN_MAX_MS would have caught, it grows to cover it; after a
-// longer one, it halves. Per thread, in ms.
-const SPIN_MIN_MS = 0.001;
+// longer one, it halves. Per thread, in ms. The floor stays above a peer's
+// send-and-receive turnaround (~1–3 µs), so that an idle machine's fast
+// ping-pong is always caught; a sleep costs ten times the floor anyway.
+const SPIN_MIN_MS = 0.004;
 const SPIN_MAX_MS = 0.02;
 let spinMs = 0.005;
 // The clock is read once per this many loads.
