@@ -2,6 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Process } from "../process.ts";
 import { Empty, Full, JoinableQueue, Queue, SimpleQueue } from "../queue.ts";
+import { Pipe } from "../pipe.ts";
 import {
   consume,
   doubler,
@@ -12,6 +13,7 @@ import {
   produce,
   putBig,
   putForever,
+  Reporter,
   simpleEcho,
   square,
 } from "./fixtures/queue_targets.ts";
@@ -291,6 +293,17 @@ describe("Queue across processes", () => {
     assert.equal(await b.get(), 42);
     assert.equal(await out.get(BOUND), "got x");
     await joinAll(ps);
+  });
+
+  test("a queue and a pipe end in the fields of a Process subclass", async () => {
+    const q = new Queue<string>();
+    const [reader, writer] = Pipe<string>(false);
+    const p = new Reporter(q, writer);
+    p.start();
+    writer.close();
+    assert.equal(await q.get(BOUND), `queue from ${p.name}`);
+    assert.equal(await reader.recv(BOUND), `pipe from ${p.name}`);
+    await joinAll([p]);
   });
 
   test("processes killed in the middle of puts and gets corrupt nothing and block no one", async () => {
