@@ -15,7 +15,11 @@ import process from "node:process";
 import { Pool } from "../pool.ts";
 import { cpu, square } from "./_pool_targets.ts";
 
-const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+const runtime = "Deno" in globalThis
+  ? "deno"
+  : "Bun" in globalThis
+  ? "bun"
+  : "node";
 const N = 100_000;
 const ROUNDS = 3;
 const CPU_TASKS = 16;
@@ -27,7 +31,9 @@ const defaultChunk = Math.ceil(N / (4 * WORKERS));
 const PEER_CHUNK1_ITEMS = 20_000;
 
 function emit(bench: string, who: string, unit: string, value: number): void {
-  const rounded = unit === "x" ? Math.round(value * 100) / 100 : Math.round(value);
+  const rounded = unit === "x"
+    ? Math.round(value * 100) / 100
+    : Math.round(value);
   console.log(JSON.stringify({ bench, runtime: who, unit, value: rounded }));
 }
 
@@ -47,6 +53,18 @@ function single(): number {
   return performance.now() - t0;
 }
 
+/** `promise`, or a rejection after `ms` (a peer that hangs under a runtime). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 interface Peer {
   name: string;
   run(fn: "square" | "squareChunk" | "cpu", arg: unknown): Promise<unknown>;
@@ -59,7 +77,11 @@ async function peers(): Promise<Peer[]> {
   const tries: Array<[string, () => Promise<Peer>]> = [
     ["piscina", async () => {
       const { Piscina } = await import("piscina");
-      const p = new Piscina({ filename: worker.href, minThreads: WORKERS, maxThreads: WORKERS });
+      const p = new Piscina({
+        filename: worker.href,
+        minThreads: WORKERS,
+        maxThreads: WORKERS,
+      });
       return {
         name: "piscina",
         run: (fn, arg) => p.run(arg, { name: fn }),
@@ -68,7 +90,11 @@ async function peers(): Promise<Peer[]> {
     }],
     ["tinypool", async () => {
       const { Tinypool } = await import("tinypool");
-      const p = new Tinypool({ filename: worker.href, minThreads: WORKERS, maxThreads: WORKERS });
+      const p = new Tinypool({
+        filename: worker.href,
+        minThreads: WORKERS,
+        maxThreads: WORKERS,
+      });
       return {
         name: "tinypool",
         run: (fn, arg) => p.run(arg, { name: fn }),
@@ -92,12 +118,17 @@ async function peers(): Promise<Peer[]> {
   ];
   for (const [name, make] of tries) {
     try {
-      const peer = await make();
+      const peer = await within(make(), 10_000);
       // Warm up (starts the workers): pool start is excluded, as for ours.
-      await Promise.all([1, 2, 3, 4].map((x) => peer.run("square", x)));
+      await within(
+        Promise.all([1, 2, 3, 4].map((x) => peer.run("square", x))),
+        10_000,
+      );
       out.push(peer);
     } catch (error) {
-      console.error(`${name} does not run under ${runtime}: ${(error as Error).message}`);
+      console.error(
+        `${name} does not run under ${runtime}: ${(error as Error).message}`,
+      );
     }
   }
   return out;
@@ -115,32 +146,51 @@ async function main(): Promise<void> {
     emit("pool.map.default", runtime, "items/s", N / (tDefault / 1000));
     const tOne = await best(() => pool.map(square, items, 1));
     emit("pool.map.chunk1", runtime, "items/s", N / (tOne / 1000));
-    const tCpu = await best(() => pool.map(cpu, Array.from({ length: CPU_TASKS }, (_, i) => i), 1));
+    const tCpu = await best(() =>
+      pool.map(cpu, Array.from({ length: CPU_TASKS }, (_, i) => i), 1)
+    );
     emit("pool.cpu.speedup", runtime, "x", t1 / tCpu);
   }
   for (const peer of await peers()) {
     const who = `${peer.name}@${runtime}`;
     try {
-      const tDefault = await best(() => {
-        const chunks = [];
-        for (let i = 0; i < N; i += defaultChunk) {
-          chunks.push(peer.run("squareChunk", items.slice(i, i + defaultChunk)));
-        }
-        return Promise.all(chunks);
-      });
+      const tDefault = await within(
+        best(() => {
+          const chunks = [];
+          for (let i = 0; i < N; i += defaultChunk) {
+            chunks.push(
+              peer.run("squareChunk", items.slice(i, i + defaultChunk)),
+            );
+          }
+          return Promise.all(chunks);
+        }),
+        20_000,
+      );
       emit("pool.map.default", who, "items/s", N / (tDefault / 1000));
       const few = items.slice(0, PEER_CHUNK1_ITEMS);
       const t0 = performance.now();
-      await Promise.all(few.map((x) => peer.run("square", x)));
-      emit("pool.map.chunk1", who, "items/s", few.length / ((performance.now() - t0) / 1000));
-      const tCpu = await best(() =>
-        Promise.all(Array.from({ length: CPU_TASKS }, (_, i) => peer.run("cpu", i)))
+      await within(Promise.all(few.map((x) => peer.run("square", x))), 20_000);
+      emit(
+        "pool.map.chunk1",
+        who,
+        "items/s",
+        few.length / ((performance.now() - t0) / 1000),
+      );
+      const tCpu = await within(
+        best(() =>
+          Promise.all(
+            Array.from({ length: CPU_TASKS }, (_, i) => peer.run("cpu", i)),
+          )
+        ),
+        20_000,
       );
       emit("pool.cpu.speedup", who, "x", t1 / tCpu);
     } catch (error) {
-      console.error(`${peer.name} failed under ${runtime}: ${(error as Error).message}`);
+      console.error(
+        `${peer.name} failed under ${runtime}: ${(error as Error).message}`,
+      );
     } finally {
-      await peer.close();
+      await within(peer.close(), 5_000).catch(() => {});
     }
   }
 }
