@@ -2,6 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { AsyncResult, Pool, TimeoutError, WorkerLostError } from "../pool.ts";
 import { Queue } from "../queue.ts";
+import { runScript } from "./_run.ts";
 import {
   add,
   busy,
@@ -226,6 +227,12 @@ describe("Pool", () => {
     await assert.rejects(queued, /terminated/);
     await pool.join();
     assert.throws(() => pool.apply(square, [1]), /Pool not running/);
+  });
+
+  test("a program awaiting a map at top level waits for it, then ends with the pool open", async () => {
+    const { code, stdout, stderr } = await runScript("./fixtures/pool_targets.ts", 60_000);
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout.trim(), "[1,4,9]");
   });
 
   test("bad input throws clear errors", async () => {
