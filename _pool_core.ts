@@ -199,6 +199,11 @@ export class PoolCore {
     return this.#broken;
   }
 
+  /** Whether tasks can still run (not terminated, not broken). */
+  get alive(): boolean {
+    return this.#broken === null && this.#stopReason === null;
+  }
+
   /** Whether new tasks are accepted. */
   get running(): boolean {
     return this.#state === "running";

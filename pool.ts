@@ -478,6 +478,9 @@ export class Pool implements AsyncDisposable {
               };
               live.add(spec);
               core.submit(spec);
+              // A terminated or broken pool fails each chunk at once: stop
+              // reading (the input may be endless).
+              if (!core.alive) break;
             }
           } catch (error) {
             deliver(index++, { ok: false, error });
