@@ -357,7 +357,7 @@ export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
 export const ALL_COMPLETED = "ALL_COMPLETED";
 
 /** Options for {@linkcode wait}. */
-export interface WaitOptions {
+export interface FuturesWaitOptions {
   /** Milliseconds to wait at most; then returns what is done. @default {Infinity} */
   timeout?: number;
   /** When to return. @default {"ALL_COMPLETED"} */
@@ -391,7 +391,7 @@ export interface DoneAndNotDone<F> {
  */
 export async function wait<F extends Future<unknown>>(
   fs: Iterable<F>,
-  options: WaitOptions = {},
+  options: FuturesWaitOptions = {},
 ): Promise<DoneAndNotDone<F>> {
   const list = checkFutures(fs) as F[];
   const deadline = checkTimeout(options);

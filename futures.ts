@@ -29,8 +29,8 @@ export {
 export type {
   AsCompletedOptions,
   DoneAndNotDone,
+  FuturesWaitOptions,
   ResultOptions,
-  WaitOptions,
 } from "./_pool_future.ts";
 
 import type { PoolFunction } from "./pool.ts";
