@@ -48,85 +48,31 @@
  */
 
 import { decode, encode, OVERFLOW, Reader, Writer } from "./_codec.ts";
-import { currentSlot, slotAlive } from "./_registry.ts";
-import { notify, waitSync } from "./_wait.ts";
-
-// Control words (Int32 indices), one 64-byte line (16 words) per group, so
-// that what one side writes on every operation does not share a line with
-// what the other side reads on every operation (each such read pulls the
-// line to the reader's core, and the writer's next write pulls it back).
-
-// Line 0: the producers' own words.
-/** Put lock: 0 when free, else the owner's process slot + 1. */
-const PUT_LOCK = 0;
-/** Processes sleeping on PUT_LOCK (skip the notify when there are none). */
-const PUT_LOCK_WAITERS = 1;
-/** Data offset of the terminator after the newest record (producer-private). */
-const TAIL = 2;
-/** Data offset a producer jumped to while consumers were still behind it; 0 when none. */
-const JUMP = 3;
-/** Bytes of data region, as of the last growth (producer-private). */
-const CAP = 4;
-
-// Line 1.
-/** Records published so far: a hint for qsize/empty, and what waiting consumers spin on. */
-export const PUT_COUNT = 16;
-
-// Line 2.
-/** Bumped after a put when consumers sleep, and on close: what they sleep on. */
-export const WAKE = 32;
-// WAKE + 1 counts the sleepers on WAKE.
-
-// Line 3: the consumers' own words.
-/** Get lock: 0 when free, else the owner's process slot + 1. */
-const GET_LOCK = 48;
-/** Processes sleeping on GET_LOCK. */
-const GET_LOCK_WAITERS = 49;
-/** Data offset of the oldest unconsumed record (consumer-private). */
-const HEAD = 50;
-
-// Line 4.
-/** Records consumed so far: a hint, and what waiting producers spin on. */
-export const GET_COUNT = 64;
-
-// Line 5.
-/** Bumped after a get when producers sleep, and on close: what they sleep on. */
-export const SPACE = 80;
-// SPACE + 1 counts the sleepers on SPACE.
-
-// Line 6: settings, read often, written rarely.
-/** The queue's maxsize; 0 for unbounded. */
-const MAXSIZE = 96;
-/** 1 once closed. */
-const CLOSED = 97;
-/** JoinableQueue: items put and not yet marked done. Joiners sleep on it. */
-export const UNFINISHED = 98;
-
-/** Pipe: two words per process holding the write end (see `_channel_holders.ts`). */
-export const HOLDERS = 112;
-/** How many holder words there are (128 entries). */
-export const HOLDER_WORDS = 256;
-
-/** Byte offset of the data region (after HOLDERS, a multiple of 64). */
-const DATA = 1536;
-
-// A put re-reads HEAD when the room it sees with a cached head is below this,
-// before it would fall back to encoding privately.
-const REFRESH_ROOM = 4096;
-
-/** Bytes of data region a new channel starts with. */
-const INITIAL_DATA = 64 * 1024;
-/** The most a channel's buffer may grow to. */
-const MAX_BYTES = 1 << 30;
-/** Header words of a record, in bytes. */
-const HEADER = 8;
-
-// A lock holder's critical section is a few microseconds; a waiter wakes at
-// least this often anyway, to check whether the owner has died.
-const LOCK_SLICE_MS = 50;
-// How long a lock must stay with an ended owner before it is taken over
-// (see #lockSlow): far longer than a terminated thread runs on.
-const STEAL_GRACE_MS = 300;
+import {
+  CAP,
+  CLOSED,
+  DATA,
+  GET_COUNT,
+  GET_LOCK,
+  GET_LOCK_WAITERS,
+  HEAD,
+  HEADER,
+  INITIAL_DATA,
+  JUMP,
+  MAX_BYTES,
+  MAXSIZE,
+  PUT_COUNT,
+  PUT_LOCK,
+  PUT_LOCK_WAITERS,
+  REFRESH_ROOM,
+  SPACE,
+  TAIL,
+  UNFINISHED,
+  WAKE,
+} from "./_channel_layout.ts";
+import { lock, unlock } from "./_channel_lock.ts";
+import { currentSlot } from "./_registry.ts";
+import { notify } from "./_wait.ts";
 
 /** What tryGet returns when there is nothing to get. */
 export const NOTHING: unique symbol = Symbol("nothing");
@@ -151,7 +97,7 @@ export class Channel {
   #reader!: Reader;
   /** This process's slot + 1, the lock owner word. */
   #me = 0;
-  /** Lock acquisitions, to check this process's own liveness every so often. */
+  /** Lock acquisitions (see `lock`'s `count`). */
   #ops = 0;
   /** HEAD as this producer last read it, and TAIL as it was then (see #headFor). */
   #head = 0;
@@ -272,7 +218,7 @@ export class Channel {
       done = true;
       return true;
     } finally {
-      this.#unlock(PUT_LOCK);
+      unlock(this.i32, PUT_LOCK);
       // Publish, then look for sleepers: a consumer counts itself (WAKE + 1)
       // before it re-checks and sleeps, so either it sees our record or we
       // see it (sequentially consistent order) and bump WAKE to wake it.
@@ -322,7 +268,7 @@ export class Channel {
         }
       }
     } finally {
-      this.#unlock(GET_LOCK);
+      unlock(this.i32, GET_LOCK);
       // As in tryPut, for producers sleeping for room.
       if (got && Atomics.load(i32, SPACE + 1) > 0) {
         Atomics.add(i32, SPACE, 1);
@@ -462,65 +408,20 @@ export class Channel {
   }
 
   #lock(word: number): void {
-    const me = this.#me || (this.#me = currentSlot() + 1);
-    if (Atomics.compareExchange(this.i32, word, 0, me) !== 0) this.#lockSlow(word, me);
-    // A process marked ended may still be running (terminate() does not
-    // stop a busy Deno worker at all, a Bun one only after ~50 ms): once the
-    // table says it ended, others may take its locks over, so it must stop
-    // using the channel. Checked every 32nd time (the table read costs as
-    // much as the rest of a put): a few more operations take microseconds,
-    // far inside the takeover grace.
-    if ((++this.#ops & 31) === 0 && !slotAlive(me - 1)) {
-      this.#unlock(word);
-      throw new Error("This process was terminated; it can no longer use queues or pipes");
-    }
-  }
-
-  #lockSlow(word: number, me: number): void {
-    const i32 = this.i32;
-    let dead = 0;
-    let deadSince = 0;
-    for (;;) {
-      const owner = Atomics.load(i32, word);
-      if (owner === 0) {
-        // Seen free: an ended owner that still ran has let go, so its
-        // grace starts over if it takes the lock again.
-        dead = 0;
-        if (Atomics.compareExchange(i32, word, 0, me) === 0) return;
-      } else if (owner === me) {
-        // Critical sections never await, so only re-entry (a getter on the
-        // value being put that uses the same channel) gets here.
-        throw new Error("A queue or pipe was used from inside a value being put on it");
-      } else if (!slotAlive(owner - 1)) {
-        // The owner ended while holding it; its half-done work is invisible
-        // (see the module doc), so the lock is taken over. Not at once: a
-        // process is marked ended when terminate() is called, a moment
-        // before its thread really stops, so a "dead" owner may still be
-        // finishing its critical section. Take it only once it has stayed
-        // with that owner for STEAL_GRACE_MS (and #lock makes an ended
-        // process give up the channel, so it can only be in a critical
-        // section it entered before it was marked).
-        const now = performance.now();
-        if (owner !== dead) {
-          dead = owner;
-          deadSince = now;
-        } else if (now - deadSince >= STEAL_GRACE_MS) {
-          if (Atomics.compareExchange(i32, word, owner, me) === owner) return;
-        }
-        waitSync(i32, word, owner, now + 5);
-      } else {
-        Atomics.add(i32, word + 1, 1);
-        waitSync(i32, word, owner, performance.now() + LOCK_SLICE_MS);
-        Atomics.sub(i32, word + 1, 1);
-      }
-    }
-  }
-
-  #unlock(word: number): void {
-    Atomics.store(this.i32, word, 0);
-    if (Atomics.load(this.i32, word + 1) > 0) notify(this.i32, word, 1);
+    this.#me ||= currentSlot() + 1;
+    lock(this.i32, word, this.#me, ++this.#ops);
   }
 }
+
+export {
+  GET_COUNT,
+  HOLDER_WORDS,
+  HOLDERS,
+  PUT_COUNT,
+  SPACE,
+  UNFINISHED,
+  WAKE,
+} from "./_channel_layout.ts";
 
 /** The layout, for tests. */
 export const _layout = {

@@ -1,0 +1,84 @@
+/**
+ * The channel's two locks (put and get): a word holding the owner's process
+ * slot + 1 (0 when free) and, in the word after it, the number of processes
+ * sleeping on it. Critical sections are synchronous and last microseconds.
+ *
+ * A lock whose owner has ended is taken over; the channel's order of stores
+ * makes whatever the owner left half-done invisible (see `_channel.ts`).
+ *
+ * @module
+ */
+
+import { slotAlive } from "./_registry.ts";
+import { notify, waitSync } from "./_wait.ts";
+
+// A lock holder's critical section is a few microseconds; a waiter wakes at
+// least this often anyway, to check whether the owner has died.
+const LOCK_SLICE_MS = 50;
+// How long a lock must stay with an ended owner before it is taken over
+// (see lockSlow): far longer than a terminated thread runs on.
+const STEAL_GRACE_MS = 300;
+
+/**
+ * Takes the lock at `i32[word]` for owner word `me` (slot + 1). `count` is
+ * the caller's running count of acquisitions: every 32nd time, the caller's
+ * own liveness is checked too.
+ */
+export function lock(i32: Int32Array, word: number, me: number, count: number): void {
+  if (Atomics.compareExchange(i32, word, 0, me) !== 0) lockSlow(i32, word, me);
+  // A process marked ended may still be running (terminate() does not
+  // stop a busy Deno worker at all, a Bun one only after ~50 ms): once the
+  // table says it ended, others may take its locks over, so it must stop
+  // using the channel. Checked every 32nd time (the table read costs as
+  // much as the rest of a put): a few more operations take microseconds,
+  // far inside the takeover grace.
+  if ((count & 31) === 0 && !slotAlive(me - 1)) {
+    unlock(i32, word);
+    throw new Error("This process was terminated; it can no longer use queues or pipes");
+  }
+}
+
+function lockSlow(i32: Int32Array, word: number, me: number): void {
+  let dead = 0;
+  let deadSince = 0;
+  for (;;) {
+    const owner = Atomics.load(i32, word);
+    if (owner === 0) {
+      // Seen free: an ended owner that still ran has let go, so its
+      // grace starts over if it takes the lock again.
+      dead = 0;
+      if (Atomics.compareExchange(i32, word, 0, me) === 0) return;
+    } else if (owner === me) {
+      // Critical sections never await, so only re-entry (a getter on the
+      // value being put that uses the same channel) gets here.
+      throw new Error("A queue or pipe was used from inside a value being put on it");
+    } else if (!slotAlive(owner - 1)) {
+      // The owner ended while holding it; its half-done work is invisible,
+      // so the lock is taken over. Not at once: a process is marked ended
+      // when terminate() is called, a moment before its thread really
+      // stops, so a "dead" owner may still be finishing its critical
+      // section. Take it only once it has stayed with that owner for
+      // STEAL_GRACE_MS (and lock() makes an ended process give up the
+      // channel, so it can only be in a critical section it entered before
+      // it was marked).
+      const now = performance.now();
+      if (owner !== dead) {
+        dead = owner;
+        deadSince = now;
+      } else if (now - deadSince >= STEAL_GRACE_MS) {
+        if (Atomics.compareExchange(i32, word, owner, me) === owner) return;
+      }
+      waitSync(i32, word, owner, now + 5);
+    } else {
+      Atomics.add(i32, word + 1, 1);
+      waitSync(i32, word, owner, performance.now() + LOCK_SLICE_MS);
+      Atomics.sub(i32, word + 1, 1);
+    }
+  }
+}
+
+/** Lets go of the lock at `i32[word]`, waking one sleeper if there is one. */
+export function unlock(i32: Int32Array, word: number): void {
+  Atomics.store(i32, word, 0);
+  if (Atomics.load(i32, word + 1) > 0) notify(i32, word, 1);
+}
