@@ -61,7 +61,7 @@ async function main(workers: number, values: number[]): Promise<void> {
 
 if (import.meta.main) {
   let workers = 3;
-  const args = process.argv.slice("Deno" in globalThis ? 2 : 2);
+  const args = process.argv.slice(2);
   if (args.length > 0) workers = Number.parseInt(args[0], 10);
   const values = Array.from({ length: 5 }, (_, i) => i + 1); // 1 .. 5
   await main(workers, values);
