@@ -15,11 +15,7 @@ import process from "node:process";
 import { Pool } from "../pool.ts";
 import { cpu, square } from "./_pool_targets.ts";
 
-const runtime = "Deno" in globalThis
-  ? "deno"
-  : "Bun" in globalThis
-  ? "bun"
-  : "node";
+const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 const N = 100_000;
 const ROUNDS = 3;
 const CPU_TASKS = 16;
@@ -31,9 +27,7 @@ const defaultChunk = Math.ceil(N / (4 * WORKERS));
 const PEER_CHUNK1_ITEMS = 20_000;
 
 function emit(bench: string, who: string, unit: string, value: number): void {
-  const rounded = unit === "x"
-    ? Math.round(value * 100) / 100
-    : Math.round(value);
+  const rounded = unit === "x" ? Math.round(value * 100) / 100 : Math.round(value);
   console.log(JSON.stringify({ bench, runtime: who, unit, value: rounded }));
 }
 
@@ -152,9 +146,7 @@ async function main(): Promise<void> {
     emit("pool.map.default", runtime, "items/s", N / (tDefault / 1000));
     const tOne = await best(() => pool.map(square, items, 1));
     emit("pool.map.chunk1", runtime, "items/s", N / (tOne / 1000));
-    const tCpu = await best(() =>
-      pool.map(cpu, Array.from({ length: CPU_TASKS }, (_, i) => i), 1)
-    );
+    const tCpu = await best(() => pool.map(cpu, cpuInputs, 1));
     emit("pool.cpu.speedup", runtime, "x", t1 / tCpu);
   }
   for (const peer of await peers()) {
