@@ -161,7 +161,7 @@ const YIELD_MS = 8;
 const GRACE_MS = 50;
 // The most tasks a worker holds at once, and the task time (µs) of queued
 // work that depth aims for; tasks slower than SLOW_US go one at a time.
-const MAX_DEPTH = 256;
+const MAX_DEPTH = 1024;
 const DEPTH_TARGET_US = 1000;
 const SLOW_US = 2000;
 
@@ -253,7 +253,9 @@ export class PoolCore {
         this.#dispatch();
       });
     }
-    void this.#pump();
+    // Checked here, not only in #pump: calling an async function makes a
+    // promise, one per task otherwise.
+    if (!this.#pumping) void this.#pump();
   }
 
   /** Cancels a task that no worker has yet; returns whether it was. */
