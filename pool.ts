@@ -13,9 +13,10 @@
  */
 
 import { TimeoutError } from "./_errors.ts";
-import { PoolCore, type TaskSpec, WorkerLostError } from "./_pool_core.ts";
+import { PoolCore, WorkerLostError } from "./_pool_core.ts";
 import { APPLY, MAP, STARMAP } from "./_pool_protocol.ts";
-import { AsyncResult, type ChunkSource, IMapIterator, type Outcome } from "./_pool_results.ts";
+import { AsyncResult, IMapIterator } from "./_pool_results.ts";
+import { argList, chunkSource } from "./_pool_imap.ts";
 import { callerModules, placeArgs, resolveTarget, type TargetRef } from "./_target.ts";
 import { checkSignal, deadlineOf, describe } from "./_wait.ts";
 import { cpuCount } from "./process.ts";
@@ -443,62 +444,18 @@ export class Pool implements AsyncDisposable {
     checkIterable(iterable);
     checkChunksize(chunksize, false);
     this.#checkRunning();
-    const core = this.#core;
     // Chunks in flight or waiting to be read: enough to keep every worker
     // busy, few enough that the input is never read far ahead.
     const window = Math.max(4 * this.#processes, Math.ceil(2048 / chunksize));
-    let inFlight = 0;
-    let stopped = false;
-    let room: (() => void) | undefined;
-    const live = new Set<TaskSpec>();
-    const source: ChunkSource = {
-      start: (deliver, end) => {
-        const feed = async (): Promise<void> => {
-          let index = 0;
-          try {
-            for await (const chunk of chunks(iterable as Input<unknown>, chunksize)) {
-              while (inFlight >= window && !stopped) await new Promise<void>((r) => (room = r));
-              if (stopped) break;
-              const i = index++;
-              inFlight++;
-              const payload = kind === STARMAP ? chunk.map(argList) : chunk;
-              const spec: TaskSpec = {
-                kind,
-                fn: func,
-                ref,
-                payload,
-                resolve: (values) => {
-                  live.delete(spec);
-                  deliver(i, { ok: true, values: values as ArrayLike<unknown> });
-                },
-                reject: (error) => {
-                  live.delete(spec);
-                  deliver(i, { ok: false, error } as Outcome);
-                },
-              };
-              live.add(spec);
-              core.submit(spec);
-              // A terminated or broken pool fails each chunk at once: stop
-              // reading (the input may be endless).
-              if (!core.alive) break;
-            }
-          } catch (error) {
-            deliver(index++, { ok: false, error });
-          }
-          end(index);
-        };
-        this.#admit(feed());
-      },
-      consumed: () => {
-        inFlight--;
-        room?.();
-      },
-      stop: () => {
-        stopped = true;
-        room?.();
-        for (const spec of live) if (core.cancel(spec)) live.delete(spec);
-      },
-    };
+    const source = chunkSource(this.#core, {
+      fn: func,
+      ref,
+      iterable: iterable as AnyIterable<unknown>,
+      chunksize,
+      kind,
+      window,
+      admit: (feed) => void this.#admit(feed),
+    });
     return new IMapIterator(source, ordered);
   }
 
@@ -607,34 +564,4 @@ function checkChunksize(chunksize: unknown, optional: boolean): void {
   if (!Number.isInteger(chunksize) || chunksize < 1) {
     throw new RangeError(`'chunksize' must be an integer of at least 1, got ${chunksize}`);
   }
-}
-
-function argList(item: unknown, index: number): unknown[] {
-  if (Array.isArray(item)) return item;
-  if (typeof item === "object" && item !== null && Symbol.iterator in item) {
-    return Array.from(item as Iterable<unknown>);
-  }
-  throw new TypeError(`starmap item ${index} must be an array of arguments, got ${describe(item)}`);
-}
-
-async function* chunks<T>(iterable: AnyIterable<T>, size: number): AsyncGenerator<T[]> {
-  let chunk: T[] = [];
-  if (typeof iterable === "string" || Symbol.iterator in iterable) {
-    for (const item of iterable as Iterable<T>) {
-      chunk.push(item);
-      if (chunk.length === size) {
-        yield chunk;
-        chunk = [];
-      }
-    }
-  } else {
-    for await (const item of iterable) {
-      chunk.push(item);
-      if (chunk.length === size) {
-        yield chunk;
-        chunk = [];
-      }
-    }
-  }
-  if (chunk.length > 0) yield chunk;
 }
