@@ -149,6 +149,7 @@ interface Worker {
 }
 
 const fnIds = new WeakMap<object, number>();
+const sourceIds = new Map<string, number>();
 let nextFnId = 1;
 let nextWorkerNumber = 1;
 let nextTaskId = 1;
@@ -226,7 +227,15 @@ export class PoolCore {
       return;
     }
     let fnId = fnIds.get(spec.fn);
-    if (fnId === undefined) fnIds.set(spec.fn, fnId = nextFnId++);
+    if (fnId === undefined) {
+      // A lambda rebuilt from source is the same function whatever object
+      // it came from: an inline lambda passed in a loop is loaded once.
+      const bySource = spec.ref.modules.length === 0;
+      fnId = bySource ? sourceIds.get(spec.ref.source) : undefined;
+      fnId ??= nextFnId++;
+      if (bySource) sourceIds.set(spec.ref.source, fnId);
+      fnIds.set(spec.fn, fnId);
+    }
     const task = spec as Task;
     task.id = nextTaskId++;
     if (nextTaskId > 0x7fff_fff0) nextTaskId = 1;
