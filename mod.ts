@@ -34,3 +34,6 @@ export * from "./queue.ts";
 export * from "./pipe.ts";
 export * from "./lock.ts";
 export * from "./shared.ts";
+export * from "./pool.ts";
+export * from "./futures.ts";
+export type { Shareable, SharedRef } from "./_share.ts";

@@ -28,7 +28,7 @@
  */
 
 import process from "node:process";
-import { asCompleted, ProcessPoolExecutor, ThreadPoolExecutor } from "../futures.ts";
+import { asCompleted, ProcessPoolExecutor, ThreadPoolExecutor } from "../mod.ts";
 
 export function calc(val: number): [number, number] {
   const result = Math.sqrt(val);

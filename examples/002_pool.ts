@@ -10,7 +10,7 @@
  * daemons, so the program still ends once the map is done.
  */
 
-import { Pool } from "../pool.ts";
+import { Pool } from "../mod.ts";
 
 export function worker(name: number): void {
   console.log(name);

@@ -13,7 +13,7 @@
  * pool at the end of the block as Python's `with` does (terminate).
  */
 
-import { Pool } from "../pool.ts";
+import { Pool } from "../mod.ts";
 
 /** Python's `time.sleep`, in milliseconds, for async code. */
 export function sleep(ms: number): Promise<void> {
