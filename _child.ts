@@ -9,10 +9,14 @@
  */
 
 import type { WorkerHandle } from "./runtime/mod.ts";
-import { markExited } from "./_registry.ts";
+import { EXITED, markExited, slotState } from "./_registry.ts";
 import { startWorker } from "./_start.ts";
 import { deserializeError } from "./_errors.ts";
 import type { ChildMessage, StartData } from "./_worker.ts";
+
+// How long a stopped worker may take to be reported gone before the parent
+// stops waiting for it.
+const STOP_GRACE_MS = 2_000;
 
 /** A started child, as its parent sees it. */
 export class Child {
@@ -22,6 +26,8 @@ export class Child {
   #slot: number;
   #daemon: boolean;
   #error: Error | undefined;
+  /** The code terminate() or kill() asked for, published when the thread is gone. */
+  #stopCode: number | undefined;
   #forceDone!: () => void;
   #waiters = 0;
 
@@ -46,10 +52,16 @@ export class Child {
     if (daemon) handle.unref();
     else handle.ref();
     const forced = new Promise<void>((resolve) => (this.#forceDone = resolve));
-    // A child that died without recording its exit (a crash, running out of
-    // memory) gets the runtime's code, or 1.
-    const natural = handle.exited.then((code) => void markExited(slot, code ?? 1));
-    this.done = Promise.race([natural, forced]);
+    // Published only once the runtime reports the thread gone, so that no
+    // one takes over a stopped child's locks while it still runs. A child
+    // that died without recording its exit (a crash, running out of memory)
+    // gets the runtime's code, or 1.
+    const natural = handle.exited.then((code) =>
+      void markExited(slot, this.#stopCode ?? code ?? 1)
+    );
+    this.done = Promise.race([natural, forced]).then(() =>
+      void markExited(slot, this.#stopCode ?? 1)
+    );
   }
 
   /** The child's uncaught error, once it has reported one. */
@@ -59,10 +71,14 @@ export class Child {
 
   /** Stops the worker with `code` as its exit code, unless it has already ended. */
   stop(code: number): void {
-    if (markExited(this.#slot, code)) {
-      this.#handle.terminate();
-      this.#forceDone();
-    }
+    if (slotState(this.#slot) === EXITED || this.#stopCode !== undefined) return;
+    this.#stopCode = code;
+    this.#handle.terminate();
+    // A runtime that never reports the stopped worker's exit must not leave
+    // join() waiting forever; the timer does not keep the program alive.
+    const timer = setTimeout(this.#forceDone, STOP_GRACE_MS);
+    (timer as { unref?: () => void }).unref?.();
+    void this.done.then(() => clearTimeout(timer));
   }
 
   /**

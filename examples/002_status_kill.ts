@@ -22,15 +22,13 @@
  *     Status:  true
  *     sub process is running        (three to five times: how many depends
  *     ...                            on how fast the worker starts, as in Python)
- *     Status:  false
+ *     Status:  true
  *     Status:  false
  *
- * JavaScript prints booleans in lower case. The third line differs on
- * purpose: Python's `kill()` only sends SIGKILL, and `is_alive()` is
- * usually still True until `join()` reaps the child (the post's comment:
- * "join 때문에 alive 생태"); our `kill()` stops the worker and records its
- * exit (exitcode -9) at once, so it is already not alive. join() then
- * returns at once.
+ * JavaScript prints booleans in lower case; otherwise the same as Python:
+ * `kill()` asks the worker to stop, and `isAlive()` stays true until the
+ * runtime reports its thread gone, which `join()` waits for (the post's
+ * comment: "join 때문에 alive 생태").
  */
 
 import { Process } from "../mod.ts";
@@ -56,7 +54,7 @@ if (import.meta.main) {
 
   await sleep(500); // 메인 프로세스 0.5초 대기 (Python: 5초)
   p.kill(); // 서브 프로세스 종료
-  console.log("Status: ", p.isAlive()); // Python: True until join(); ours: already false
+  console.log("Status: ", p.isAlive()); // true: not yet reaped, as in Python
 
   await p.join(); // 메인 프로세스는 서브 프로세스가 종료될 때까지 블록됨
   console.log("Status: ", p.isAlive());

@@ -104,8 +104,9 @@ const TIMED: Record<string, Timed> = {
       before(lines, "Start function 2", "End function 2");
       assert.equal(lines[4], "Both functions have completed");
     },
-    // Start 2 comes before End 1 because function1 sleeps 300 ms.
-    usually: (lines) => assert.deepEqual(lines, TWO_PROCESSES),
+    // Which child prints its start first is a race (in Python too); the
+    // ends are 200 ms apart, after both starts.
+    usually: (lines) => assert.deepEqual(lines.slice(2), TWO_PROCESSES.slice(2)),
   },
   "000_no_join.ts": {
     always: (lines) => {
@@ -127,8 +128,8 @@ const TIMED: Record<string, Timed> = {
   "002_status_kill.ts": {
     always: (lines) => {
       assert.equal(lines[0], "Status:  false");
-      // kill() records the exit at once: not alive before join(), nor after.
-      assert.deepEqual(lines.slice(-2), ["Status:  false", "Status:  false"]);
+      // As in Python: still alive right after kill(), not after join().
+      assert.deepEqual(lines.slice(-2), ["Status:  true", "Status:  false"]);
       const middle = lines.slice(1, -2);
       assert.deepEqual(middle.filter((l) => l !== RUNNING), ["Status:  true"], lines.join("\n"));
       assert.ok(middle.length <= 7, lines.join("\n"));

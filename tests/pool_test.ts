@@ -221,10 +221,15 @@ describe("Pool", () => {
     const pool = new Pool(1);
     const running = pool.apply(busy);
     const queued = pool.apply(square, [2]);
+    // Expectations first: the tasks reject while terminate() waits for the
+    // workers' threads to be gone.
+    const rejected = Promise.all([
+      assert.rejects(running, /terminated/),
+      assert.rejects(queued, /terminated/),
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await pool.terminate();
-    await assert.rejects(running, /terminated/);
-    await assert.rejects(queued, /terminated/);
+    await rejected;
     await pool.join();
     assert.throws(() => pool.apply(square, [1]), /Pool not running/);
   });
