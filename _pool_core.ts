@@ -22,7 +22,6 @@
 import { Channel, NOTHING, WAKE } from "./_channel.ts";
 import { deserializeError, type ErrorData, TimeoutError } from "./_errors.ts";
 import {
-  APPLY,
   CTL_READY,
   CTL_RUNNING,
   CTL_WORDS,
