@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Type checks, lint, format and the publish dry run (`npm run check`); the
+# test command runs these after the suites.
+set -u
+source "$(dirname "$0")/env.sh"
+source "$(dirname "$0")/_step.sh"
+check_steps() {
+  step deno-check deno check --quiet mod.ts $(ls tests/*.ts tests/fixtures/*.ts examples/*.ts bench/*.ts 2>/dev/null)
+  step tsc tsc -p tsconfig.json
+  step deno-lint deno lint --quiet
+  step deno-fmt deno fmt --check
+  step publish-dry-run deno publish --dry-run --allow-dirty --quiet
+}
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  check_steps
+  finish
+fi
