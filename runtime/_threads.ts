@@ -43,7 +43,6 @@ export const threadWorkerSide: WorkerSide = {
     return new Promise((resolve) => parentPort!.once("message", resolve));
   },
   postToParent: (message) => threads().parentPort!.postMessage(message),
-  onParentMessage: (listener) => void threads().parentPort!.on("message", listener),
   // Ends only this thread; Node flushes the worker's stdio first.
   exitWorker: (code) => void process.exit(code),
   onUncaught: (listener) => onUncaught(listener, false),

@@ -51,7 +51,6 @@ export function spawnWeb(url: URL, data: unknown, options: SpawnOptions): Worker
 }
 
 const scope = globalThis as unknown as WebScope;
-const parentListeners: Array<(message: unknown) => void> = [];
 let start: Promise<unknown> | undefined;
 
 /** The worker side of a Web Worker; `isWorker` is the runtime's own answer. */
@@ -62,20 +61,11 @@ export function webWorkerSide(isWorker: () => boolean): WorkerSide {
       // Registered synchronously, before the caller's first await: a Web
       // Worker drops messages that arrive before its first listener.
       start ??= new Promise<unknown>((resolve) => {
-        let first = true;
-        scope.addEventListener("message", (event) => {
-          if (first) {
-            first = false;
-            resolve(event.data);
-          } else {
-            for (const listener of parentListeners) listener(event.data);
-          }
-        });
+        scope.addEventListener("message", (event) => resolve(event.data));
       });
       return start;
     },
     postToParent: (message) => scope.postMessage(message),
-    onParentMessage: (listener) => void parentListeners.push(listener),
     exitWorker: (code) => void process.exit(code),
     onUncaught: (listener) => onUncaught(listener, true),
     onExitCall,

@@ -73,8 +73,6 @@ export interface WorkerSide {
   startData(): Promise<unknown>;
   /** Sends a message to the parent. */
   postToParent(message: unknown): void;
-  /** Calls `listener` with each message from the parent after the start data. */
-  onParentMessage(listener: (message: unknown) => void): void;
   /** Ends this worker thread with `code`, flushing its output first. */
   exitWorker(code: number): void;
   /**

@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import type { Process } from "../process.ts";
 
 export interface RunResult {
   code: number | null;
@@ -22,4 +23,17 @@ export function runScript(relative: string, timeout = 30_000): Promise<RunResult
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Starts every process, joins each within 30 s (killing one that is still
+ * alive then, so no test waits forever) and returns their exit codes.
+ */
+export async function runAll(ps: Process[]): Promise<number[]> {
+  for (const p of ps) p.start();
+  for (const p of ps) {
+    await p.join({ timeout: 30_000 });
+    if (p.isAlive()) p.kill();
+  }
+  return ps.map((p) => p.exitcode ?? NaN);
 }

@@ -1,4 +1,5 @@
 import { describe, test } from "node:test";
+import { runAll } from "./_run.ts";
 import assert from "node:assert/strict";
 import { Process } from "../process.ts";
 import { Condition, Event, Lock, RLock } from "../lock.ts";
@@ -9,15 +10,6 @@ const BOUND = { timeout: 30_000 };
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function runAll(ps: Process[]): Promise<number[]> {
-  for (const p of ps) p.start();
-  for (const p of ps) {
-    await p.join(BOUND);
-    if (p.isAlive()) p.kill();
-  }
-  return ps.map((p) => p.exitcode ?? NaN);
 }
 
 describe("Condition", () => {

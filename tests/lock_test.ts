@@ -5,7 +5,7 @@ import { Pool } from "../pool.ts";
 import { AbandonedLockError, BoundedSemaphore, Event, Lock, RLock, Semaphore } from "../lock.ts";
 import { TimeoutError } from "../_errors.ts";
 import { RawArray, RawValue, Value } from "../shared.ts";
-import { runScript } from "./_run.ts";
+import { runAll, runScript } from "./_run.ts";
 import {
   addToValue,
   addUnderLock,
@@ -25,15 +25,6 @@ import {
 } from "./fixtures/lock_targets.ts";
 
 const BOUND = { timeout: 30_000 };
-
-async function runAll(ps: Process[]): Promise<number[]> {
-  for (const p of ps) p.start();
-  for (const p of ps) {
-    await p.join(BOUND);
-    if (p.isAlive()) p.kill();
-  }
-  return ps.map((p) => p.exitcode ?? NaN);
-}
 
 /** Starts a child that takes `lock` and waits to be killed; resolves once it holds it. */
 async function holder(lock: Lock | RLock | Semaphore): Promise<Process> {

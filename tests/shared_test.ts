@@ -1,4 +1,5 @@
 import { describe, test } from "node:test";
+import { runAll } from "./_run.ts";
 import assert from "node:assert/strict";
 import { Process } from "../process.ts";
 import { Lock, RLock } from "../lock.ts";
@@ -11,17 +12,6 @@ import {
   fillViaGrandchild,
   readNested,
 } from "./fixtures/shared_targets.ts";
-
-const BOUND = { timeout: 30_000 };
-
-async function runAll(ps: Process[]): Promise<number[]> {
-  for (const p of ps) p.start();
-  for (const p of ps) {
-    await p.join(BOUND);
-    if (p.isAlive()) p.kill();
-  }
-  return ps.map((p) => p.exitcode ?? NaN);
-}
 
 describe("Value and RawValue", () => {
   test("hold each typecode's values, wrapping integers as ctypes does", () => {
