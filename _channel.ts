@@ -47,7 +47,7 @@
  * @module
  */
 
-import { decode, encode, OVERFLOW, Reader, Writer } from "./_codec.ts";
+import { decode, encode, OVERFLOW, Reader, Writer } from "./internal/codec/encode.ts";
 import {
   CAP,
   CLOSED,

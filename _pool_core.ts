@@ -36,7 +36,7 @@ import {
 import { poolWorkerMain } from "./_pool_worker.ts";
 import type { TargetRef } from "./_target.ts";
 import { waitAsync } from "./_wait.ts";
-import { encode, Writer } from "./_codec.ts";
+import { encode, Writer } from "./internal/codec/encode.ts";
 import { pack, packNumbers, unpack } from "./_pool_wire.ts";
 import { Process } from "./process.ts";
 

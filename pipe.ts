@@ -16,7 +16,7 @@
 import { claim, hold, release, ticket, writersAlive } from "./_channel_holders.ts";
 import { AGAIN, untilAsync, untilSync } from "./_channel_wait.ts";
 import { Channel, NOTHING, PUT_COUNT, WAKE } from "./_channel.ts";
-import { messageBytes } from "./_codec.ts";
+import { messageBytes } from "./internal/codec/encode.ts";
 import { TimeoutError } from "./_errors.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
 import { checkSignal, deadlineOf, describe } from "./_wait.ts";

@@ -24,7 +24,7 @@ import {
   T_UTF8,
   T_V8,
   TYPED_KINDS,
-} from "./_codec_tags.ts";
+} from "./tags.ts";
 
 const decoder = new TextDecoder();
 

@@ -16,7 +16,7 @@
  */
 
 import { serialize } from "node:v8";
-import { isShareable } from "./_share.ts";
+import { isShareable } from "../../_share.ts";
 import {
   KIND_ARRAYBUFFER,
   T_ARRAY,
@@ -35,9 +35,9 @@ import {
   T_UTF8,
   T_V8,
   TYPED_KINDS,
-} from "./_codec_tags.ts";
+} from "./tags.ts";
 
-export { decode, messageBytes, Reader } from "./_codec_decode.ts";
+export { decode, messageBytes, Reader } from "./decode.ts";
 
 // Deeper than this, the value is assumed cyclic and goes to `node:v8` whole.
 const MAX_DEPTH = 200;
