@@ -25,7 +25,7 @@ import {
   stateOf,
   type Typecode,
 } from "./_typecodes.ts";
-import { describe } from "./_wait.ts";
+import { describe } from "./internal/wait/futex.ts";
 
 const INDEX = /^(0|-?[1-9]\d*)$/;
 

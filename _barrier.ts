@@ -25,7 +25,7 @@ import {
   waitDeadline,
   type WaitOptions,
 } from "./_lockcore.ts";
-import { deadlineOf, describe } from "./_wait.ts";
+import { deadlineOf, describe } from "./internal/wait/futex.ts";
 
 // Layout of a Barrier's buffer (Int32 words).
 /** The mutex word guarding every other word. */

@@ -72,7 +72,7 @@ import {
 } from "./_channel_layout.ts";
 import { lock, unlock } from "./_channel_lock.ts";
 import { currentSlot } from "./_registry.ts";
-import { notify } from "./_wait.ts";
+import { notify } from "./internal/wait/futex.ts";
 
 /** What tryGet returns when there is nothing to get. */
 export const NOTHING: unique symbol = Symbol("nothing");

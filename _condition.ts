@@ -29,7 +29,7 @@ import {
 } from "./_lockcore.ts";
 import type { LockGuard } from "./_guard.ts";
 import { Lock, type RLock } from "./_mutex.ts";
-import { describe, remaining } from "./_wait.ts";
+import { describe, remaining } from "./internal/wait/futex.ts";
 
 // Layout of a Condition's buffer (Int32 words).
 /** (waiters << 16) | grants: registered waiters, and notifies not yet taken by one. */

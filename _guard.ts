@@ -8,7 +8,7 @@
 
 import { TimeoutError } from "./_errors.ts";
 import type { AcquireOptions, AsyncAcquireOptions } from "./_lockcore.ts";
-import { describe } from "./_wait.ts";
+import { describe } from "./internal/wait/futex.ts";
 
 /**
  * A held lock, released when disposed: `using _ = lock.guardSync()`.

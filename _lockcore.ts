@@ -20,7 +20,7 @@ import {
   waitAsync,
   type WaitResult,
   waitSync,
-} from "./_wait.ts";
+} from "./internal/wait/futex.ts";
 
 /** One wait a blocking algorithm asks its driver for. */
 export interface Wait {

@@ -35,7 +35,7 @@ import {
 } from "./_pool_protocol.ts";
 import { poolWorkerMain } from "./_pool_worker.ts";
 import type { TargetRef } from "./_target.ts";
-import { waitAsync } from "./_wait.ts";
+import { waitAsync } from "./internal/wait/futex.ts";
 import { encode, Writer } from "./internal/codec/encode.ts";
 import { pack, packNumbers, unpack } from "./_pool_wire.ts";
 import { Process } from "./process.ts";

@@ -7,7 +7,7 @@
 
 import { TimeoutError } from "./_errors.ts";
 import { withDeadline } from "./_pool_results.ts";
-import { deadlineOf, describe, remaining } from "./_wait.ts";
+import { deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
 
 /**
  * An executor that can no longer run work. Python's `BrokenExecutor`.

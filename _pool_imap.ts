@@ -10,7 +10,7 @@ import type { PoolCore, TaskSpec } from "./_pool_core.ts";
 import { STARMAP } from "./_pool_protocol.ts";
 import type { ChunkSource, Outcome } from "./_pool_results.ts";
 import type { TargetRef } from "./_target.ts";
-import { describe } from "./_wait.ts";
+import { describe } from "./internal/wait/futex.ts";
 
 /** What {@linkcode chunkSource} feeds. */
 export interface FeedOptions {

@@ -7,7 +7,7 @@
  */
 
 import { TimeoutError } from "./_errors.ts";
-import { deadlineOf, describe, remaining } from "./_wait.ts";
+import { deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
 
 /** Options for {@linkcode AsyncResult.prototype.get} and {@linkcode AsyncResult.prototype.wait}. */
 export interface GetOptions {

@@ -24,7 +24,7 @@ import {
   signalOf,
 } from "./_lockcore.ts";
 import { LockGuard, notAcquired, withHeld, withHeldSync } from "./_guard.ts";
-import { describe } from "./_wait.ts";
+import { describe } from "./internal/wait/futex.ts";
 
 // Layout of a semaphore's buffer (Int32 words).
 /** Permits available; waiters sleep on this word while it is 0. */

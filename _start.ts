@@ -11,7 +11,7 @@
  */
 
 import { runtime, type SpawnOptions, type WorkerHandle } from "./runtime/mod.ts";
-import { describe } from "./_wait.ts";
+import { describe } from "./internal/wait/futex.ts";
 
 /** The start methods this library has. Python's `fork` cannot exist in JS. */
 export type StartMethod = "spawn" | "forkserver";

@@ -10,7 +10,7 @@ import type { SharedRef } from "./_share.ts";
 import { shareSymbol } from "./_share.ts";
 import { coreOf as mutexOf, heldHere, reviveNested } from "./_lockcore.ts";
 import { type Lock, RLock } from "./_mutex.ts";
-import { describe } from "./_wait.ts";
+import { describe } from "./internal/wait/futex.ts";
 
 /** Python's typecodes for shared values and arrays. */
 export type Typecode = "b" | "B" | "h" | "H" | "i" | "I" | "l" | "L" | "q" | "Q" | "f" | "d";

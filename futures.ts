@@ -11,7 +11,7 @@ import { PoolCore, type TaskSpec } from "./_pool_core.ts";
 import { BrokenProcessPool, Future, futureControl } from "./_pool_future.ts";
 import { APPLY, STARMAP } from "./_pool_protocol.ts";
 import { callerModules, resolveTarget } from "./_target.ts";
-import { deadlineOf, describe, remaining } from "./_wait.ts";
+import { deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
 import { TimeoutError } from "./_errors.ts";
 import { cpuCount } from "./process.ts";
 

@@ -19,7 +19,7 @@ import { Channel, NOTHING, PUT_COUNT, WAKE } from "./_channel.ts";
 import { messageBytes } from "./internal/codec/encode.ts";
 import { TimeoutError } from "./_errors.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
-import { checkSignal, deadlineOf, describe } from "./_wait.ts";
+import { checkSignal, deadlineOf, describe } from "./internal/wait/futex.ts";
 
 /**
  * Raised by `recv` on a drained pipe whose every writer has closed its end

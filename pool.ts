@@ -18,7 +18,7 @@ import { APPLY, MAP, STARMAP } from "./_pool_protocol.ts";
 import { AsyncResult, IMapIterator } from "./_pool_results.ts";
 import { argList, chunkSource } from "./_pool_imap.ts";
 import { callerModules, placeArgs, resolveTarget, type TargetRef } from "./_target.ts";
-import { checkSignal, deadlineOf, describe } from "./_wait.ts";
+import { checkSignal, deadlineOf, describe } from "./internal/wait/futex.ts";
 import { cpuCount } from "./process.ts";
 
 export { TimeoutError, WorkerLostError };

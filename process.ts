@@ -22,7 +22,7 @@ import { encodeArgs } from "./_share.ts";
 import { type ChildHandle, type ProcessInfo, type ThreadState, threadState } from "./_state.ts";
 import { callerModules, placeArgs, resolveTarget, type TargetRef } from "./_target.ts";
 import { SystemExit } from "./_errors.ts";
-import { checkSignal, deadlineOf, describe, remaining } from "./_wait.ts";
+import { checkSignal, deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
 import type { StartData } from "./_worker.ts";
 
 export { ProcessError } from "./_errors.ts";

@@ -11,7 +11,7 @@
 import { AGAIN, untilAsync, untilSync } from "./_channel_wait.ts";
 import { Channel, GET_COUNT, NOTHING, PUT_COUNT, SPACE, UNFINISHED, WAKE } from "./_channel.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
-import { checkSignal, deadlineOf, notify } from "./_wait.ts";
+import { checkSignal, deadlineOf, notify } from "./internal/wait/futex.ts";
 import {
   checkMaxsize,
   checkOptions,
