@@ -19,7 +19,7 @@
  * @module
  */
 
-import { Channel, NOTHING, WAKE } from "./_channel.ts";
+import { Channel, NOTHING, WAKE } from "./internal/channel/channel.ts";
 import { deserializeError, type ErrorData, TimeoutError } from "./_errors.ts";
 import {
   CTL_READY,

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { AGAIN, untilAsync } from "./_channel_wait.ts";
-import { Channel, NOTHING, WAKE } from "./_channel.ts";
+import { AGAIN, untilAsync } from "./internal/channel/wait.ts";
+import { Channel, NOTHING, WAKE } from "./internal/channel/channel.ts";
 import { serializeError, SystemExit } from "./_errors.ts";
 import {
   APPLY,

@@ -13,9 +13,9 @@
  * @module
  */
 
-import { claim, hold, release, ticket, writersAlive } from "./_channel_holders.ts";
-import { AGAIN, untilAsync, untilSync } from "./_channel_wait.ts";
-import { Channel, NOTHING, PUT_COUNT, WAKE } from "./_channel.ts";
+import { claim, hold, release, ticket, writersAlive } from "./internal/channel/holders.ts";
+import { AGAIN, untilAsync, untilSync } from "./internal/channel/wait.ts";
+import { Channel, NOTHING, PUT_COUNT, WAKE } from "./internal/channel/channel.ts";
 import { messageBytes } from "./internal/codec/encode.ts";
 import { TimeoutError } from "./_errors.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { AGAIN, untilAsync, untilSync } from "./_channel_wait.ts";
-import { Channel, GET_COUNT, NOTHING, PUT_COUNT, SPACE, UNFINISHED, WAKE } from "./_channel.ts";
+import { AGAIN, untilAsync, untilSync } from "./internal/channel/wait.ts";
+import { Channel, GET_COUNT, NOTHING, PUT_COUNT, SPACE, UNFINISHED, WAKE } from "./internal/channel/channel.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
 import { checkSignal, deadlineOf, notify } from "./internal/wait/futex.ts";
 import {
@@ -19,10 +19,10 @@ import {
   Full,
   type JoinQueueOptions,
   type QueueOptions,
-} from "./_queue_options.ts";
+} from "./internal/channel/queue_options.ts";
 
-export { Empty, Full } from "./_queue_options.ts";
-export type { JoinQueueOptions, QueueOptions } from "./_queue_options.ts";
+export { Empty, Full } from "./internal/channel/queue_options.ts";
+export type { JoinQueueOptions, QueueOptions } from "./internal/channel/queue_options.ts";
 
 const END: unique symbol = Symbol("end");
 

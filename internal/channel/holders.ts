@@ -15,8 +15,8 @@
  * @module
  */
 
-import { HOLDER_WORDS, HOLDERS } from "./_channel_layout.ts";
-import { currentSlot, slotAlive, tableBuffer } from "./_registry.ts";
+import { HOLDER_WORDS, HOLDERS } from "./layout.ts";
+import { currentSlot, slotAlive, tableBuffer } from "../../_registry.ts";
 
 // _registry.ts keeps the next slot to hand out in word 0 of its table.
 // TODO(lead): export this from _registry.ts as `slotCount()`.

@@ -9,8 +9,8 @@
  * @module
  */
 
-import { slotAlive } from "./_registry.ts";
-import { notify, waitSync } from "./internal/wait/futex.ts";
+import { slotAlive } from "../../_registry.ts";
+import { notify, waitSync } from "../wait/futex.ts";
 
 // A lock holder's critical section is a few microseconds; a waiter wakes at
 // least this often anyway, to check whether the owner has died.

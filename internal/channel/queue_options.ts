@@ -5,7 +5,7 @@
  * @module
  */
 
-import { checkSignal, deadlineOf, describe } from "./internal/wait/futex.ts";
+import { checkSignal, deadlineOf, describe } from "../wait/futex.ts";
 
 /**
  * Raised by `get` when no item came in time (or at once, with

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { remaining, waitAsync, waitSync } from "./internal/wait/futex.ts";
+import { remaining, waitAsync, waitSync } from "../wait/futex.ts";
 
 /** What an attempt returns when it should be retried later. */
 export const AGAIN: unique symbol = Symbol("again");

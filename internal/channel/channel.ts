@@ -47,7 +47,7 @@
  * @module
  */
 
-import { decode, encode, OVERFLOW, Reader, Writer } from "./internal/codec/encode.ts";
+import { decode, encode, OVERFLOW, Reader, Writer } from "../codec/encode.ts";
 import {
   CAP,
   CLOSED,
@@ -69,10 +69,10 @@ import {
   TAIL,
   UNFINISHED,
   WAKE,
-} from "./_channel_layout.ts";
-import { lock, unlock } from "./_channel_lock.ts";
-import { currentSlot } from "./_registry.ts";
-import { notify } from "./internal/wait/futex.ts";
+} from "./layout.ts";
+import { lock, unlock } from "./lock.ts";
+import { currentSlot } from "../../_registry.ts";
+import { notify } from "../wait/futex.ts";
 
 /** What tryGet returns when there is nothing to get. */
 export const NOTHING: unique symbol = Symbol("nothing");
@@ -421,7 +421,7 @@ export {
   SPACE,
   UNFINISHED,
   WAKE,
-} from "./_channel_layout.ts";
+} from "./layout.ts";
 
 /** The layout, for tests. */
 export const _layout = {
