@@ -7,7 +7,7 @@
  */
 
 import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
-import type { Lock, RLock } from "./_mutex.ts";
+import type { Lock, RLock } from "./internal/lock/mutex.ts";
 import {
   checkTypecode,
   convert,

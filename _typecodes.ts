@@ -8,8 +8,8 @@
 
 import type { SharedRef } from "./_share.ts";
 import { shareSymbol } from "./_share.ts";
-import { coreOf as mutexOf, heldHere, reviveNested } from "./_lockcore.ts";
-import { type Lock, RLock } from "./_mutex.ts";
+import { coreOf as mutexOf, heldHere, reviveNested } from "./internal/lock/core.ts";
+import { type Lock, RLock } from "./internal/lock/mutex.ts";
 import { describe } from "./internal/wait/futex.ts";
 
 /** Python's typecodes for shared values and arrays. */

@@ -6,8 +6,8 @@
  */
 
 import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
-import { ownerId } from "./_lockcore.ts";
-import type { Lock, RLock } from "./_mutex.ts";
+import { ownerId } from "./internal/lock/core.ts";
+import type { Lock, RLock } from "./internal/lock/mutex.ts";
 import {
   checkTypecode,
   convert,

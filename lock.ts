@@ -45,10 +45,10 @@ export {
   type AsyncAcquireOptions,
   type AsyncWaitOptions,
   type WaitOptions,
-} from "./_lockcore.ts";
-export { LockGuard } from "./_guard.ts";
-export { Lock, RLock } from "./_mutex.ts";
-export { BoundedSemaphore, Semaphore, type SemaphoreOptions } from "./_semaphore.ts";
-export { Condition } from "./_condition.ts";
-export { Event } from "./_event.ts";
-export { Barrier, type BarrierOptions, BrokenBarrierError } from "./_barrier.ts";
+} from "./internal/lock/core.ts";
+export { LockGuard } from "./internal/lock/guard.ts";
+export { Lock, RLock } from "./internal/lock/mutex.ts";
+export { BoundedSemaphore, Semaphore, type SemaphoreOptions } from "./internal/lock/semaphore.ts";
+export { Condition } from "./internal/lock/condition.ts";
+export { Event } from "./internal/lock/event.ts";
+export { Barrier, type BarrierOptions, BrokenBarrierError } from "./internal/lock/barrier.ts";

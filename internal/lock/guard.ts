@@ -6,9 +6,9 @@
  * @module
  */
 
-import { TimeoutError } from "./_errors.ts";
-import type { AcquireOptions, AsyncAcquireOptions } from "./_lockcore.ts";
-import { describe } from "./internal/wait/futex.ts";
+import { TimeoutError } from "../../_errors.ts";
+import type { AcquireOptions, AsyncAcquireOptions } from "./core.ts";
+import { describe } from "../wait/futex.ts";
 
 /**
  * A held lock, released when disposed: `using _ = lock.guardSync()`.

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
+import { registerShareable, type SharedRef, shareSymbol } from "../../_share.ts";
 import {
   acquireDeadline,
   type AcquireOptions,
@@ -21,8 +21,8 @@ import {
   signalOf,
   spinTake,
   unlockWord,
-} from "./_lockcore.ts";
-import { LockGuard, notAcquired, withHeld, withHeldSync } from "./_guard.ts";
+} from "./core.ts";
+import { LockGuard, notAcquired, withHeld, withHeldSync } from "./guard.ts";
 
 // Layout of a Lock's buffer (Int32 words).
 /** The mutex word: 0 free, else (owner id << 1) | WAITERS. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
+import { registerShareable, type SharedRef, shareSymbol } from "../../_share.ts";
 import {
   type AsyncWaitOptions,
   type Blocking,
@@ -14,7 +14,7 @@ import {
   signalOf,
   waitDeadline,
   type WaitOptions,
-} from "./_lockcore.ts";
+} from "./core.ts";
 
 let adoptEvent: (e: Event, buffer: SharedArrayBuffer) => void;
 

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
-import { slotAlive } from "./_registry.ts";
+import { registerShareable, type SharedRef, shareSymbol } from "../../_share.ts";
+import { slotAlive } from "../../_registry.ts";
 import {
   AbandonedLockError,
   acquireDeadline,
@@ -22,9 +22,9 @@ import {
   runAsync,
   runSync,
   signalOf,
-} from "./_lockcore.ts";
-import { LockGuard, notAcquired, withHeld, withHeldSync } from "./_guard.ts";
-import { describe } from "./internal/wait/futex.ts";
+} from "./core.ts";
+import { LockGuard, notAcquired, withHeld, withHeldSync } from "./guard.ts";
+import { describe } from "../wait/futex.ts";
 
 // Layout of a semaphore's buffer (Int32 words).
 /** Permits available; waiters sleep on this word while it is 0. */

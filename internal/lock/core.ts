@@ -12,7 +12,7 @@
  * @module
  */
 
-import { currentSlot, slotAlive, slotExitCode } from "./_registry.ts";
+import { currentSlot, slotAlive, slotExitCode } from "../../_registry.ts";
 import {
   checkSignal,
   deadlineOf,
@@ -20,7 +20,7 @@ import {
   waitAsync,
   type WaitResult,
   waitSync,
-} from "./internal/wait/futex.ts";
+} from "../wait/futex.ts";
 
 /** One wait a blocking algorithm asks its driver for. */
 export interface Wait {

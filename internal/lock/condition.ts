@@ -7,7 +7,7 @@
  * @module
  */
 
-import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
+import { registerShareable, type SharedRef, shareSymbol } from "../../_share.ts";
 import {
   type AcquireOptions,
   type AsyncAcquireOptions,
@@ -26,10 +26,10 @@ import {
   unlockWord,
   waitDeadline,
   type WaitOptions,
-} from "./_lockcore.ts";
-import type { LockGuard } from "./_guard.ts";
-import { Lock, type RLock } from "./_mutex.ts";
-import { describe, remaining } from "./internal/wait/futex.ts";
+} from "./core.ts";
+import type { LockGuard } from "./guard.ts";
+import { Lock, type RLock } from "./mutex.ts";
+import { describe, remaining } from "../wait/futex.ts";
 
 // Layout of a Condition's buffer (Int32 words).
 /** (waiters << 16) | grants: registered waiters, and notifies not yet taken by one. */

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
-import { slotAlive, slotExitCode } from "./_registry.ts";
+import { registerShareable, type SharedRef, shareSymbol } from "../../_share.ts";
+import { slotAlive, slotExitCode } from "../../_registry.ts";
 import {
   AbandonedLockError,
   type AsyncWaitOptions,
@@ -24,8 +24,8 @@ import {
   unlockWord,
   waitDeadline,
   type WaitOptions,
-} from "./_lockcore.ts";
-import { deadlineOf, describe } from "./internal/wait/futex.ts";
+} from "./core.ts";
+import { deadlineOf, describe } from "../wait/futex.ts";
 
 // Layout of a Barrier's buffer (Int32 words).
 /** The mutex word guarding every other word. */
