@@ -31,6 +31,6 @@
  * @module
  */
 
-export type { BigTypecode, ElementOf, SharedOptions, Typecode } from "./_typecodes.ts";
-export { RawValue, Value } from "./_value.ts";
-export { RawArray, SharedArray } from "./_array.ts";
+export type { BigTypecode, ElementOf, SharedOptions, Typecode } from "./internal/shared/typecodes.ts";
+export { RawValue, Value } from "./internal/shared/value.ts";
+export { RawArray, SharedArray } from "./internal/shared/array.ts";

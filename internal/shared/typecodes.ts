@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { SharedRef } from "./_share.ts";
-import { shareSymbol } from "./_share.ts";
-import { coreOf as mutexOf, heldHere, reviveNested } from "./internal/lock/core.ts";
-import { type Lock, RLock } from "./internal/lock/mutex.ts";
-import { describe } from "./internal/wait/futex.ts";
+import type { SharedRef } from "../../_share.ts";
+import { shareSymbol } from "../../_share.ts";
+import { coreOf as mutexOf, heldHere, reviveNested } from "../lock/core.ts";
+import { type Lock, RLock } from "../lock/mutex.ts";
+import { describe } from "../wait/futex.ts";
 
 /** Python's typecodes for shared values and arrays. */
 export type Typecode = "b" | "B" | "h" | "H" | "i" | "I" | "l" | "L" | "q" | "Q" | "f" | "d";

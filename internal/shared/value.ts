@@ -5,9 +5,9 @@
  * @module
  */
 
-import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
-import { ownerId } from "./internal/lock/core.ts";
-import type { Lock, RLock } from "./internal/lock/mutex.ts";
+import { registerShareable, type SharedRef, shareSymbol } from "../../_share.ts";
+import { ownerId } from "../lock/core.ts";
+import type { Lock, RLock } from "../lock/mutex.ts";
 import {
   checkTypecode,
   convert,
@@ -24,7 +24,7 @@ import {
   type State,
   stateOf,
   type Typecode,
-} from "./_typecodes.ts";
+} from "./typecodes.ts";
 
 let adoptRawValue: (v: RawValue, elements: Elements) => void;
 let cellOf: (v: RawValue) => Elements;

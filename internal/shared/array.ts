@@ -6,8 +6,8 @@
  * @module
  */
 
-import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
-import type { Lock, RLock } from "./internal/lock/mutex.ts";
+import { registerShareable, type SharedRef, shareSymbol } from "../../_share.ts";
+import type { Lock, RLock } from "../lock/mutex.ts";
 import {
   checkTypecode,
   convert,
@@ -24,8 +24,8 @@ import {
   type State,
   stateOf,
   type Typecode,
-} from "./_typecodes.ts";
-import { describe } from "./internal/wait/futex.ts";
+} from "./typecodes.ts";
+import { describe } from "../wait/futex.ts";
 
 const INDEX = /^(0|-?[1-9]\d*)$/;
 
