@@ -7,9 +7,9 @@
  * @module
  */
 
-import { PoolCore, type TaskSpec } from "./_pool_core.ts";
-import { BrokenProcessPool, Future, futureControl } from "./_pool_future.ts";
-import { APPLY, STARMAP } from "./_pool_protocol.ts";
+import { PoolCore, type TaskSpec } from "./internal/pool/core.ts";
+import { BrokenProcessPool, Future, futureControl } from "./internal/pool/future.ts";
+import { APPLY, STARMAP } from "./internal/pool/protocol.ts";
 import { callerModules, resolveTarget } from "./_target.ts";
 import { deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
 import { TimeoutError } from "./_errors.ts";
@@ -25,13 +25,13 @@ export {
   FIRST_EXCEPTION,
   Future,
   wait,
-} from "./_pool_future.ts";
+} from "./internal/pool/future.ts";
 export type {
   AsCompletedOptions,
   DoneAndNotDone,
   FuturesWaitOptions,
   ResultOptions,
-} from "./_pool_future.ts";
+} from "./internal/pool/future.ts";
 
 import type { PoolFunction } from "./pool.ts";
 

@@ -13,17 +13,17 @@
  */
 
 import { TimeoutError } from "./_errors.ts";
-import { PoolCore, WorkerLostError } from "./_pool_core.ts";
-import { APPLY, MAP, STARMAP } from "./_pool_protocol.ts";
-import { AsyncResult, IMapIterator } from "./_pool_results.ts";
-import { argList, chunkSource } from "./_pool_imap.ts";
+import { PoolCore, WorkerLostError } from "./internal/pool/core.ts";
+import { APPLY, MAP, STARMAP } from "./internal/pool/protocol.ts";
+import { AsyncResult, IMapIterator } from "./internal/pool/results.ts";
+import { argList, chunkSource } from "./internal/pool/imap.ts";
 import { callerModules, placeArgs, resolveTarget, type TargetRef } from "./_target.ts";
 import { checkSignal, deadlineOf, describe } from "./internal/wait/futex.ts";
 import { cpuCount } from "./process.ts";
 
 export { TimeoutError, WorkerLostError };
 export { AsyncResult, IMapIterator };
-export type { GetOptions, NextOptions } from "./_pool_results.ts";
+export type { GetOptions, NextOptions } from "./internal/pool/results.ts";
 
 /** A function a pool runs: any arguments, any result. */
 // deno-lint-ignore no-explicit-any

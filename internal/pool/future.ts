@@ -5,9 +5,9 @@
  * @module
  */
 
-import { TimeoutError } from "./_errors.ts";
-import { withDeadline } from "./_pool_results.ts";
-import { deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
+import { TimeoutError } from "../../_errors.ts";
+import { withDeadline } from "./results.ts";
+import { deadlineOf, describe, remaining } from "../wait/futex.ts";
 
 /**
  * An executor that can no longer run work. Python's `BrokenExecutor`.

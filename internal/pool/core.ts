@@ -19,8 +19,8 @@
  * @module
  */
 
-import { Channel, NOTHING, WAKE } from "./internal/channel/channel.ts";
-import { deserializeError, type ErrorData, TimeoutError } from "./_errors.ts";
+import { Channel, NOTHING, WAKE } from "../channel/channel.ts";
+import { deserializeError, type ErrorData, TimeoutError } from "../../_errors.ts";
 import {
   CTL_READY,
   CTL_RUNNING,
@@ -32,15 +32,15 @@ import {
   STARTED,
   STOP,
   type WorkerSetup,
-} from "./_pool_protocol.ts";
-import { poolWorkerMain } from "./_pool_worker.ts";
-import type { TargetRef } from "./_target.ts";
-import { waitAsync } from "./internal/wait/futex.ts";
-import { encode, Writer } from "./internal/codec/encode.ts";
-import { pack, packNumbers, unpack } from "./_pool_wire.ts";
-import { Process } from "./process.ts";
+} from "./protocol.ts";
+import { poolWorkerMain } from "./worker.ts";
+import type { TargetRef } from "../../_target.ts";
+import { waitAsync } from "../wait/futex.ts";
+import { encode, Writer } from "../codec/encode.ts";
+import { pack, packNumbers, unpack } from "./wire.ts";
+import { Process } from "../../process.ts";
 
-const WORKER_MODULE = new URL("./_pool_worker.ts", import.meta.url).href;
+const WORKER_MODULE = new URL("./worker.ts", import.meta.url).href;
 
 /**
  * A pool worker ended (it exited, crashed or was killed) while running a

@@ -6,11 +6,11 @@
  * @module
  */
 
-import type { PoolCore, TaskSpec } from "./_pool_core.ts";
-import { STARMAP } from "./_pool_protocol.ts";
-import type { ChunkSource, Outcome } from "./_pool_results.ts";
-import type { TargetRef } from "./_target.ts";
-import { describe } from "./internal/wait/futex.ts";
+import type { PoolCore, TaskSpec } from "./core.ts";
+import { STARMAP } from "./protocol.ts";
+import type { ChunkSource, Outcome } from "./results.ts";
+import type { TargetRef } from "../../_target.ts";
+import { describe } from "../wait/futex.ts";
 
 /** What {@linkcode chunkSource} feeds. */
 export interface FeedOptions {

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { TimeoutError } from "./_errors.ts";
-import { deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
+import { TimeoutError } from "../../_errors.ts";
+import { deadlineOf, describe, remaining } from "../wait/futex.ts";
 
 /** Options for {@linkcode AsyncResult.prototype.get} and {@linkcode AsyncResult.prototype.wait}. */
 export interface GetOptions {

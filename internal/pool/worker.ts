@@ -7,9 +7,9 @@
  * @module
  */
 
-import { AGAIN, untilAsync } from "./internal/channel/wait.ts";
-import { Channel, NOTHING, WAKE } from "./internal/channel/channel.ts";
-import { serializeError, SystemExit } from "./_errors.ts";
+import { AGAIN, untilAsync } from "../channel/wait.ts";
+import { Channel, NOTHING, WAKE } from "../channel/channel.ts";
+import { serializeError, SystemExit } from "../../_errors.ts";
 import {
   APPLY,
   CTL_READY,
@@ -24,9 +24,9 @@ import {
   STOP,
   type TaskRecord,
   type WorkerSetup,
-} from "./_pool_protocol.ts";
-import { loadTarget } from "./_target.ts";
-import { pack, packNumbers, unpack } from "./_pool_wire.ts";
+} from "./protocol.ts";
+import { loadTarget } from "../../_target.ts";
+import { pack, packNumbers, unpack } from "./wire.ts";
 
 // Results of fast tasks are sent together: a batch goes when the task batch
 // is done, when it is this old, or this long. A slow task's result goes at

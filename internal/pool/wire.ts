@@ -11,7 +11,7 @@
  * @module
  */
 
-import { decode, encode, Reader, Writer } from "./internal/codec/encode.ts";
+import { decode, encode, Reader, Writer } from "../codec/encode.ts";
 
 // Kept between messages so that its buffer is not regrown each time; dropped
 // after an unusually large message so that one huge map does not pin memory.
