@@ -8,7 +8,7 @@
  */
 
 import { runtime, workerSide } from "./runtime/mod.ts";
-import { Child } from "./_child.ts";
+import { Child } from "./internal/process/child.ts";
 import {
   allocSlot,
   EXITED,
@@ -17,13 +17,13 @@ import {
   tableBuffer,
   waitExited,
   waitExitedSync,
-} from "./_registry.ts";
+} from "./internal/process/table.ts";
 import { encodeArgs } from "./_share.ts";
-import { type ChildHandle, type ProcessInfo, type ThreadState, threadState } from "./_state.ts";
+import { type ChildHandle, type ProcessInfo, type ThreadState, threadState } from "./internal/process/state.ts";
 import { callerModules, placeArgs, resolveTarget, type TargetRef } from "./_target.ts";
 import { SystemExit } from "./_errors.ts";
 import { checkSignal, deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
-import type { StartData } from "./_worker.ts";
+import type { StartData } from "./internal/process/bootstrap.ts";
 
 export { ProcessError } from "./_errors.ts";
 
@@ -544,4 +544,4 @@ export {
   setStartMethod,
   type SetStartMethodOptions,
   type StartMethod,
-} from "./_start.ts";
+} from "./internal/process/start.ts";

@@ -71,7 +71,7 @@ import {
   WAKE,
 } from "./layout.ts";
 import { lock, unlock } from "./lock.ts";
-import { currentSlot } from "../../_registry.ts";
+import { currentSlot } from "../process/table.ts";
 import { notify } from "../wait/futex.ts";
 
 /** What tryGet returns when there is nothing to get. */

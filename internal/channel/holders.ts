@@ -16,7 +16,7 @@
  */
 
 import { HOLDER_WORDS, HOLDERS } from "./layout.ts";
-import { currentSlot, slotAlive, tableBuffer } from "../../_registry.ts";
+import { currentSlot, slotAlive, tableBuffer } from "../process/table.ts";
 
 // _registry.ts keeps the next slot to hand out in word 0 of its table.
 // TODO(lead): export this from _registry.ts as `slotCount()`.

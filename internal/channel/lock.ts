@@ -9,7 +9,7 @@
  * @module
  */
 
-import { slotAlive } from "../../_registry.ts";
+import { slotAlive } from "../process/table.ts";
 import { notify, waitSync } from "../wait/futex.ts";
 
 // A lock holder's critical section is a few microseconds; a waiter wakes at

@@ -8,7 +8,7 @@
  */
 
 import { registerShareable, type SharedRef, shareSymbol } from "../../_share.ts";
-import { slotAlive, slotExitCode } from "../../_registry.ts";
+import { slotAlive, slotExitCode } from "../process/table.ts";
 import {
   AbandonedLockError,
   type AsyncWaitOptions,

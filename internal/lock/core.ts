@@ -12,7 +12,7 @@
  * @module
  */
 
-import { currentSlot, slotAlive, slotExitCode } from "../../_registry.ts";
+import { currentSlot, slotAlive, slotExitCode } from "../process/table.ts";
 import {
   checkSignal,
   deadlineOf,

@@ -9,7 +9,7 @@
  */
 
 import { registerShareable, type SharedRef, shareSymbol } from "../../_share.ts";
-import { slotAlive } from "../../_registry.ts";
+import { slotAlive } from "../process/table.ts";
 import {
   AbandonedLockError,
   acquireDeadline,

@@ -8,11 +8,11 @@
  * @module
  */
 
-import type { WorkerHandle } from "./runtime/mod.ts";
-import { EXITED, markExited, slotState } from "./_registry.ts";
-import { startWorker } from "./_start.ts";
-import { deserializeError } from "./_errors.ts";
-import type { ChildMessage, StartData } from "./_worker.ts";
+import type { WorkerHandle } from "../../runtime/mod.ts";
+import { EXITED, markExited, slotState } from "./table.ts";
+import { startWorker } from "./start.ts";
+import { deserializeError } from "../../_errors.ts";
+import type { ChildMessage, StartData } from "./bootstrap.ts";
 
 // How long a stopped worker may take to be reported gone before the parent
 // stops waiting for it.

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { notify, waitAsync, waitSync } from "./internal/wait/futex.ts";
+import { notify, waitAsync, waitSync } from "../wait/futex.ts";
 
 // Header words, then SLOT_INTS words per slot.
 /** Next slot to hand out (Atomics.add). */

@@ -10,13 +10,13 @@
  * @module
  */
 
-import { runtime, type SpawnOptions, type WorkerHandle } from "./runtime/mod.ts";
-import { describe } from "./internal/wait/futex.ts";
+import { runtime, type SpawnOptions, type WorkerHandle } from "../../runtime/mod.ts";
+import { describe } from "../wait/futex.ts";
 
 /** The start methods this library has. Python's `fork` cannot exist in JS. */
 export type StartMethod = "spawn" | "forkserver";
 
-const WORKER_URL = new URL("./_worker.ts", import.meta.url);
+const WORKER_URL = new URL("./bootstrap.ts", import.meta.url);
 
 let current: StartMethod | undefined;
 let warm: { handle: WorkerHandle; dead: boolean } | undefined;

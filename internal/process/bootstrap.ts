@@ -8,12 +8,12 @@
  * @module
  */
 
-import { workerSide } from "./runtime/mod.ts";
-import { adoptTable, markAlive, markExited } from "./_registry.ts";
-import { decodeArgs } from "./_share.ts";
-import { type ProcessInfo, setThreadState, type ThreadState } from "./_state.ts";
-import { loadTarget, type TargetRef } from "./_target.ts";
-import { type ErrorData, serializeError, SystemExit } from "./_errors.ts";
+import { workerSide } from "../../runtime/mod.ts";
+import { adoptTable, markAlive, markExited } from "./table.ts";
+import { decodeArgs } from "../../_share.ts";
+import { type ProcessInfo, setThreadState, type ThreadState } from "./state.ts";
+import { loadTarget, type TargetRef } from "../../_target.ts";
+import { type ErrorData, serializeError, SystemExit } from "../../_errors.ts";
 
 /** What a parent hands a child before anything else. */
 export interface StartData {
