@@ -10,7 +10,7 @@
 import { PoolCore, type TaskSpec } from "./internal/pool/core.ts";
 import { BrokenProcessPool, Future, futureControl } from "./internal/pool/future.ts";
 import { APPLY, STARMAP } from "./internal/pool/protocol.ts";
-import { callerModules, resolveTarget } from "./_target.ts";
+import { callerModules, resolveTarget } from "./internal/target/target.ts";
 import { deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
 import { TimeoutError } from "./_errors.ts";
 import { cpuCount } from "./process.ts";

@@ -20,7 +20,7 @@ import {
 } from "./internal/process/table.ts";
 import { encodeArgs } from "./_share.ts";
 import { type ChildHandle, type ProcessInfo, type ThreadState, threadState } from "./internal/process/state.ts";
-import { callerModules, placeArgs, resolveTarget, type TargetRef } from "./_target.ts";
+import { callerModules, placeArgs, resolveTarget, type TargetRef } from "./internal/target/target.ts";
 import { SystemExit } from "./_errors.ts";
 import { checkSignal, deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
 import type { StartData } from "./internal/process/bootstrap.ts";

@@ -34,7 +34,7 @@ import {
   type WorkerSetup,
 } from "./protocol.ts";
 import { poolWorkerMain } from "./worker.ts";
-import type { TargetRef } from "../../_target.ts";
+import type { TargetRef } from "../target/target.ts";
 import { waitAsync } from "../wait/futex.ts";
 import { encode, Writer } from "../codec/encode.ts";
 import { pack, packNumbers, unpack } from "./wire.ts";

@@ -12,7 +12,7 @@ import { workerSide } from "../../runtime/mod.ts";
 import { adoptTable, markAlive, markExited } from "./table.ts";
 import { decodeArgs } from "../../_share.ts";
 import { type ProcessInfo, setThreadState, type ThreadState } from "./state.ts";
-import { loadTarget, type TargetRef } from "../../_target.ts";
+import { loadTarget, type TargetRef } from "../target/target.ts";
 import { type ErrorData, serializeError, SystemExit } from "../../_errors.ts";
 
 /** What a parent hands a child before anything else. */

@@ -37,8 +37,8 @@ export interface TargetRef {
 
 // Our own sources are never candidates: the library's top-level files and
 // its runtime adapters. tests/, examples/ and bench/ below it are user code.
-const LIB_DIR = new URL("./", import.meta.url).href;
-const RUNTIME_DIR = new URL("./runtime/", import.meta.url).href;
+const LIB_DIR = new URL("../../", import.meta.url).href;
+const RUNTIME_DIR = new URL("../../runtime/", import.meta.url).href;
 
 function isLibraryFile(url: string): boolean {
   if (url.startsWith(RUNTIME_DIR)) return true;
