@@ -12,7 +12,7 @@ import { BrokenProcessPool, Future, futureControl } from "./internal/pool/future
 import { APPLY, STARMAP } from "./internal/pool/protocol.ts";
 import { callerModules, resolveTarget } from "./internal/target/target.ts";
 import { deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
-import { TimeoutError } from "./_errors.ts";
+import { TimeoutError } from "./internal/errors.ts";
 import { cpuCount } from "./process.ts";
 
 export {

@@ -36,4 +36,4 @@ export * from "./lock.ts";
 export * from "./shared.ts";
 export * from "./pool.ts";
 export * from "./futures.ts";
-export type { Shareable, SharedRef } from "./_share.ts";
+export type { Shareable, SharedRef } from "./internal/shareable.ts";

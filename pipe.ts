@@ -17,8 +17,8 @@ import { claim, hold, release, ticket, writersAlive } from "./internal/channel/h
 import { AGAIN, untilAsync, untilSync } from "./internal/channel/wait.ts";
 import { Channel, NOTHING, PUT_COUNT, WAKE } from "./internal/channel/channel.ts";
 import { messageBytes } from "./internal/codec/encode.ts";
-import { TimeoutError } from "./_errors.ts";
-import { registerShareable, type SharedRef, shareSymbol } from "./_share.ts";
+import { TimeoutError } from "./internal/errors.ts";
+import { registerShareable, type SharedRef, shareSymbol } from "./internal/shareable.ts";
 import { checkSignal, deadlineOf, describe } from "./internal/wait/futex.ts";
 
 /**

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { TimeoutError } from "./_errors.ts";
+import { TimeoutError } from "./internal/errors.ts";
 import { PoolCore, WorkerLostError } from "./internal/pool/core.ts";
 import { APPLY, MAP, STARMAP } from "./internal/pool/protocol.ts";
 import { AsyncResult, IMapIterator } from "./internal/pool/results.ts";

@@ -18,14 +18,14 @@ import {
   waitExited,
   waitExitedSync,
 } from "./internal/process/table.ts";
-import { encodeArgs } from "./_share.ts";
+import { encodeArgs } from "./internal/shareable.ts";
 import { type ChildHandle, type ProcessInfo, type ThreadState, threadState } from "./internal/process/state.ts";
 import { callerModules, placeArgs, resolveTarget, type TargetRef } from "./internal/target/target.ts";
-import { SystemExit } from "./_errors.ts";
+import { SystemExit } from "./internal/errors.ts";
 import { checkSignal, deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
 import type { StartData } from "./internal/process/bootstrap.ts";
 
-export { ProcessError } from "./_errors.ts";
+export { ProcessError } from "./internal/errors.ts";
 
 // Shared with the bootstrap by registered symbols, so that the bootstrap
 // never imports this module: the marker of the base class, and the option

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Process } from "../process.ts";
 import { Pool } from "../pool.ts";
 import { AbandonedLockError, BoundedSemaphore, Event, Lock, RLock, Semaphore } from "../lock.ts";
-import { TimeoutError } from "../_errors.ts";
+import { TimeoutError } from "../internal/errors.ts";
 import { RawArray, RawValue, Value } from "../shared.ts";
 import { runAll, runScript } from "./_run.ts";
 import {

@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Process } from "../process.ts";
 import { type Connection, EOFError, Pipe } from "../pipe.ts";
-import { TimeoutError } from "../_errors.ts";
+import { TimeoutError } from "../internal/errors.ts";
 import {
   answer,
   countTo,

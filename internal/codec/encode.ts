@@ -16,7 +16,7 @@
  */
 
 import { serialize } from "node:v8";
-import { isShareable } from "../../_share.ts";
+import { isShareable } from "../shareable.ts";
 import {
   KIND_ARRAYBUFFER,
   T_ARRAY,

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { registerShareable, type SharedRef, shareSymbol } from "../../_share.ts";
+import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
 import { slotAlive, slotExitCode } from "../process/table.ts";
 import {
   AbandonedLockError,

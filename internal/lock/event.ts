@@ -5,7 +5,7 @@
  * @module
  */
 
-import { registerShareable, type SharedRef, shareSymbol } from "../../_share.ts";
+import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
 import {
   type AsyncWaitOptions,
   type Blocking,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { TimeoutError } from "../../_errors.ts";
+import { TimeoutError } from "../errors.ts";
 import type { AcquireOptions, AsyncAcquireOptions } from "./core.ts";
 import { describe } from "../wait/futex.ts";
 

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { registerShareable, type SharedRef, shareSymbol } from "../../_share.ts";
+import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
 import { slotAlive } from "../process/table.ts";
 import {
   AbandonedLockError,

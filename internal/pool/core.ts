@@ -20,7 +20,7 @@
  */
 
 import { Channel, NOTHING, WAKE } from "../channel/channel.ts";
-import { deserializeError, type ErrorData, TimeoutError } from "../../_errors.ts";
+import { deserializeError, type ErrorData, TimeoutError } from "../errors.ts";
 import {
   CTL_READY,
   CTL_RUNNING,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { TimeoutError } from "../../_errors.ts";
+import { TimeoutError } from "../errors.ts";
 import { withDeadline } from "./results.ts";
 import { deadlineOf, describe, remaining } from "../wait/futex.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { TimeoutError } from "../../_errors.ts";
+import { TimeoutError } from "../errors.ts";
 import { deadlineOf, describe, remaining } from "../wait/futex.ts";
 
 /** Options for {@linkcode AsyncResult.prototype.get} and {@linkcode AsyncResult.prototype.wait}. */

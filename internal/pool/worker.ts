@@ -9,7 +9,7 @@
 
 import { AGAIN, untilAsync } from "../channel/wait.ts";
 import { Channel, NOTHING, WAKE } from "../channel/channel.ts";
-import { serializeError, SystemExit } from "../../_errors.ts";
+import { serializeError, SystemExit } from "../errors.ts";
 import {
   APPLY,
   CTL_READY,

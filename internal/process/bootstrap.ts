@@ -10,10 +10,10 @@
 
 import { workerSide } from "../../runtime/mod.ts";
 import { adoptTable, markAlive, markExited } from "./table.ts";
-import { decodeArgs } from "../../_share.ts";
+import { decodeArgs } from "../shareable.ts";
 import { type ProcessInfo, setThreadState, type ThreadState } from "./state.ts";
 import { loadTarget, type TargetRef } from "../target/target.ts";
-import { type ErrorData, serializeError, SystemExit } from "../../_errors.ts";
+import { type ErrorData, serializeError, SystemExit } from "../errors.ts";
 
 /** What a parent hands a child before anything else. */
 export interface StartData {

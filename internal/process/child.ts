@@ -11,7 +11,7 @@
 import type { WorkerHandle } from "../../runtime/mod.ts";
 import { EXITED, markExited, slotState } from "./table.ts";
 import { startWorker } from "./start.ts";
-import { deserializeError } from "../../_errors.ts";
+import { deserializeError } from "../errors.ts";
 import type { ChildMessage, StartData } from "./bootstrap.ts";
 
 // How long a stopped worker may take to be reported gone before the parent

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { SharedRef } from "../../_share.ts";
-import { shareSymbol } from "../../_share.ts";
+import type { SharedRef } from "../shareable.ts";
+import { shareSymbol } from "../shareable.ts";
 import { coreOf as mutexOf, heldHere, reviveNested } from "../lock/core.ts";
 import { type Lock, RLock } from "../lock/mutex.ts";
 import { describe } from "../wait/futex.ts";
