@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { _layout, Channel, NOTHING } from "../internal/channel/channel.ts";
-import { allocSlot, markExited } from "../internal/process/table.ts";
+import { _layout, Channel, NOTHING } from "../../internal/channel/channel.ts";
+import { allocSlot, markExited } from "../../internal/process/table.ts";
 
 const { DATA, GET_LOCK, HEAD, JUMP, PUT_LOCK, TAIL } = _layout;
 

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { decode, encode, OVERFLOW, Reader, Writer } from "../internal/codec/encode.ts";
+import { decode, encode, OVERFLOW, Reader, Writer } from "../../internal/codec/encode.ts";
 
 function roundTrip(value: unknown): unknown {
   const w = new Writer();

@@ -1,8 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeArgs, encodeArgs } from "../internal/shareable.ts";
-import { Process } from "../process.ts";
-import { bumpAll, CounterProcess, passOn, SharedCounter } from "./fixtures/share_targets.ts";
+import { decodeArgs, encodeArgs } from "../../internal/shareable.ts";
+import { Process } from "../../process.ts";
+import { bumpAll, CounterProcess, passOn, SharedCounter } from "../fixtures/share_targets.ts";
 
 const BOUND = { timeout: 20_000 };
 
