@@ -4,7 +4,7 @@
 # running them all.
 set -u
 source "$(dirname "$0")/check.sh"
-files=$(ls tests/*_test.ts)
+files=$(ls tests/*_test.ts tests/internal/*_test.ts)
 # Deno would type-check every worker it starts; types are checked below.
 step deno-test deno test -A --no-check --quiet tests/
 step bun-test bun test --timeout 60000 $(for f in $files; do echo "./$f"; done)

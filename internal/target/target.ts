@@ -35,13 +35,14 @@ export interface TargetRef {
   readonly isClass: boolean;
 }
 
-// Our own sources are never candidates: the library's top-level files and
-// its runtime adapters. tests/, examples/ and bench/ below it are user code.
+// Our own sources are never candidates: the library's top-level files, its
+// internals and its runtime adapters. tests/, examples/ and bench/ below it
+// are user code.
 const LIB_DIR = new URL("../../", import.meta.url).href;
-const RUNTIME_DIR = new URL("../../runtime/", import.meta.url).href;
+const OWN_DIRS = ["internal/", "runtime/"].map((dir) => new URL(dir, LIB_DIR).href);
 
 function isLibraryFile(url: string): boolean {
-  if (url.startsWith(RUNTIME_DIR)) return true;
+  if (OWN_DIRS.some((dir) => url.startsWith(dir))) return true;
   return url.startsWith(LIB_DIR) && !url.slice(LIB_DIR.length).includes("/");
 }
 
