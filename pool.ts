@@ -17,7 +17,12 @@ import { PoolCore, WorkerLostError } from "./internal/pool/core.ts";
 import { APPLY, MAP, STARMAP } from "./internal/pool/protocol.ts";
 import { AsyncResult, IMapIterator } from "./internal/pool/results.ts";
 import { argList, chunkSource } from "./internal/pool/imap.ts";
-import { callerModules, placeArgs, resolveTarget, type TargetRef } from "./internal/target/target.ts";
+import {
+  callerModules,
+  placeArgs,
+  resolveTarget,
+  type TargetRef,
+} from "./internal/target/target.ts";
 import { checkSignal, deadlineOf, describe } from "./internal/wait/futex.ts";
 import { cpuCount } from "./process.ts";
 

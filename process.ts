@@ -19,8 +19,18 @@ import {
   waitExitedSync,
 } from "./internal/process/table.ts";
 import { encodeArgs } from "./internal/shareable.ts";
-import { type ChildHandle, type ProcessInfo, type ThreadState, threadState } from "./internal/process/state.ts";
-import { callerModules, placeArgs, resolveTarget, type TargetRef } from "./internal/target/target.ts";
+import {
+  type ChildHandle,
+  type ProcessInfo,
+  type ThreadState,
+  threadState,
+} from "./internal/process/state.ts";
+import {
+  callerModules,
+  placeArgs,
+  resolveTarget,
+  type TargetRef,
+} from "./internal/target/target.ts";
 import { SystemExit } from "./internal/errors.ts";
 import { checkSignal, deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
 import type { StartData } from "./internal/process/bootstrap.ts";

@@ -9,7 +9,15 @@
  */
 
 import { AGAIN, untilAsync, untilSync } from "./internal/channel/wait.ts";
-import { Channel, GET_COUNT, NOTHING, PUT_COUNT, SPACE, UNFINISHED, WAKE } from "./internal/channel/channel.ts";
+import {
+  Channel,
+  GET_COUNT,
+  NOTHING,
+  PUT_COUNT,
+  SPACE,
+  UNFINISHED,
+  WAKE,
+} from "./internal/channel/channel.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./internal/shareable.ts";
 import { checkSignal, deadlineOf, notify } from "./internal/wait/futex.ts";
 import {

@@ -31,6 +31,11 @@
  * @module
  */
 
-export type { BigTypecode, ElementOf, SharedOptions, Typecode } from "./internal/shared/typecodes.ts";
+export type {
+  BigTypecode,
+  ElementOf,
+  SharedOptions,
+  Typecode,
+} from "./internal/shared/typecodes.ts";
 export { RawValue, Value } from "./internal/shared/value.ts";
 export { RawArray, SharedArray } from "./internal/shared/array.ts";

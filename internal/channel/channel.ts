@@ -413,15 +413,7 @@ export class Channel {
   }
 }
 
-export {
-  GET_COUNT,
-  HOLDER_WORDS,
-  HOLDERS,
-  PUT_COUNT,
-  SPACE,
-  UNFINISHED,
-  WAKE,
-} from "./layout.ts";
+export { GET_COUNT, HOLDER_WORDS, HOLDERS, PUT_COUNT, SPACE, UNFINISHED, WAKE } from "./layout.ts";
 
 /** The layout, for tests. */
 export const _layout = {
