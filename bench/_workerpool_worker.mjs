@@ -1,5 +1,5 @@
 // workerpool's worker for bench/pool_bench.ts: the same work as _peer_worker.mjs.
 import workerpool from "workerpool";
-import { cpu, square, squareChunk } from "./_peer_worker.mjs";
+import * as work from "./_peer_worker.mjs";
 
-workerpool.worker({ square, squareChunk, cpu });
+workerpool.worker({ ...work });

@@ -11,12 +11,11 @@
  */
 
 import { Lock, Process, Value } from "../mod.ts";
+import { done as end, emit, ROUNDS } from "./_stats.ts";
 
-const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 const WORKERS = 3;
 const PER_WORKER = 1_000_000;
 const PAIRS = 20_000_000;
-const RUNS = 3;
 
 // Control words shared with the workers.
 /** Workers that are ready; the main process waits for WORKERS. */
@@ -115,18 +114,26 @@ async function timeWorkers(
   const ctl = new Int32Array(new SharedArrayBuffer(12));
   const ps = Array.from({ length: WORKERS }, () => make(ctl));
   for (const p of ps) p.start();
+  const startBy = performance.now() + 30_000;
   while (Atomics.load(ctl, READY) < WORKERS) {
+    if (performance.now() > startBy) {
+      throw new Error('step "workers start" stalled (30 s)');
+    }
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   const t0 = performance.now();
   Atomics.store(ctl, GO, 1);
   Atomics.notify(ctl, GO);
   // The main process blocks here: it takes no part in the counting.
+  const countBy = performance.now() + 60_000;
   for (
     let done = Atomics.load(ctl, DONE);
     done < WORKERS;
     done = Atomics.load(ctl, DONE)
   ) {
+    if (performance.now() > countBy) {
+      throw new Error('step "counting" stalled (60 s)');
+    }
     Atomics.wait(ctl, DONE, done, 100);
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -154,16 +161,6 @@ function futexPairs(m: Int32Array, n: number): number {
   return n / ((performance.now() - t0) / 1000);
 }
 
-function emit(bench: string, unit: string, value: number): void {
-  console.log(
-    JSON.stringify({ bench, runtime, unit, value: Math.round(value) }),
-  );
-}
-
-function best(values: number[]): number {
-  return Math.max(...values);
-}
-
 if (import.meta.main) {
   const lock = new Lock();
   const m = new Int32Array(new SharedArrayBuffer(4));
@@ -172,17 +169,17 @@ if (import.meta.main) {
   // Alternate the two so that drift on the VM hits both alike.
   lockPairs(lock, 1_000_000);
   futexPairs(m, 1_000_000);
-  for (let r = 0; r < RUNS; r++) {
+  for (let r = 0; r < ROUNDS; r++) {
     uncontended.push(lockPairs(lock, PAIRS));
     bare.push(futexPairs(m, PAIRS));
   }
-  emit("lock.uncontended", "pairs/s", best(uncontended));
-  emit("futex.uncontended", "pairs/s", best(bare));
+  emit("futex.uncontended", "pairs/s", bare);
+  emit("lock.uncontended", "pairs/s", uncontended, { vs: "futex.uncontended" });
 
   const ours: number[] = [];
   const floor: number[] = [];
   const values: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
+  for (let r = 0; r < ROUNDS; r++) {
     const counter = new Int32Array(new SharedArrayBuffer(4));
     ours.push(
       await timeWorkers((ctl) =>
@@ -214,7 +211,8 @@ if (import.meta.main) {
       throw new Error(`lost increments: ${value.value}`);
     }
   }
-  emit("lock.counter.3w", "incr/s", best(ours));
-  emit("futex.counter.3w", "incr/s", best(floor));
-  emit("value.counter.3w", "incr/s", best(values));
+  emit("futex.counter.3w", "incr/s", floor);
+  emit("lock.counter.3w", "incr/s", ours, { vs: "futex.counter.3w" });
+  emit("value.counter.3w", "incr/s", values, { vs: "futex.counter.3w" });
+  end();
 }

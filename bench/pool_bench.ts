@@ -1,9 +1,20 @@
 /**
- * Pool(2).map of a tiny function over 100,000 items (Python's default
- * chunksize rule and chunksize 1, items/s, pool start excluded), and the
- * speed-up of a CPU-bound function on 2 workers over one thread; the same
- * work on piscina, tinypool and workerpool in the same run. Prints JSON
- * lines for bench/report.ts.
+ * Pool(2) against piscina, tinypool and workerpool in the same run (items/s,
+ * pool start excluded):
+ *
+ * - `map` with the default chunksize (Python's rule, `ceil(n / 8)` here) of
+ *   100,000 ints (`square`), 10,000 strings of 1 KiB (`countA`) and 100,000
+ *   `{id, name, score}` objects (`score`); the peers run the same chunks,
+ *   each one task returning the chunk's values;
+ * - `starmap` of 100,000 pairs (`mul`), default chunksize;
+ * - `map` with `chunksize` 1 and `imap` (its default chunksize is 1) of
+ *   100,000 ints; the peers run one task per item (fewer items: the slowest
+ *   manage a few thousand tasks a second, and the rate is what counts);
+ * - the speed-up of a CPU-bound function on 2 workers over one thread.
+ *
+ * Each figure is the median of ROUNDS rounds with its min–max spread; every
+ * round is bounded, and a stalled one is named on stderr. Prints JSON lines
+ * for bench/report.ts.
  *
  *   deno run -A bench/pool_bench.ts | bun bench/pool_bench.ts | node bench/pool_bench.ts
  *
@@ -11,9 +22,9 @@
  * that does not run under a runtime gets a line on stderr instead.
  */
 
-import process from "node:process";
 import { Pool } from "../pool.ts";
-import { cpu, square } from "./_pool_targets.ts";
+import { countA, cpu, mul, score, square } from "./_pool_targets.ts";
+import { bounded, done, emit, rate, rounds, runtime, Stalled } from "./_stats.ts";
 
 // The peers are bench-only dependencies (`npm install --prefix bench`, which
 // `npm run bench` does): imported by a computed name so that type checks of
@@ -22,59 +33,81 @@ function peer(name: string): string {
   return name;
 }
 
-const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
-const N = 100_000;
-const ROUNDS = 3;
-const CPU_TASKS = 16;
 const WORKERS = 2;
-const items = Array.from({ length: N }, (_, i) => i);
-const defaultChunk = Math.ceil(N / (4 * WORKERS));
-// The peers run one task per item for chunksize 1; the slowest manage a few
-// thousand tasks a second, so they get fewer items (the rate is what counts).
-const PEER_CHUNK1_ITEMS = 20_000;
+const CPU_TASKS = 16;
+const ROUND_MS = 30_000;
+const PEER_CHUNK1_ITEMS = 5_000;
 
-function emit(bench: string, who: string, unit: string, value: number): void {
-  const rounded = unit === "x" ? Math.round(value * 100) / 100 : Math.round(value);
-  console.log(JSON.stringify({ bench, runtime: who, unit, value: rounded }));
+type Item = number | string | { id: number; name: string; score: number } | [
+  number,
+  number,
+];
+
+interface Input {
+  /** Figure name: pool.<name>.default. */
+  name: string;
+  items: Item[];
+  /** Our function (map, or starmap for pairs). */
+  fn: (...args: never[]) => unknown;
+  star: boolean;
+  /** The peers' function of a chunk. */
+  chunkFn: string;
 }
 
-async function best(fn: () => Promise<unknown>): Promise<number> {
-  let fastest = Infinity;
-  for (let i = 0; i < ROUNDS; i++) {
-    const t0 = performance.now();
-    await fn();
-    fastest = Math.min(fastest, performance.now() - t0);
-  }
-  return fastest;
-}
-
-function single(): number {
-  let fastest = Infinity;
-  for (let r = 0; r < ROUNDS; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < CPU_TASKS; i++) cpu(i);
-    fastest = Math.min(fastest, performance.now() - t0);
-  }
-  return fastest;
-}
-
+const ints = Array.from({ length: 100_000 }, (_, i) => i);
+const KIB = "abcdefghijklmnop".repeat(64);
+const inputs: Input[] = [
+  { name: "map", items: ints, fn: square, star: false, chunkFn: "squareChunk" },
+  {
+    name: "map.str1k",
+    items: Array.from(
+      { length: 10_000 },
+      (_, i) => String(i).padStart(8, "0") + KIB.slice(8),
+    ),
+    fn: countA,
+    star: false,
+    chunkFn: "countAChunk",
+  },
+  {
+    name: "map.objects",
+    items: Array.from(
+      { length: 100_000 },
+      (_, i) => ({ id: i, name: `item-${i}`, score: i % 97 }),
+    ),
+    fn: score,
+    star: false,
+    chunkFn: "scoreChunk",
+  },
+  {
+    name: "starmap",
+    items: ints.map((i): [number, number] => [i, i + 1]),
+    fn: mul,
+    star: true,
+    chunkFn: "mulChunk",
+  },
+];
+const chunkOf = (n: number) => Math.ceil(n / (4 * WORKERS));
 const cpuInputs = Array.from({ length: CPU_TASKS }, (_, i) => i);
 
-/** `promise`, or a rejection after `ms` (a peer that hangs under a runtime). */
-function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${ms} ms`)),
-      ms,
-    );
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+function single(): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < CPU_TASKS; i++) cpu(i);
+    out.push(performance.now() - t0);
+  }
+  return out;
 }
 
 interface Peer {
   name: string;
-  run(fn: "square" | "squareChunk" | "cpu", arg: unknown): Promise<unknown>;
+  run(fn: string, arg: unknown): Promise<unknown>;
   close(): Promise<unknown>;
 }
 
@@ -125,80 +158,138 @@ async function peers(): Promise<Peer[]> {
   ];
   for (const [name, make] of tries) {
     try {
-      const peer = await within(make(), 10_000);
+      const peer = await bounded(`${name} start`, make(), 10_000);
       // Warm up (starts the workers): pool start is excluded, as for ours.
-      await within(
+      await bounded(
+        `${name} warm-up`,
         Promise.all([1, 2, 3, 4].map((x) => peer.run("square", x))),
         10_000,
       );
       out.push(peer);
     } catch (error) {
-      console.error(
-        `${name} does not run under ${runtime}: ${(error as Error).message}`,
-      );
+      if (!(error instanceof Stalled)) {
+        console.error(
+          `${name} does not run under ${runtime}: ${(error as Error).message}`,
+        );
+      }
     }
   }
   return out;
 }
 
-async function main(): Promise<void> {
-  const t1 = single();
-  {
-    await using pool = new Pool(WORKERS);
+async function ours(t1: number[]): Promise<void> {
+  const pool = new Pool(WORKERS);
+  try {
     // Warm-up: workers started and their code compiled, as for the peers.
-    await pool.map(square, items);
-    await pool.map(square, items, 1);
-    await pool.map(cpu, cpuInputs, 1);
-    const tDefault = await best(() => pool.map(square, items));
-    emit("pool.map.default", runtime, "items/s", N / (tDefault / 1000));
-    const tOne = await best(() => pool.map(square, items, 1));
-    emit("pool.map.chunk1", runtime, "items/s", N / (tOne / 1000));
-    const tCpu = await best(() => pool.map(cpu, cpuInputs, 1));
-    emit("pool.cpu.speedup", runtime, "x", t1 / tCpu);
-  }
-  for (const peer of await peers()) {
-    const who = `${peer.name}@${runtime}`;
-    try {
-      const tDefault = await within(
-        best(() => {
-          const chunks = [];
-          for (let i = 0; i < N; i += defaultChunk) {
-            chunks.push(
-              peer.run("squareChunk", items.slice(i, i + defaultChunk)),
-            );
-          }
-          return Promise.all(chunks);
-        }),
-        20_000,
-      );
-      emit("pool.map.default", who, "items/s", N / (tDefault / 1000));
-      const few = items.slice(0, PEER_CHUNK1_ITEMS);
-      const t0 = performance.now();
-      await within(Promise.all(few.map((x) => peer.run("square", x))), 20_000);
-      emit(
-        "pool.map.chunk1",
-        who,
-        "items/s",
-        few.length / ((performance.now() - t0) / 1000),
-      );
-      const tCpu = await within(
-        best(() =>
-          Promise.all(
-            Array.from({ length: CPU_TASKS }, (_, i) => peer.run("cpu", i)),
+    await bounded(
+      "ours warm-up",
+      pool.map(square, ints.slice(0, 1000)),
+      ROUND_MS,
+    );
+    for (const input of inputs) {
+      const run = () =>
+        input.star
+          ? pool.starmap(
+            input.fn as (a: number, b: number) => number,
+            input.items as [number, number][],
           )
-        ),
-        20_000,
+          : pool.map(input.fn as (x: Item) => unknown, input.items);
+      await bounded(`ours ${input.name} warm-up`, run(), ROUND_MS);
+      const ms = await rounds(`ours ${input.name}`, () => timed(run), ROUND_MS);
+      emit(
+        `pool.${input.name}.default`,
+        "items/s",
+        ms.map((t) => rate(input.items.length, t)),
       );
-      emit("pool.cpu.speedup", who, "x", t1 / tCpu);
-    } catch (error) {
-      console.error(
-        `${peer.name} failed under ${runtime}: ${(error as Error).message}`,
-      );
-    } finally {
-      await within(peer.close(), 5_000).catch(() => {});
     }
+    const one = await rounds(
+      "ours map chunksize 1",
+      () => timed(() => pool.map(square, ints, 1)),
+      ROUND_MS,
+    );
+    emit("pool.map.chunk1", "items/s", one.map((t) => rate(ints.length, t)));
+    const imap = async () => {
+      let n = 0;
+      for await (const _ of pool.imap(square, ints)) n++;
+      return n;
+    };
+    const im = await rounds("ours imap", () => timed(imap), ROUND_MS);
+    emit("pool.imap.default", "items/s", im.map((t) => rate(ints.length, t)), {
+      vs: "pool.map.chunk1",
+    });
+    const tCpu = await rounds(
+      "ours cpu",
+      () => timed(() => pool.map(cpu, cpuInputs, 1)),
+      ROUND_MS,
+    );
+    const best1 = Math.min(...t1);
+    emit("pool.cpu.speedup", "x", tCpu.map((t) => best1 / t));
+  } finally {
+    await bounded("ours terminate", pool.terminate(), 10_000).catch(() => {});
   }
 }
 
-await main();
-process.exit(0);
+async function theirs(peer: Peer, t1: number[]): Promise<void> {
+  const who = `${peer.name}@${runtime}`;
+  for (const input of inputs) {
+    const size = chunkOf(input.items.length);
+    const run = () => {
+      const chunks = [];
+      for (let i = 0; i < input.items.length; i += size) {
+        chunks.push(peer.run(input.chunkFn, input.items.slice(i, i + size)));
+      }
+      return Promise.all(chunks);
+    };
+    await bounded(`${peer.name} ${input.name} warm-up`, run(), ROUND_MS).catch(
+      () => {},
+    );
+    const ms = await rounds(
+      `${peer.name} ${input.name}`,
+      () => timed(run),
+      ROUND_MS,
+    );
+    emit(
+      `pool.${input.name}.default`,
+      "items/s",
+      ms.map((t) => rate(input.items.length, t)),
+      {
+        who,
+      },
+    );
+  }
+  const few = ints.slice(0, PEER_CHUNK1_ITEMS);
+  const one = await rounds(
+    `${peer.name} one task per item`,
+    () => timed(() => Promise.all(few.map((x) => peer.run("square", x)))),
+    ROUND_MS,
+  );
+  emit("pool.map.chunk1", "items/s", one.map((t) => rate(few.length, t)), {
+    who,
+  });
+  const tCpu = await rounds(
+    `${peer.name} cpu`,
+    () => timed(() => Promise.all(cpuInputs.map((i) => peer.run("cpu", i)))),
+    ROUND_MS,
+  );
+  const best1 = Math.min(...t1);
+  emit("pool.cpu.speedup", "x", tCpu.map((t) => best1 / t), { who });
+}
+
+const t1 = single();
+try {
+  await ours(t1);
+} catch (error) {
+  console.error(`${runtime}: ours failed: ${(error as Error).message}`);
+}
+for (const p of await peers()) {
+  try {
+    await theirs(p, t1);
+  } catch (error) {
+    console.error(
+      `${p.name} failed under ${runtime}: ${(error as Error).message}`,
+    );
+  } finally {
+    await bounded(`${p.name} close`, p.close(), 5_000).catch(() => {});
+  }
+}
+done();

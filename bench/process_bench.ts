@@ -13,8 +13,8 @@
 import { Worker as ThreadWorker } from "node:worker_threads";
 import { Process, setStartMethod } from "../mod.ts";
 import { noop } from "./_targets.ts";
+import { bounded, done, emit, runtime } from "./_stats.ts";
 
-const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 const ROUNDS = 30;
 const WARMUP = 3;
 
@@ -26,46 +26,55 @@ async function bare(kind: "thread" | "web"): Promise<void> {
   const url = new URL("./_bare_worker.ts", import.meta.url);
   if (kind === "thread") {
     const w = new ThreadWorker(url as unknown as string);
-    await new Promise((resolve) => w.once("exit", resolve));
+    await bounded(
+      "bare worker start+exit",
+      new Promise((resolve) => w.once("exit", resolve)),
+      30_000,
+    );
   } else {
     const Web = (globalThis as unknown as { Worker: WebWorkerCtor }).Worker;
     const w = new Web(url, { type: "module" });
-    await new Promise<void>((resolve) => w.addEventListener("close", resolve));
+    await bounded(
+      "bare worker start+exit",
+      new Promise<void>((resolve) => w.addEventListener("close", resolve)),
+      30_000,
+    );
   }
 }
 
 async function ours(): Promise<void> {
   const p = new Process({ target: noop });
   p.start();
-  await p.join();
+  await bounded("Process start+join", p.join(), 30_000);
 }
 
-async function median(fn: () => Promise<void>): Promise<number> {
+/** Times of ROUNDS calls, after WARMUP calls. */
+async function times(fn: () => Promise<void>): Promise<number[]> {
   for (let i = 0; i < WARMUP; i++) await fn();
-  const times: number[] = [];
+  const out: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     const t0 = performance.now();
     await fn();
-    times.push(performance.now() - t0);
+    out.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
-
-function emit(bench: string, value: number, vs?: string): void {
-  console.log(JSON.stringify({ bench, runtime, unit: "ms", value, ...(vs ? { vs } : {}) }));
+  return out;
 }
 
 const bareKind = runtime === "bun" ? "web" : "thread";
-// Alternate the two so that drift on the VM hits both alike.
-const bareMs = await median(() => bare(bareKind));
-const oursMs = await median(ours);
-const bareMs2 = await median(() => bare(bareKind));
-emit("process.bare_worker.start_exit", Math.min(bareMs, bareMs2));
-emit("process.start_join.noop", oursMs, "process.bare_worker.start_exit");
+// Bare, ours, bare again: drift on the VM hits both alike.
+const bareMs = await times(() => bare(bareKind));
+const oursMs = await times(ours);
+bareMs.push(...await times(() => bare(bareKind)));
+emit("process.bare_worker.start_exit", "ms", bareMs);
+emit("process.start_join.noop", "ms", oursMs, {
+  vs: "process.bare_worker.start_exit",
+});
 
 // The forkserver start method: a warm worker waits with the bootstrap loaded.
 setStartMethod("forkserver");
-const warmMs = await median(ours);
+const warmMs = await times(ours);
 setStartMethod("spawn", { force: true });
-emit("process.start_join.noop.forkserver", warmMs, "process.bare_worker.start_exit");
+emit("process.start_join.noop.forkserver", "ms", warmMs, {
+  vs: "process.bare_worker.start_exit",
+});
+done();

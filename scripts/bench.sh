@@ -24,11 +24,20 @@ for area in "${areas[@]}"; do
       bun) cmd=(bun "$file") ;;
       node) cmd=(node "$file") ;;
     esac
-    timeout 300 "${cmd[@]}" </dev/null | grep '^{' >>"$results" || echo "($rt $file failed)" >&2
+    # Bounded: a run that outlives this is stopped, what it printed is kept
+    # (each bench also names any step of its own that stalls, and moves on).
+    timeout -k 10 600 "${cmd[@]}" </dev/null | grep '^{' >>"$results"
+    rc=${PIPESTATUS[0]}
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+      echo "($rt $file stopped after 600 s: figures so far kept)" >&2
+    elif [ "$rc" -ne 0 ]; then
+      echo "($rt $file failed with exit code $rc)" >&2
+    fi
   done
   if [ -f "bench/python/$area.py" ] && command -v python3 >/dev/null; then
     echo "running bench/python/$area.py..." >&2
-    timeout 300 python3 "bench/python/$area.py" </dev/null | grep '^{' >>"$results" || echo "(python $area failed)" >&2
+    timeout -k 10 600 python3 "bench/python/$area.py" </dev/null | grep '^{' >>"$results" ||
+      echo "(python $area failed)" >&2
   fi
 done
 node bench/report.ts "$results"

@@ -14,11 +14,17 @@ import time
 WORKERS = 3
 PER_WORKER = 200_000
 PAIRS = 2_000_000
-RUNS = 3
+RUNS = 5
 
 
-def emit(bench, unit, value):
-    print(json.dumps({"bench": bench, "runtime": "python", "unit": unit, "value": round(value)}))
+def emit(bench, unit, samples):
+    """The median of `samples`, with their min and max (as bench/_stats.ts)."""
+    s = sorted(samples)
+    mid = len(s) // 2
+    median = s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+    r = (lambda v: round(v, 2)) if unit == "x" or median < 100 else round
+    print(json.dumps({"bench": bench, "runtime": "python", "unit": unit, "value": r(median),
+                      "min": r(s[0]), "max": r(s[-1]), "rounds": len(s)}, ensure_ascii=False), flush=True)
 
 
 def pairs_per_second(lock):
@@ -67,6 +73,6 @@ def counter(ctx, raw):
 
 if __name__ == "__main__":
     ctx = mp.get_context("fork")
-    emit("lock.uncontended", "pairs/s", max(pairs_per_second(ctx.Lock()) for _ in range(RUNS)))
-    emit("lock.counter.3w", "incr/s", max(counter(ctx, True) for _ in range(RUNS)))
-    emit("value.counter.3w", "incr/s", max(counter(ctx, False) for _ in range(RUNS)))
+    emit("lock.uncontended", "pairs/s", [pairs_per_second(ctx.Lock()) for _ in range(RUNS)])
+    emit("lock.counter.3w", "incr/s", [counter(ctx, True) for _ in range(RUNS)])
+    emit("value.counter.3w", "incr/s", [counter(ctx, False) for _ in range(RUNS)])

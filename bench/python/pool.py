@@ -19,7 +19,7 @@ sys.path = [p for p in sys.path if os.path.abspath(p or ".") != _here]
 from multiprocessing import Pool  # noqa: E402
 
 N = 100_000
-ROUNDS = 3
+ROUNDS = 5
 CPU_TASKS = 16
 
 
@@ -34,18 +34,23 @@ def cpu(n):
     return s
 
 
-def emit(bench, unit, value):
-    value = round(value, 2) if unit == "x" else round(value)
-    print(json.dumps({"bench": bench, "runtime": "python", "unit": unit, "value": value}), flush=True)
+def emit(bench, unit, samples):
+    """The median of `samples`, with their min and max (as bench/_stats.ts)."""
+    s = sorted(samples)
+    mid = len(s) // 2
+    median = s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+    r = (lambda v: round(v, 2)) if unit == "x" or median < 100 else round
+    print(json.dumps({"bench": bench, "runtime": "python", "unit": unit, "value": r(median),
+                      "min": r(s[0]), "max": r(s[-1]), "rounds": len(s)}, ensure_ascii=False), flush=True)
 
 
-def best(fn):
-    fastest = float("inf")
+def times(fn):
+    out = []
     for _ in range(ROUNDS):
         t0 = time.perf_counter()
         fn()
-        fastest = min(fastest, time.perf_counter() - t0)
-    return fastest
+        out.append(time.perf_counter() - t0)
+    return out
 
 
 if __name__ == "__main__":
@@ -56,6 +61,6 @@ if __name__ == "__main__":
     t1 = time.perf_counter() - t0
     with Pool(2) as pool:
         pool.map(square, [1, 2, 3, 4])
-        emit("pool.map.default", "items/s", N / best(lambda: pool.map(square, items)))
-        emit("pool.map.chunk1", "items/s", N / best(lambda: pool.map(square, items, 1)))
-        emit("pool.cpu.speedup", "x", t1 / best(lambda: pool.map(cpu, range(CPU_TASKS), 1)))
+        emit("pool.map.default", "items/s", [N / t for t in times(lambda: pool.map(square, items))])
+        emit("pool.map.chunk1", "items/s", [N / t for t in times(lambda: pool.map(square, items, 1))])
+        emit("pool.cpu.speedup", "x", [t1 / t for t in times(lambda: pool.map(cpu, range(CPU_TASKS), 1))])

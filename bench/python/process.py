@@ -9,7 +9,7 @@ def noop():
     pass
 
 
-def median_ms(ctx, rounds):
+def times_ms(ctx, rounds):
     for _ in range(3):
         p = ctx.Process(target=noop)
         p.start()
@@ -21,11 +21,13 @@ def median_ms(ctx, rounds):
         p.start()
         p.join()
         times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+    return times
 
 
 if __name__ == "__main__":
     for method, rounds in (("spawn", 30), ("fork", 100)):
-        value = median_ms(mp.get_context(method), rounds)
+        times = times_ms(mp.get_context(method), rounds)
         bench = "process.start_join.noop" if method == "spawn" else "process.start_join.noop.fork"
-        print(json.dumps({"bench": bench, "runtime": "python", "unit": "ms", "value": value}))
+        print(json.dumps({"bench": bench, "runtime": "python", "unit": "ms",
+                          "value": round(statistics.median(times), 2), "min": round(min(times), 2),
+                          "max": round(max(times), 2), "rounds": len(times)}))

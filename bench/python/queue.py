@@ -22,9 +22,14 @@ BYTES_N = 100_000
 RT_N = 20_000
 
 
-def emit(bench, unit, value):
-    print(json.dumps({"bench": bench, "runtime": "python", "unit": unit, "value": round(value, 2)}, ensure_ascii=False),
-          flush=True)
+def emit(bench, unit, samples):
+    """The median of `samples`, with their min and max (as bench/_stats.ts)."""
+    s = sorted(samples)
+    mid = len(s) // 2
+    median = s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+    r = (lambda v: round(v, 2)) if unit == "x" or median < 100 else round
+    print(json.dumps({"bench": bench, "runtime": "python", "unit": unit, "value": r(median),
+                      "min": r(s[0]), "max": r(s[-1]), "rounds": len(s)}, ensure_ascii=False), flush=True)
 
 
 def produce(q, n, kind, gate):
@@ -101,8 +106,8 @@ def round_trip():
 
 
 if __name__ == "__main__":
-    emit("queue.small.1to1", "msgs/s", max(one_to_one("small", SMALL_N) for _ in range(2)))
-    emit("queue.small.4to3", "msgs/s", max(four_to_three("small", SMALL_N) for _ in range(2)))
-    emit("queue.bytes1k.1to1", "msgs/s", max(one_to_one("bytes1k", BYTES_N) for _ in range(2)))
-    emit("queue.bytes1k.4to3", "msgs/s", max(four_to_three("bytes1k", BYTES_N) for _ in range(2)))
-    emit("pipe.roundtrip.sync.workers", "µs", min(round_trip() for _ in range(2)))
+    emit("queue.small.1to1", "msgs/s", [one_to_one("small", SMALL_N) for _ in range(5)])
+    emit("queue.small.4to3", "msgs/s", [four_to_three("small", SMALL_N) for _ in range(5)])
+    emit("queue.bytes1k.1to1", "msgs/s", [one_to_one("bytes1k", BYTES_N) for _ in range(5)])
+    emit("queue.bytes1k.4to3", "msgs/s", [four_to_three("bytes1k", BYTES_N) for _ in range(5)])
+    emit("pipe.roundtrip.sync.workers", "µs", [round_trip() for _ in range(5)])
