@@ -21,6 +21,7 @@ import {
   T_TRUE,
   T_TYPED,
   T_UNDEFINED,
+  T_UTF16,
   T_UTF8,
   T_V8,
   TYPED_KINDS,
@@ -59,6 +60,7 @@ export function decode(r: Reader): unknown {
       return r.dv.getFloat64(r.pos - 8, true);
     case T_ASCII:
     case T_UTF8:
+    case T_UTF16:
       r.pos--;
       return getString(r);
     case T_UNDEFINED:
@@ -130,7 +132,25 @@ function getString(r: Reader): string {
       return String.fromCharCode.apply(null, u8.subarray(at, at + n) as unknown as number[]);
     }
   }
+  if (tag === T_UTF16) {
+    r.pos = at + 2 * n;
+    return getUtf16(r.dv, at, n);
+  }
   return decoder.decode(u8.subarray(at, at + n));
+}
+
+// Code units are gathered in chunks (apply's argument count is bounded).
+function getUtf16(dv: DataView, at: number, n: number): string {
+  let s = "";
+  const chunk: number[] = [];
+  for (let i = 0; i < n; i++) {
+    chunk.push(dv.getUint16(at + 2 * i, true));
+    if (chunk.length === 4096 || i === n - 1) {
+      s += String.fromCharCode.apply(null, chunk);
+      chunk.length = 0;
+    }
+  }
+  return s;
 }
 
 function getTyped(r: Reader): unknown {

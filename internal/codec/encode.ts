@@ -32,6 +32,7 @@ import {
   T_TRUE,
   T_TYPED,
   T_UNDEFINED,
+  T_UTF16,
   T_UTF8,
   T_V8,
   TYPED_KINDS,
@@ -269,12 +270,24 @@ function putString(s: string, w: Writer): void {
       return;
     }
   }
+  // UTF-8 would replace a lone surrogate by U+FFFD; structured clone keeps it.
+  if (!s.isWellFormed()) return putUtf16(s, w);
   // UTF-8 takes at most 3 bytes per UTF-16 unit.
   w.room(5 + 3 * n);
   const { written } = encoder.encodeInto(s, w.u8.subarray(w.pos + 5, w.pos + 5 + 3 * n));
   w.u8[w.pos] = T_UTF8;
   w.dv.setUint32(w.pos + 1, written, true);
   w.pos += 5 + written;
+}
+
+function putUtf16(s: string, w: Writer): void {
+  const n = s.length;
+  w.room(5 + 2 * n);
+  w.u8[w.pos] = T_UTF16;
+  w.dv.setUint32(w.pos + 1, n, true);
+  w.pos += 5;
+  for (let i = 0; i < n; i++) w.dv.setUint16(w.pos + 2 * i, s.charCodeAt(i), true);
+  w.pos += 2 * n;
 }
 
 function putBigInt(b: bigint, w: Writer): void {

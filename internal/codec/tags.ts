@@ -33,6 +33,8 @@ export const T_TYPED = 12;
 export const T_DATE = 13;
 /** u32 length, then `node:v8` serialize output. */
 export const T_V8 = 14;
+/** u32 length in UTF-16 code units, then the units (little-endian): strings with lone surrogates. */
+export const T_UTF16 = 15;
 
 // The index in this list is the kind byte of T_TYPED.
 export type ViewClass = {

@@ -27,6 +27,14 @@ describe("codec", () => {
     }
   });
 
+  test("lone surrogates are kept, as structured clone keeps them", () => {
+    const strings = ["a\udc00b", "\ud800", "x\ud83d", "\udfff\ud800", "é\ud800".repeat(3000)];
+    for (const s of strings) {
+      assert.equal(roundTrip(s), s);
+      assert.deepEqual(roundTrip({ [s]: [s] }), { [s]: [s] });
+    }
+  });
+
   test("booleans, null, undefined and bigints of any size and sign", () => {
     for (const v of [true, false, null, undefined, 0n, 1n, -1n, 2n ** 64n, -(3n ** 200n)]) {
       assert.equal(roundTrip(v), v);
