@@ -386,6 +386,7 @@ export class Pool implements AsyncDisposable {
             : size === len
             ? items
             : items.slice(at, at + size),
+          offset: at,
           resolve: (values) => {
             const vs = values as ArrayLike<unknown>;
             for (let j = 0; j < vs.length; j++) out[at + j] = vs[j];

@@ -101,7 +101,8 @@ export function serializeError(error: unknown, depth = 0): ErrorData {
   if (!(error instanceof Error)) {
     return { name: "Error", message: `Non-error thrown: ${safeString(error)}` };
   }
-  const data: ErrorData = { name: error.name, message: error.message, stack: error.stack };
+  const data: ErrorData = { name: errorName(error), message: error.message };
+  if (error.stack !== undefined) data.stack = errorText(error);
   if (error.cause !== undefined && depth < 8) {
     data.cause = error.cause instanceof Error
       ? { __error__: serializeError(error.cause, depth + 1) }
@@ -115,6 +116,32 @@ export function serializeError(error: unknown, depth = 0): ErrorData {
   }
   if (Object.keys(fields).length > 0) data.fields = fields;
   return data;
+}
+
+/**
+ * An error's class name as Python prints it: its `name`, or its class's name
+ * where a subclass left `name` as `"Error"` (`class Oops extends Error {}`).
+ */
+export function errorName(error: Error): string {
+  const ctor = (error as { constructor?: unknown }).constructor;
+  if (
+    error.name === "Error" && typeof ctor === "function" && ctor !== Error && ctor.name !== ""
+  ) {
+    return ctor.name;
+  }
+  return error.name;
+}
+
+/** An error's stack (or `name: message`), headed by {@linkcode errorName}. */
+export function errorText(error: Error): string {
+  const name = errorName(error);
+  const stack = error.stack;
+  if (!stack) return `${name}: ${error.message}`;
+  // V8 and Bun head the stack with `Error: message`: put the class there.
+  if (name !== error.name && stack.startsWith(`${error.name}:`)) {
+    return name + stack.slice(error.name.length);
+  }
+  return stack;
 }
 
 function plain(value: unknown): unknown {

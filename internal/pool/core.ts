@@ -22,6 +22,7 @@
 import { Channel, NOTHING, WAKE } from "../channel/channel.ts";
 import { deserializeError, type ErrorData, TimeoutError } from "../errors.ts";
 import {
+  APPLY,
   CTL_READY,
   CTL_RUNNING,
   CTL_WORDS,
@@ -91,6 +92,8 @@ export interface TaskSpec {
   ref: TargetRef;
   /** Arguments (APPLY) or the chunk's items (MAP, STARMAP; MAP's numbers may be a Float64Array). */
   payload: unknown[] | Float64Array;
+  /** Where a MAP or STARMAP chunk starts in the whole input, to name a bad item. */
+  offset?: number;
   /** Milliseconds the task may run once started. */
   timeout?: number;
   /** Stops the task (and its worker) when aborted. */
@@ -461,8 +464,17 @@ export class PoolCore {
       const ok: Task[] = [];
       for (const t of batch) {
         try {
-          scratch.pos = 0;
-          encode(t.payload, scratch, "args");
+          if (t.kind === APPLY) {
+            scratch.pos = 0;
+            encode(t.payload, scratch, "args");
+          } else {
+            // A chunk's items are named by their place in the whole input.
+            const at = t.offset ?? 0;
+            for (let i = 0; i < t.payload.length; i++) {
+              scratch.pos = 0;
+              encode(t.payload[i], scratch, `items[${at + i}]`);
+            }
+          }
           ok.push(t);
         } catch (error) {
           this.#settle(t, false, error);

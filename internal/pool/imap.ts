@@ -37,6 +37,7 @@ export function chunkSource(core: PoolCore, o: FeedOptions): ChunkSource {
     start: (deliver, end) => {
       const feed = async (): Promise<void> => {
         let index = 0;
+        let offset = 0;
         try {
           for await (const chunk of chunks(o.iterable, o.chunksize)) {
             while (inFlight >= o.window && !stopped) await new Promise<void>((r) => (room = r));
@@ -48,6 +49,7 @@ export function chunkSource(core: PoolCore, o: FeedOptions): ChunkSource {
               fn: o.fn,
               ref: o.ref,
               payload: o.kind === STARMAP ? chunk.map(argList) : chunk,
+              offset,
               resolve: (values) => {
                 live.delete(spec);
                 deliver(i, { ok: true, values: values as ArrayLike<unknown> });
@@ -57,6 +59,7 @@ export function chunkSource(core: PoolCore, o: FeedOptions): ChunkSource {
                 deliver(i, { ok: false, error } as Outcome);
               },
             };
+            offset += chunk.length;
             live.add(spec);
             core.submit(spec);
             // A terminated or broken pool fails each chunk at once: stop

@@ -13,7 +13,7 @@ import { adoptTable, markAlive, markExited } from "./table.ts";
 import { decodeArgs } from "../shareable.ts";
 import { type ProcessInfo, setThreadState, type ThreadState } from "./state.ts";
 import { loadTarget, type TargetRef } from "../target/target.ts";
-import { type ErrorData, serializeError, SystemExit } from "../errors.ts";
+import { type ErrorData, errorText, serializeError, SystemExit } from "../errors.ts";
 
 /** What a parent hands a child before anything else. */
 export interface StartData {
@@ -98,9 +98,7 @@ async function main(): Promise<void> {
   }
 
   function report(name: string, error: unknown): void {
-    const text = error instanceof Error
-      ? error.stack ?? `${error.name}: ${error.message}`
-      : String(error);
+    const text = error instanceof Error ? errorText(error) : String(error);
     console.error(`Process ${name}:\n${text}`);
     const message: ChildMessage = { type: "error", error: serializeError(error) };
     try {

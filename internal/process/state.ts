@@ -50,6 +50,24 @@ export function threadState(init: () => ThreadState): ThreadState {
   return holder[KEY] ??= init();
 }
 
+/**
+ * Runs `load` (an import of a module that may hold a target) in Python's
+ * bootstrapping phase: a module that starts processes at its top level,
+ * without an `import.meta.main` guard, then gets the bootstrapping error
+ * instead of starting processes from inside a worker.
+ */
+export async function importing<T>(load: () => Promise<T>): Promise<T> {
+  const state = (globalThis as Holder)[KEY];
+  if (!state) return await load();
+  const before = state.bootstrapping;
+  state.bootstrapping = true;
+  try {
+    return await load();
+  } finally {
+    state.bootstrapping = before;
+  }
+}
+
 /** Installs a child's state before anything else reads it. */
 export function setThreadState(state: ThreadState): void {
   (globalThis as Holder)[KEY] = state;

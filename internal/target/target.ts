@@ -17,6 +17,7 @@
  */
 
 import process from "node:process";
+import { importing } from "../process/state.ts";
 
 /** A function, or a class (called with `new` in the worker). */
 export type Callable =
@@ -204,7 +205,7 @@ export async function loadTarget(ref: TargetRef): Promise<(...args: unknown[]) =
   let fallback: unknown;
   for (const url of ref.modules) {
     // An absolute URL found by the parent; nothing to rewrite at publish time.
-    const namespace = await import(url) as Record<string, unknown>;
+    const namespace = await importing(() => import(url)) as Record<string, unknown>;
     const candidate = ref.name in namespace ? namespace[ref.name] : namespace.default;
     if (typeof candidate !== "function") continue;
     if (Function.prototype.toString.call(candidate) === ref.source) {

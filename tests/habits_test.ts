@@ -1,0 +1,53 @@
+// What a user who ports Python habits gets: every first-hour mistake answered
+// with a message that says what happened and what to do.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Process, ProcessError } from "../process.ts";
+import { Pool } from "../pool.ts";
+import { identity, throwOops } from "./fixtures/habits_targets.ts";
+import { runScript } from "./_run.ts";
+
+const BOUND = { timeout: 20_000 };
+const BOOTSTRAP = "Error: An attempt has been made to start a new process before the current " +
+  "process has finished its bootstrapping phase";
+
+describe("a missing import.meta.main guard", () => {
+  test("a Pool made at the top level gives Python's bootstrapping error", async () => {
+    const { stdout, code } = await runScript("./fixtures/scripts/unguarded_pool.ts");
+    assert.equal(stdout.trim(), BOOTSTRAP);
+    assert.equal(code, 0);
+  });
+
+  test("a ProcessPoolExecutor made at the top level gives the same error", async () => {
+    const { stdout, code } = await runScript("./fixtures/scripts/unguarded_executor.ts");
+    assert.equal(stdout.trim(), BOOTSTRAP);
+    assert.equal(code, 0);
+  });
+});
+
+describe("errors from a child", () => {
+  test("a subclass of Error that sets no name keeps its class name", async () => {
+    const p = new Process({ target: throwOops });
+    p.start();
+    await p.join(BOUND);
+    assert.equal(p.exitcode, 1);
+    assert.ok(p.error instanceof ProcessError);
+    assert.equal(p.error.name, "Oops");
+    assert.equal(String(p.error), "Oops: no");
+    assert.match(p.error.stack ?? "", /^Oops: no\n/);
+  });
+
+  test("an item that cannot be sent is named by its place in the input", async () => {
+    await using pool = new Pool(2);
+    const items: unknown[] = [1, 2, 3, { handler: () => 1 }];
+    await assert.rejects(pool.map(identity, items, 2), {
+      name: "TypeError",
+      message: /^items\[3\]\.handler is /,
+    });
+    const it = pool.imap(identity, items, 2);
+    await assert.rejects(Array.fromAsync(it), { message: /^items\[3\]\.handler is / });
+    await assert.rejects(pool.apply(identity, [{ handler: () => 1 }]), {
+      message: /^args\[0\]\.handler is /,
+    });
+  });
+});
