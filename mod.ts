@@ -36,4 +36,5 @@ export * from "./lock.ts";
 export * from "./shared.ts";
 export * from "./pool.ts";
 export * from "./futures.ts";
+export * from "./context.ts";
 export type { Shareable, SharedRef } from "./internal/shareable.ts";

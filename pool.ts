@@ -13,9 +13,10 @@
  */
 
 import { TimeoutError } from "./internal/errors.ts";
-import { PoolCore, WorkerLostError } from "./internal/pool/core.ts";
+import { PoolCore, type Scheduler, WorkerLostError } from "./internal/pool/core.ts";
+import { LocalCore } from "./internal/pool/local.ts";
 import { APPLY, MAP, STARMAP } from "./internal/pool/protocol.ts";
-import { AsyncResult, IMapIterator } from "./internal/pool/results.ts";
+import { AsyncResult, IMapIterator, StopIteration } from "./internal/pool/results.ts";
 import { argList, chunkSource } from "./internal/pool/imap.ts";
 import {
   callerModules,
@@ -25,9 +26,10 @@ import {
 } from "./internal/target/target.ts";
 import { checkSignal, deadlineOf, describe } from "./internal/wait/futex.ts";
 import { cpuCount } from "./process.ts";
+import { START_METHOD, type StartMethod } from "./internal/process/start.ts";
 
 export { TimeoutError, WorkerLostError };
-export { AsyncResult, IMapIterator };
+export { AsyncResult, IMapIterator, StopIteration };
 export type { GetOptions, NextOptions } from "./internal/pool/results.ts";
 
 /** A function a pool runs: any arguments, any result. */
@@ -74,6 +76,10 @@ type Input<T> = AnyIterable<T>;
 
 const NOT_RUNNING = "Pool not running";
 
+// Set by ThreadPool's constructor just before it calls Pool's: which
+// scheduler the pool runs on.
+let threadPoolNext = false;
+
 /**
  * A pool of worker processes. `await using pool = new Pool(n)` terminates
  * it at the end of the block, as Python's `with Pool(n) as pool:` does;
@@ -111,7 +117,8 @@ const NOT_RUNNING = "Pool not running";
  * ```
  */
 export class Pool implements AsyncDisposable {
-  #core: PoolCore;
+  #core: Scheduler;
+  #local: boolean;
   #processes: number;
   #admitting = new Set<Promise<unknown>>();
 
@@ -125,6 +132,8 @@ export class Pool implements AsyncDisposable {
    * array or holds something that cannot be sent to a worker.
    */
   constructor(processes?: number | PoolOptions | null, options: PoolOptions = {}) {
+    const local = this.#local = threadPoolNext;
+    threadPoolNext = false;
     if (typeof processes === "object" && processes !== null) {
       options = processes;
       processes = options.processes;
@@ -155,15 +164,25 @@ export class Pool implements AsyncDisposable {
       }
     }
     this.#processes = n;
-    this.#core = new PoolCore({
-      processes: n,
-      initializer: initializer ? resolveTarget(initializer, callerModules()) : null,
-      initargs,
-      maxTasks,
-      name: "SpawnPoolWorker",
-      onDeath: "replace",
-      brokenError: (message, cause) => new Error(message, { cause }),
-    });
+    const brokenError = (message: string, cause?: unknown): Error => new Error(message, { cause });
+    this.#core = local
+      ? new LocalCore({
+        processes: n,
+        initializer: initializer ?? null,
+        initargs,
+        maxTasks,
+        brokenError,
+      })
+      : new PoolCore({
+        processes: n,
+        initializer: initializer ? resolveTarget(initializer, callerModules()) : null,
+        initargs,
+        maxTasks,
+        name: "SpawnPoolWorker",
+        onDeath: "replace",
+        brokenError,
+        startMethod: (options as { [START_METHOD]?: StartMethod })[START_METHOD],
+      });
   }
 
   /**
@@ -507,6 +526,8 @@ export class Pool implements AsyncDisposable {
     if (typeof func !== "function") {
       throw new TypeError(`'func' must be a function, got ${describe(func)}`);
     }
+    // A ThreadPool calls the function itself: nothing to find or send.
+    if (this.#local) return { name: func.name, source: String(func), modules: [], isClass: false };
     return resolveTarget(func as Fn, callerModules());
   }
 
@@ -569,5 +590,46 @@ function checkChunksize(chunksize: unknown, optional: boolean): void {
   }
   if (!Number.isInteger(chunksize) || chunksize < 1) {
     throw new RangeError(`'chunksize' must be an integer of at least 1, got ${chunksize}`);
+  }
+}
+
+/**
+ * Python's `multiprocessing.pool.ThreadPool`: the {@linkcode Pool} API with
+ * its tasks run on this thread's event loop, at most `processes` at a time,
+ * as `ThreadPoolExecutor` runs them. Meant for I/O-bound work
+ * (fetches, file reads, timers), which JavaScript already runs concurrently:
+ * the pool bounds how many are in flight. Closures work and nothing is
+ * copied. The `initializer` runs once per lane (Python: once per thread)
+ * before its first task, and again after `maxtasksperchild` tasks.
+ *
+ * A task's `timeout` or `signal` rejects it and frees its lane, but cannot
+ * stop the call, which shares this thread (Python's threads cannot be
+ * stopped either); `terminate()` rejects every outstanding task the same way.
+ *
+ * @example A map of I/O tasks, two at a time
+ * ```ts
+ * import { ThreadPool } from "@tsmp/multiprocessing";
+ *
+ * async function fetchLength(n: number): Promise<number> {
+ *   await new Promise((r) => setTimeout(r, 10)); // an I/O wait
+ *   return String(n).length;
+ * }
+ *
+ * await using pool = new ThreadPool(2);
+ * console.log(await pool.map(fetchLength, [1, 22, 333])); // [ 1, 2, 3 ]
+ * ```
+ */
+export class ThreadPool extends Pool {
+  /**
+   * Makes the pool (no thread or process is started).
+   *
+   * @param processes Tasks in flight at most (Python's threads), or all options in one object. @default {cpuCount()}
+   * @param options `initializer`, `initargs`, `maxtasksperchild`.
+   * @throws {RangeError} If `processes` or `maxtasksperchild` is not an integer of at least 1.
+   * @throws {TypeError} If `initializer` is not a function or `initargs` not an array.
+   */
+  constructor(processes?: number | PoolOptions | null, options: PoolOptions = {}) {
+    threadPoolNext = true;
+    super(processes, options);
   }
 }

@@ -34,6 +34,7 @@ import {
 import { SystemExit } from "./internal/errors.ts";
 import { checkSignal, deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
 import type { StartData } from "./internal/process/bootstrap.ts";
+import { START_METHOD, type StartMethod } from "./internal/process/start.ts";
 
 export { ProcessError } from "./internal/errors.ts";
 
@@ -151,6 +152,8 @@ export class Process implements ChildHandle, AsyncDisposable {
   #pid: number | null = null;
   #child: Child | undefined;
   #done: Promise<void> | undefined;
+  /** The start method of the context that made it; the one in force if none. */
+  #method: StartMethod | undefined;
 
   /**
    * Describes a process; nothing runs until {@linkcode Process.prototype.start}.
@@ -177,6 +180,7 @@ export class Process implements ChildHandle, AsyncDisposable {
       throw new TypeError(`'options' must be an object, got ${describe(options)}`);
     }
     const { target, args = [], kwargs, name, daemon, module } = options;
+    this.#method = (options as { [START_METHOD]?: StartMethod })[START_METHOD];
     if (target !== undefined && typeof target !== "function") {
       throw new TypeError(`'target' must be a function, got ${describe(target)}`);
     }
@@ -325,7 +329,7 @@ export class Process implements ChildHandle, AsyncDisposable {
       args: this.#args,
       fields,
     };
-    const child = this.#child = new Child(data);
+    const child = this.#child = new Child(data, this.#method);
     this.#done = child.done.then(() => void st.children.delete(this));
     st.children.add(this);
   }

@@ -39,7 +39,8 @@ import type { TargetRef } from "../target/target.ts";
 import { waitAsync } from "../wait/futex.ts";
 import { encode, Writer } from "../codec/encode.ts";
 import { pack, packNumbers, unpack } from "./wire.ts";
-import { Process } from "../../process.ts";
+import { Process, type ProcessOptions } from "../../process.ts";
+import { START_METHOD, type StartMethod } from "../process/start.ts";
 
 const WORKER_MODULE = new URL("./worker.ts", import.meta.url).href;
 
@@ -104,6 +105,29 @@ export interface TaskSpec {
   onDispatch?(): void;
 }
 
+/**
+ * What a pool front end drives: the process scheduler ({@linkcode PoolCore})
+ * or the event-loop one under `ThreadPool` (`local.ts`).
+ */
+export interface Scheduler {
+  /** The error that broke the pool, or null. */
+  readonly broken: Error | null;
+  /** Whether tasks can still run (not terminated, not broken). */
+  readonly alive: boolean;
+  /** Whether new tasks are accepted. */
+  readonly running: boolean;
+  /** Queues a task. The caller checks `running` and `broken` first. */
+  submit(spec: TaskSpec): void;
+  /** Cancels a task not yet started; returns whether it was. */
+  cancel(spec: TaskSpec): boolean;
+  /** Accepts no more tasks; queued ones still run. */
+  close(): void;
+  /** After `close()`: waits for the outstanding tasks (and the workers' end). */
+  join(): Promise<void>;
+  /** Stops now; outstanding tasks reject with `reason`. */
+  terminate(reason: Error): Promise<void>;
+}
+
 /** What the core does when a worker dies unexpectedly. */
 export type DeathPolicy = "replace" | "break";
 
@@ -119,6 +143,8 @@ export interface CoreOptions {
   onDeath: DeathPolicy;
   /** Builds the error that breaks the pool. */
   brokenError(message: string, cause?: unknown): Error;
+  /** How the workers are started; the method in force if not given. */
+  startMethod?: StartMethod;
 }
 
 const QUEUED = 0;
@@ -171,7 +197,7 @@ const SLOW_US = 2000;
 let scratch = new Writer();
 
 /** The shared scheduler of Pool and ProcessPoolExecutor. */
-export class PoolCore {
+export class PoolCore implements Scheduler {
   #options: CoreOptions;
   #results: Channel = Channel.create(0);
   #workers: Worker[] = [];
@@ -360,7 +386,8 @@ export class PoolCore {
       daemon: true,
       name: `${o.name}-${nextWorkerNumber++}`,
       module: WORKER_MODULE,
-    });
+      [START_METHOD]: o.startMethod,
+    } as ProcessOptions);
     process.start();
     const w: Worker = {
       process,

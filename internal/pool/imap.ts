@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { PoolCore, TaskSpec } from "./core.ts";
+import type { Scheduler, TaskSpec } from "./core.ts";
 import { STARMAP } from "./protocol.ts";
 import type { ChunkSource, Outcome } from "./results.ts";
 import type { TargetRef } from "../target/target.ts";
@@ -28,7 +28,7 @@ export interface FeedOptions {
 }
 
 /** The source an `IMapIterator` reads from. */
-export function chunkSource(core: PoolCore, o: FeedOptions): ChunkSource {
+export function chunkSource(core: Scheduler, o: FeedOptions): ChunkSource {
   let inFlight = 0;
   let stopped = false;
   let room: (() => void) | undefined;

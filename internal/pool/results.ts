@@ -137,6 +137,36 @@ export interface NextOptions {
   timeout?: number;
 }
 
+/**
+ * Thrown by `IMapIterator.next({ timeout })` after the last result: Python's
+ * `StopIteration`. (`for await` and a bare `next()` end with `done` instead.)
+ *
+ * @example Reading an imap by hand
+ * ```ts
+ * import { StopIteration, ThreadPool } from "@tsmp/multiprocessing";
+ *
+ * await using pool = new ThreadPool(2);
+ * const it = pool.imap((x: number) => x * 2, [1, 2]);
+ * console.log(await it.next({ timeout: 1000 })); // 2
+ * console.log(await it.next({ timeout: 1000 })); // 4
+ * try {
+ *   await it.next({ timeout: 1000 });
+ * } catch (error) {
+ *   console.log(error instanceof StopIteration); // true
+ * }
+ * ```
+ */
+export class StopIteration extends Error {
+  /**
+   * @param message What ended. @default {"No more results"}
+   * @param options `cause`, as for `Error`.
+   */
+  constructor(message = "No more results", options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StopIteration";
+  }
+}
+
 /** One chunk's results, or its error. */
 export type Outcome = { ok: true; values: ArrayLike<unknown> } | { ok: false; error: unknown };
 
@@ -173,7 +203,7 @@ export interface ChunkSource {
  * }
  * ```
  */
-export class IMapIterator<T> implements AsyncIterableIterator<T> {
+export class IMapIterator<T> implements AsyncIterable<T> {
   #source: ChunkSource;
   #ordered: boolean;
   #outcomes = new Map<number, Outcome>();
@@ -205,14 +235,32 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   }
 
   /**
-   * The next result.
+   * The next value, as Python's `next(timeout)`: the value itself, or
+   * {@linkcode StopIteration} after the last.
    *
    * @param options `timeout` in ms.
-   * @returns The next result, or `done` after the last.
+   * @returns The next value.
    * @throws {TimeoutError} If no result came within `timeout` ms.
+   * @throws {StopIteration} After the last value.
    * @throws The task's own error, at its place in the results.
    */
-  async next(options: NextOptions = {}): Promise<IteratorResult<T, undefined>> {
+  next(options: NextOptions): Promise<T>;
+  /**
+   * The next result, as the async iterator protocol has it (what
+   * `for await` calls): `{ done, value }`.
+   *
+   * @returns The next result, or `done` after the last.
+   * @throws The task's own error, at its place in the results.
+   */
+  next(): Promise<IteratorResult<T, undefined>>;
+  async next(options?: NextOptions): Promise<IteratorResult<T, undefined> | T> {
+    if (options === undefined) return this.#next({});
+    const result = await this.#next(options);
+    if (result.done) throw new StopIteration();
+    return result.value;
+  }
+
+  async #next(options: NextOptions): Promise<IteratorResult<T, undefined>> {
     const deadline = checkOptions(options);
     for (;;) {
       if (this.#at < this.#pending.length) {
@@ -265,7 +313,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
    *
    * @returns This iterator.
    */
-  [Symbol.asyncIterator](): IMapIterator<T> {
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
     return this;
   }
 }

@@ -10,7 +10,7 @@
 
 import type { WorkerHandle } from "../../runtime/mod.ts";
 import { EXITED, markExited, slotState } from "./table.ts";
-import { startWorker } from "./start.ts";
+import { type StartMethod, startWorker } from "./start.ts";
 import { deserializeError } from "../errors.ts";
 import type { ChildMessage, StartData } from "./bootstrap.ts";
 
@@ -31,11 +31,11 @@ export class Child {
   #forceDone!: () => void;
   #waiters = 0;
 
-  constructor(data: StartData) {
+  constructor(data: StartData, method?: StartMethod) {
     const { name, daemon, slot } = data.self;
     this.#slot = slot;
     this.#daemon = daemon;
-    const handle = this.#handle = startWorker(data, { name, unrefable: daemon });
+    const handle = this.#handle = startWorker(data, { name, unrefable: daemon }, method);
     handle.onMessage((message) => {
       const msg = message as ChildMessage;
       if (msg?.type === "error") this.#error = deserializeError(msg.error);

@@ -40,9 +40,22 @@ function prepareWarm(): void {
   warm = entry;
 }
 
-/** A worker running the bootstrap, given `data` as its start data. */
-export function startWorker(data: unknown, options: SpawnOptions): WorkerHandle {
-  if (current !== "forkserver") return runtime.spawn(WORKER_URL, data, options);
+/**
+ * The option key (of `Process` and `Pool` options) by which a context made by
+ * `getContext(method)` binds its processes to its start method.
+ */
+export const START_METHOD: unique symbol = Symbol("startMethod");
+
+/**
+ * A worker running the bootstrap, given `data` as its start data, started
+ * by `method` (the method in force by default).
+ */
+export function startWorker(
+  data: unknown,
+  options: SpawnOptions,
+  method: StartMethod = getStartMethod(),
+): WorkerHandle {
+  if (method !== "forkserver") return runtime.spawn(WORKER_URL, data, options);
   let handle: WorkerHandle;
   if (warm && !warm.dead) {
     handle = warm.handle;
