@@ -50,6 +50,11 @@ const BOOTSTRAP_MESSAGE = "An attempt has been made to start a new process befor
   "`if (import.meta.main) { ... }`, so that a worker importing the module to find its target " +
   "does not run it";
 
+// A child's pid is this base plus its slot in the process table: above the
+// largest pid Linux (2^22) and macOS (99,998) give, so `process.kill(p.pid)`
+// (Python's `os.kill`) fails with ESRCH instead of reaching a real process.
+const CHILD_PID_BASE = 5_000_000;
+
 function state(): ThreadState {
   return threadState(() => ({
     self: { name: "MainProcess", pid: runtime.pid(), slot: 0, daemon: false, identity: [] },
@@ -244,7 +249,14 @@ export class Process implements ChildHandle, AsyncDisposable {
     this.#daemon = value;
   }
 
-  /** A number unique to the process in its tree; null before `start()`. */
+  /**
+   * A number unique to the process in its tree; null before `start()`. The
+   * main process has its OS pid; a child, which is a thread of the same OS
+   * process, has a number no OS process can have (5,000,000 plus its slot in
+   * the process table), so signalling it with `process.kill` fails with
+   * `ESRCH` instead of reaching the program or another one. Stop a child
+   * with `terminate()` or `kill()`.
+   */
   get pid(): number | null {
     this.#checkOpen();
     return this.#pid;
@@ -310,8 +322,8 @@ export class Process implements ChildHandle, AsyncDisposable {
       fields = encodeArgs({ ...this }, "this");
     }
     this.#started = true;
-    this.#slot = allocSlot();
-    this.#pid = st.self.pid - st.self.slot + this.#slot;
+    this.#slot = allocSlot(this.#name);
+    this.#pid = CHILD_PID_BASE + this.#slot;
     const self: ProcessInfo = {
       name: this.#name,
       pid: this.#pid,

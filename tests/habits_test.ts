@@ -2,9 +2,12 @@
 // with a message that says what happened and what to do.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Process, ProcessError } from "../process.ts";
+import process from "node:process";
+import { currentProcess, Process, ProcessError } from "../process.ts";
+import { AbandonedLockError, Lock } from "../lock.ts";
 import { Pool } from "../pool.ts";
 import { identity, throwOops } from "./fixtures/habits_targets.ts";
+import { holdAndReturn } from "./fixtures/lock_targets.ts";
 import { runScript } from "./_run.ts";
 
 const BOUND = { timeout: 20_000 };
@@ -48,6 +51,52 @@ describe("errors from a child", () => {
     await assert.rejects(Array.fromAsync(it), { message: /^items\[3\]\.handler is / });
     await assert.rejects(pool.apply(identity, [{ handler: () => 1 }]), {
       message: /^args\[0\]\.handler is /,
+    });
+  });
+});
+
+describe("what a process is called", () => {
+  test("a child's pid is no OS process: process.kill(p.pid) fails with ESRCH", async () => {
+    const p = new Process({ target: identity, args: [1] });
+    p.start();
+    try {
+      const pid = p.pid!;
+      assert.ok(pid > 2 ** 22, `pid ${pid} is in the range of OS pids`);
+      assert.notEqual(pid, currentProcess().pid);
+      assert.throws(() => process.kill(pid, 0), { code: "ESRCH" });
+    } finally {
+      await p.join(BOUND);
+    }
+    assert.equal(p.exitcode, 0);
+  });
+
+  test("an abandoned lock names the process that held it", async () => {
+    const lock = new Lock();
+    const p = new Process({ target: holdAndReturn, args: [lock], name: "lock-holder" });
+    p.start();
+    await p.join(BOUND);
+    assert.equal(p.exitcode, 0);
+    await assert.rejects(lock.acquire({ timeout: 10_000 }), (error: unknown) => {
+      assert.ok(error instanceof AbandonedLockError);
+      assert.equal(error.holder, "lock-holder");
+      assert.match(
+        error.message,
+        /the process that held it \(lock-holder\) ended with exit code 0/,
+      );
+      return true;
+    });
+    assert.equal(lock.acquireSync({ block: false }), true);
+    lock.release();
+  });
+
+  test("a long name is cut to 23 characters and an ellipsis in messages", async () => {
+    const lock = new Lock();
+    const name = "a-very-long-process-name-indeed";
+    const p = new Process({ target: holdAndReturn, args: [lock], name });
+    p.start();
+    await p.join(BOUND);
+    await assert.rejects(lock.acquire({ timeout: 10_000 }), {
+      holder: `${name.slice(0, 23)}\u2026`,
     });
   });
 });

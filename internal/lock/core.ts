@@ -12,7 +12,7 @@
  * @module
  */
 
-import { currentSlot, slotAlive, slotExitCode } from "../process/table.ts";
+import { currentSlot, slotAlive, slotExitCode, slotName } from "../process/table.ts";
 import {
   checkSignal,
   deadlineOf,
@@ -278,7 +278,7 @@ export function reviveNested(ref: { kind: string; state: unknown }): unknown {
  *   lock.acquireSync({ timeout: 1000 });
  * } catch (error) {
  *   if (!(error instanceof AbandonedLockError)) throw error;
- *   console.log(`${error.kind} abandoned by process slot ${error.slot}`);
+ *   console.log(`${error.kind} abandoned by ${error.holder}`);
  *   lock.acquireSync(); // it is free now
  * }
  * lock.release();
@@ -287,6 +287,8 @@ export function reviveNested(ref: { kind: string; state: unknown }): unknown {
 export class AbandonedLockError extends Error {
   /** The kind of primitive: `"Lock"`, `"RLock"`, `"Semaphore"`, ... */
   readonly kind: string;
+  /** The name of the process that ended holding it (`"Process-4"`). */
+  readonly holder: string;
   /** The process-table slot of the process that ended holding it. */
   readonly slot: number;
   /** That process's exit code (null if not yet recorded). */
@@ -301,13 +303,15 @@ export class AbandonedLockError extends Error {
    */
   constructor(kind: string, slot: number, options?: ErrorOptions) {
     const exitcode = slot >= 0 ? slotExitCode(slot) : null;
+    const holder = slotName(slot);
     super(
-      `${kind} was abandoned: the process that held it (slot ${slot}) ended ` +
+      `${kind} was abandoned: the process that held it (${holder}) ended ` +
         `with exit code ${exitcode} without releasing it; it is free again`,
       options,
     );
     this.name = "AbandonedLockError";
     this.kind = kind;
+    this.holder = holder;
     this.slot = slot;
     this.exitcode = exitcode;
   }

@@ -23,7 +23,13 @@ const HEADER_INTS = 4;
 const STATE = 0;
 /** The exit code, valid once STATE is EXITED; UNSET until someone claims it. */
 const EXITCODE = 1;
-const SLOT_INTS = 2;
+/**
+ * The process's name, NAME_INTS words of two UTF-16 units each (0-padded),
+ * so that any process can name another in a message (a lock's dead holder).
+ */
+const NAME = 2;
+const NAME_INTS = 12;
+const SLOT_INTS = NAME + NAME_INTS;
 
 /** The slot is handed out; the child has not started running yet. */
 export const STARTING = 0;
@@ -37,7 +43,7 @@ export const EXITED = 2;
 const UNSET = 0x7fff_ffff;
 
 const INITIAL_SLOTS = 1024;
-// 2M processes per tree; a table this large is 16 MiB.
+// 2M processes per tree; a table this large is 112 MiB (it grows as needed).
 const MAX_BYTES = (HEADER_INTS + SLOT_INTS * (1 << 21)) * 4;
 
 interface Registry {
@@ -83,8 +89,8 @@ export function currentSlot(): number {
   return registry().slot;
 }
 
-/** Hands out a fresh slot for a child about to start. */
-export function allocSlot(): number {
+/** Hands out a fresh slot for a child about to start, named `name`. */
+export function allocSlot(name: string): number {
   const { sab, view } = registry();
   const slot = Atomics.add(view, NEXT_SLOT, 1);
   const needed = (HEADER_INTS + SLOT_INTS * (slot + 1)) * 4;
@@ -98,8 +104,37 @@ export function allocSlot(): number {
     }
   }
   Atomics.store(view, at(slot, EXITCODE), UNSET);
+  const units = 2 * NAME_INTS;
+  const stored = name.length > units ? `${name.slice(0, units - 1)}\u2026` : name;
+  for (let i = 0; i < NAME_INTS; i++) {
+    const lo = stored.charCodeAt(2 * i) || 0;
+    const hi = stored.charCodeAt(2 * i + 1) || 0;
+    view[at(slot, NAME + i)] = lo | (hi << 16);
+  }
+  // The STATE store publishes the name words written before it.
   Atomics.store(view, at(slot, STATE), STARTING);
   return slot;
+}
+
+/**
+ * The name of the process in `slot` (`"MainProcess"` for slot 0); a name of
+ * more than 24 characters is cut to 23 and an ellipsis.
+ */
+export function slotName(slot: number): string {
+  if (slot === 0) return "MainProcess";
+  const { view } = registry();
+  if (slot < 0 || at(slot + 1, 0) > view.length) return `slot ${slot}`;
+  let name = "";
+  for (let i = 0; i < NAME_INTS; i++) {
+    const word = Atomics.load(view, at(slot, NAME + i));
+    const lo = word & 0xffff;
+    const hi = word >>> 16;
+    if (lo === 0) return name;
+    name += String.fromCharCode(lo);
+    if (hi === 0) return name;
+    name += String.fromCharCode(hi);
+  }
+  return name;
 }
 
 function at(slot: number, word: number): number {

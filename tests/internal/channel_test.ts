@@ -12,7 +12,7 @@ function drain(ch: Channel): unknown[] {
 }
 
 function deadSlot(): number {
-  const slot = allocSlot();
+  const slot = allocSlot("Process-test");
   markExited(slot, -9);
   return slot;
 }
