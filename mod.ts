@@ -37,4 +37,10 @@ export * from "./shared.ts";
 export * from "./pool.ts";
 export * from "./futures.ts";
 export * from "./context.ts";
+export {
+  type ConnectionWaitOptions,
+  wait as connectionWait,
+  type Waitable,
+  waitSync as connectionWaitSync,
+} from "./connection.ts";
 export type { Shareable, SharedRef } from "./internal/shareable.ts";

@@ -20,6 +20,7 @@ import { messageBytes } from "./internal/codec/encode.ts";
 import { TimeoutError } from "./internal/errors.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./internal/shareable.ts";
 import { checkSignal, deadlineOf, describe } from "./internal/wait/futex.ts";
+import { readySymbol, type ReadyWord } from "./internal/wait/ready.ts";
 
 /**
  * Raised by `recv` on a drained pipe whose every writer has closed its end
@@ -340,6 +341,23 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
       if (value === EOF) return;
       yield value as T;
     }
+  }
+
+  /**
+   * How `connectionWait` sees this end: ready when `recv` would not wait (a
+   * message, or the end of the pipe).
+   *
+   * @returns The word and the check.
+   * @throws {Error} If this end is closed or write-only.
+   */
+  [readySymbol](): ReadyWord {
+    const ch = this.#reader();
+    return {
+      i32: ch.i32,
+      index: WAKE,
+      counted: true,
+      ready: (async) => ch.size() > 0 || !writersAlive(ch.i32, async),
+    };
   }
 
   /** Sends the end to another process (used by `Process` args). */

@@ -35,8 +35,10 @@ import { SystemExit } from "./internal/errors.ts";
 import { checkSignal, deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
 import type { StartData } from "./internal/process/bootstrap.ts";
 import { START_METHOD, type StartMethod } from "./internal/process/start.ts";
+import { Sentinel } from "./internal/process/sentinel.ts";
 
 export { ProcessError } from "./internal/errors.ts";
+export { Sentinel };
 
 // Shared with the bootstrap by registered symbols, so that the bootstrap
 // never imports this module: the marker of the base class, and the option
@@ -159,6 +161,7 @@ export class Process implements ChildHandle, AsyncDisposable {
   #done: Promise<void> | undefined;
   /** The start method of the context that made it; the one in force if none. */
   #method: StartMethod | undefined;
+  #sentinel: Sentinel | undefined;
 
   /**
    * Describes a process; nothing runs until {@linkcode Process.prototype.start}.
@@ -275,6 +278,19 @@ export class Process implements ChildHandle, AsyncDisposable {
   get exitcode(): number | null {
     this.#checkOpen();
     return this.#slot < 0 ? null : slotExitCode(this.#slot);
+  }
+
+  /**
+   * A handle that `connectionWait` reports ready once the process has ended
+   * (Python's `sentinel`), so that one wait serves pipes, queues and
+   * processes. The same object each time.
+   *
+   * @throws {Error} Before `start()`.
+   */
+  get sentinel(): Sentinel {
+    this.#checkOpen();
+    if (!this.#started) throw new Error("The process has not been started: it has no sentinel");
+    return this.#sentinel ??= new Sentinel(this.#slot);
   }
 
   /** The child's uncaught error, rebuilt in this process, once it has ended with one. */

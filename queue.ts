@@ -19,6 +19,7 @@ import {
   WAKE,
 } from "./internal/channel/channel.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./internal/shareable.ts";
+import { readySymbol, type ReadyWord } from "./internal/wait/ready.ts";
 import { checkSignal, deadlineOf, notify } from "./internal/wait/futex.ts";
 import {
   checkMaxsize,
@@ -299,6 +300,17 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     }
   }
 
+  /**
+   * How `connectionWait` sees the queue: ready when it holds items (or is
+   * closed, when `get` would not wait either).
+   *
+   * @returns The word and the check.
+   */
+  [readySymbol](): ReadyWord {
+    const ch = this.#ch;
+    return { i32: ch.i32, index: WAKE, counted: true, ready: () => ch.size() > 0 || ch.closed };
+  }
+
   /** Sends the queue to another process (used by `Process` args). */
   [shareSymbol](): SharedRef {
     const kind = this.#joinable ? "JoinableQueue" : "Queue";
@@ -452,6 +464,15 @@ export class SimpleQueue<T = unknown> {
   /** Closes the queue for every holder, as {@linkcode Queue.close} does. */
   close(): void {
     this.#q.close();
+  }
+
+  /**
+   * How `connectionWait` sees the queue, as {@linkcode Queue}'s.
+   *
+   * @returns The word and the check.
+   */
+  [readySymbol](): ReadyWord {
+    return this.#q[readySymbol]();
   }
 
   /** Sends the queue to another process (used by `Process` args). */

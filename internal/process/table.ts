@@ -12,6 +12,7 @@
  */
 
 import { notify, waitAsync, waitSync } from "../wait/futex.ts";
+import type { ReadyWord } from "../wait/ready.ts";
 
 // Header words, then SLOT_INTS words per slot.
 /** Next slot to hand out (Atomics.add). */
@@ -200,4 +201,15 @@ export async function waitExited(
     if (result === "timed-out") return slotState(slot) === EXITED;
   }
   return true;
+}
+
+/** How `connection.wait` sees the end of the process in `slot` (markExited always notifies). */
+export function exitReady(slot: number): ReadyWord {
+  const { view } = registry();
+  return {
+    i32: view,
+    index: at(slot, STATE),
+    counted: false,
+    ready: () => Atomics.load(view, at(slot, STATE)) === EXITED,
+  };
 }
