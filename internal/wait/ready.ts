@@ -81,7 +81,9 @@ export async function waitReady<T>(
       const stop = new AbortController();
       const any = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
       const until = Math.min(deadline, performance.now() + SLICE_MS);
-      const sleeps = words.map((w, i) => waitAsync(w.i32, w.index, seen[i], until, any));
+      const sleeps: Promise<unknown>[] = words.map((w, i) =>
+        waitAsync(w.i32, w.index, seen[i], until, any)
+      );
       if (sleeps.length === 0) sleeps.push(sleep(remaining(until), any));
       try {
         await Promise.race(sleeps.map((p) => p.catch(() => {})));
