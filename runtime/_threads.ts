@@ -31,8 +31,11 @@ export function spawnThread(url: URL, data: unknown, options: SpawnOptions): Wor
   };
 }
 
-/** The worker side of a `node:worker_threads` worker. */
-export const threadWorkerSide: WorkerSide = {
+/**
+ * The worker side of a `node:worker_threads` worker, but for where its
+ * output goes, which differs between Node and Deno.
+ */
+export const threadWorkerSide: Omit<WorkerSide, "directOutput"> = {
   // A Deno Web Worker has isMainThread true; this library starts none.
   isWorker: () => !threads().isMainThread,
   startData: () => {

@@ -67,6 +67,8 @@ export function webWorkerSide(isWorker: () => boolean): WorkerSide {
     },
     postToParent: (message) => scope.postMessage(message),
     exitWorker: (code) => void process.exit(code),
+    // A Web Worker's console already writes straight to the program's output.
+    directOutput: () => {},
     onUncaught: (listener) => onUncaught(listener, true),
     onExitCall,
   };

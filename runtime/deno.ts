@@ -20,7 +20,8 @@ interface DenoNamespace {
 export const deno: Runtime = {
   name: "deno",
   spawn: spawnThread,
-  worker: threadWorkerSide,
+  // A Deno worker's output already goes straight to the program's.
+  worker: { ...threadWorkerSide, directOutput: () => {} },
   pid,
   cpuCount,
   mainModule: () => (globalThis as unknown as { Deno: DenoNamespace }).Deno.mainModule,

@@ -5,18 +5,48 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import process from "node:process";
 import type { Runtime } from "./types.ts";
-import { cpuCount, exitProgram, pid, toUrl } from "./_common.ts";
+import { builtin, cpuCount, exitProgram, pid, toUrl } from "./_common.ts";
 import { spawnThread, threadWorkerSide } from "./_threads.ts";
 
 /** The Node adapter. */
 export const node: Runtime = {
   name: "node",
   spawn: spawnThread,
-  worker: threadWorkerSide,
+  worker: { ...threadWorkerSide, directOutput },
   pid,
   cpuCount,
   mainModule: () => (process.argv[1] ? toUrl(process.argv[1]) : undefined),
   exitProgram,
 };
+
+// A Node worker's process.stdout/stderr are streams into the parent thread,
+// written out by the parent's event loop: while the parent blocks in a
+// `Sync` call (or forever, in a hang being debugged), nothing a child prints
+// shows. Writing to the file descriptors directly shows it at once.
+function directOutput(): void {
+  const fs = builtin<typeof import("node:fs")>("node:fs");
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const through = (stream: NodeJS.WriteStream, fd: number): void => {
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+      const callback = rest.find((x) => typeof x === "function") as (() => void) | undefined;
+      const encoding = typeof rest[0] === "string" ? rest[0] as BufferEncoding : "utf8";
+      let bytes = typeof chunk === "string" ? Buffer.from(chunk, encoding) : chunk;
+      while (bytes.length > 0) {
+        try {
+          bytes = bytes.subarray(fs.writeSync(fd, bytes));
+        } catch (error) {
+          // A full non-blocking pipe: wait a moment and go on.
+          if ((error as { code?: string }).code !== "EAGAIN") throw error;
+          Atomics.wait(pause, 0, 0, 1);
+        }
+      }
+      if (callback) queueMicrotask(callback);
+      return true;
+    }) as typeof stream.write;
+  };
+  through(process.stdout, 1);
+  through(process.stderr, 2);
+}

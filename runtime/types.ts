@@ -76,6 +76,13 @@ export interface WorkerSide {
   /** Ends this worker thread with `code`, flushing its output first. */
   exitWorker(code: number): void;
   /**
+   * Makes this worker's `console` and `process.stdout`/`stderr` write
+   * straight to the program's output, so that what a child prints shows
+   * while its parent's thread is blocked (a Node worker's output otherwise
+   * waits for the parent's event loop).
+   */
+  directOutput(): void;
+  /**
    * Calls `listener` with an error nothing caught or a rejection nothing
    * handled, instead of the runtime's default (which differs: Bun reports a
    * rejection as a clean exit 0).

@@ -100,3 +100,14 @@ describe("what a process is called", () => {
     });
   });
 });
+
+describe("a child's output", () => {
+  test("shows while the parent's thread is blocked in a Sync call", async () => {
+    const { stdout, stderr, code } = await runScript(
+      "./fixtures/scripts/blocked_parent_output.ts",
+    );
+    assert.equal(code, 0);
+    assert.equal(stdout, "child: hello\nparent: joined with exitcode 1\n");
+    assert.match(stderr, /^Process Process-1:\nError: child failed\n/);
+  });
+});

@@ -46,6 +46,7 @@ function processBase(cls: unknown): (new (...args: unknown[]) => object) | undef
 }
 
 async function main(): Promise<void> {
+  workerSide.directOutput();
   const data = await workerSide.startData() as StartData;
   adoptTable(data.table, data.self.slot);
   const state: ThreadState = {
