@@ -8,7 +8,8 @@
  */
 
 import { PoolCore, type TaskSpec } from "./internal/pool/core.ts";
-import { BrokenProcessPool, Future, futureControl } from "./internal/pool/future.ts";
+import { Future, futureControl } from "./internal/pool/future.ts";
+import { BrokenProcessPool, ExecutorShutdownError } from "./internal/pool/errors.ts";
 import { APPLY, STARMAP } from "./internal/pool/protocol.ts";
 import { callerModules, resolveTarget } from "./internal/target/target.ts";
 import { deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
@@ -16,11 +17,14 @@ import { TimeoutError } from "./internal/errors.ts";
 import { cpuCount } from "./process.ts";
 
 export {
-  ALL_COMPLETED,
-  asCompleted,
   BrokenExecutor,
   BrokenProcessPool,
   CancelledError,
+  ExecutorShutdownError,
+} from "./internal/pool/errors.ts";
+export {
+  ALL_COMPLETED,
+  asCompleted,
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   Future,
@@ -62,8 +66,6 @@ export interface ProcessPoolExecutorOptions {
   /** Calls a worker runs before it is replaced. @default {undefined} (no limit) */
   maxTasksPerChild?: number | null;
 }
-
-const SHUTDOWN_MESSAGE = "cannot schedule new futures after shutdown";
 
 /**
  * What both executors share: `submit`, `map`, `shutdown`, and `await using`.
@@ -119,7 +121,7 @@ export abstract class Executor implements AsyncDisposable {
 
   /** Throws if nothing more may be submitted. */
   protected checkOpen(): void {
-    if (this.#shutdown) throw new Error(SHUTDOWN_MESSAGE);
+    if (this.#shutdown) throw new ExecutorShutdownError();
   }
 
   /**
@@ -133,7 +135,7 @@ export abstract class Executor implements AsyncDisposable {
    * @param rest The iterables (sync or async), then optionally `{ timeout, chunksize }`.
    * @returns An async iterable of the values, in order.
    * @throws {TypeError} For a non-function or a non-iterable.
-   * @throws {Error} After `shutdown()`.
+   * @throws {ExecutorShutdownError} After `shutdown()`.
    * @throws {TimeoutError} (while iterating) When a result is not there by `timeout`.
    */
   map<R>(
@@ -327,7 +329,7 @@ export class ProcessPoolExecutor extends Executor {
    * @param args Its arguments.
    * @returns Its future (running once a worker has it).
    * @throws {TypeError} If `fn` is not a function.
-   * @throws {Error} After `shutdown()`.
+   * @throws {ExecutorShutdownError} After `shutdown()`.
    * @throws {BrokenProcessPool} Once a worker has died.
    */
   submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
@@ -438,7 +440,7 @@ export class ThreadPoolExecutor extends Executor {
    * @param args Its arguments.
    * @returns Its future.
    * @throws {TypeError} If `fn` is not a function.
-   * @throws {Error} After `shutdown()`.
+   * @throws {ExecutorShutdownError} After `shutdown()`.
    */
   submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
     if (typeof fn !== "function") {

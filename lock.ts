@@ -39,8 +39,8 @@
  * @module
  */
 
+export { AbandonedLockError, BrokenBarrierError } from "./internal/lock/errors.ts";
 export {
-  AbandonedLockError,
   type AcquireOptions,
   type AsyncAcquireOptions,
   type AsyncWaitOptions,
@@ -51,4 +51,4 @@ export { Lock, RLock } from "./internal/lock/mutex.ts";
 export { BoundedSemaphore, Semaphore, type SemaphoreOptions } from "./internal/lock/semaphore.ts";
 export { Condition } from "./internal/lock/condition.ts";
 export { Event } from "./internal/lock/event.ts";
-export { Barrier, type BarrierOptions, BrokenBarrierError } from "./internal/lock/barrier.ts";
+export { Barrier, type BarrierOptions } from "./internal/lock/barrier.ts";

@@ -18,41 +18,12 @@ import { AGAIN, untilAsync, untilSync } from "./internal/channel/wait.ts";
 import { Channel, NOTHING, PUT_COUNT, WAKE } from "./internal/channel/channel.ts";
 import { messageBytes } from "./internal/codec/encode.ts";
 import { TimeoutError } from "./internal/errors.ts";
+import { ConnectionClosedError, EOFError } from "./internal/channel/errors.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./internal/shareable.ts";
 import { checkSignal, deadlineOf, describe } from "./internal/wait/futex.ts";
 import { readySymbol, type ReadyWord } from "./internal/wait/ready.ts";
 
-/**
- * Raised by `recv` on a drained pipe whose every writer has closed its end
- * or ended. Python's built-in `EOFError`.
- *
- * @example Reading until the writers are gone
- * ```ts
- * import { EOFError, Pipe } from "@tsmp/multiprocessing";
- *
- * const [reader, writer] = Pipe<number>(false);
- * writer.send(1);
- * writer.close();
- * console.log(reader.recvSync()); // 1
- * try {
- *   reader.recvSync();
- * } catch (error) {
- *   console.log(error instanceof EOFError); // true
- * }
- * ```
- */
-export class EOFError extends Error {
-  /**
-   * An `EOFError`.
-   *
-   * @param message What ended.
-   * @param options `cause`, as for `Error`.
-   */
-  constructor(message = "Every writer of the pipe has closed it or ended", options?: ErrorOptions) {
-    super(message, options);
-    this.name = "EOFError";
-  }
-}
+export { ConnectionClosedError, EOFError };
 
 /** Options of {@linkcode Connection.recv}. */
 export interface RecvOptions {
@@ -146,13 +117,13 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
   }
 
   #reader(): Channel {
-    if (this.#closed) throw new Error("Connection is closed");
+    if (this.#closed) throw new ConnectionClosedError();
     if (!this.#read) throw new Error("Connection is write-only");
     return this.#read;
   }
 
   #writer(): Channel {
-    if (this.#closed) throw new Error("Connection is closed");
+    if (this.#closed) throw new ConnectionClosedError();
     if (!this.#write) throw new Error("Connection is read-only");
     return this.#write;
   }
@@ -163,7 +134,8 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    * @param obj The message.
    * @throws {TypeError} If `obj` holds something that cannot be sent (the
    * message names where).
-   * @throws {Error} If this end is closed or read-only.
+   * @throws {ConnectionClosedError} If this end is closed.
+   * @throws {Error} If this end is read-only.
    */
   send(obj: T): void {
     this.#writer().tryPut(obj, "obj");
@@ -178,7 +150,8 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    * @param size How many bytes; the rest of `buf` by default.
    * @throws {TypeError} If `buf` is not bytes.
    * @throws {RangeError} If `offset` or `size` fall outside `buf`.
-   * @throws {Error} If this end is closed or read-only.
+   * @throws {ConnectionClosedError} If this end is closed.
+   * @throws {Error} If this end is read-only.
    */
   sendBytes(buf: ArrayBufferView | ArrayBuffer, offset = 0, size?: number): void {
     let bytes: Uint8Array;
@@ -217,7 +190,8 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    * @returns The message.
    * @throws {EOFError} If the pipe is drained and every writer has closed or ended.
    * @throws {TimeoutError} If no message came within `timeout`.
-   * @throws {Error} If this end is closed or write-only.
+   * @throws {ConnectionClosedError} If this end is closed.
+   * @throws {Error} If this end is write-only.
    */
   async recv(options: RecvOptions = {}): Promise<T> {
     return finish(await this.#wait(this.#attempt(false, false), options)) as T;
@@ -230,7 +204,8 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    * @returns The message.
    * @throws {EOFError} If the pipe is drained and every other writer has closed or ended.
    * @throws {TimeoutError} If no message came within `timeout`.
-   * @throws {Error} If this end is closed or write-only.
+   * @throws {ConnectionClosedError} If this end is closed.
+   * @throws {Error} If this end is write-only.
    */
   recvSync(options: Omit<RecvOptions, "signal"> = {}): T {
     return finish(this.#waitSync(this.#attempt(false, true), options)) as T;
@@ -275,7 +250,8 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    *
    * @param options `timeout` (ms; 0 by default: no wait) and `signal`.
    * @returns True when `recv` would not wait.
-   * @throws {Error} If this end is closed or write-only.
+   * @throws {ConnectionClosedError} If this end is closed.
+   * @throws {Error} If this end is write-only.
    */
   async poll(options: PollOptions = {}): Promise<boolean> {
     const ch = this.#reader();
@@ -290,7 +266,8 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    *
    * @param options `timeout` (ms; 0 by default: no wait).
    * @returns True when `recvSync` would not wait.
-   * @throws {Error} If this end is closed or write-only.
+   * @throws {ConnectionClosedError} If this end is closed.
+   * @throws {Error} If this end is write-only.
    */
   pollSync(options: Omit<PollOptions, "signal"> = {}): boolean {
     const ch = this.#reader();
@@ -362,7 +339,9 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
 
   /** Sends the end to another process (used by `Process` args). */
   [shareSymbol](): SharedRef {
-    if (this.#closed) throw new Error("Cannot send a closed Connection to another process");
+    if (this.#closed) {
+      throw new ConnectionClosedError("Cannot send a closed Connection to another process");
+    }
     const state: ConnectionState = { read: this.#read?.sab, write: this.#write?.sab };
     // The copy counts as a writer from now on, until its receiver claims it.
     if (this.#write) state.ticket = ticket(this.#write.i32);

@@ -13,8 +13,9 @@
  */
 
 import { TimeoutError } from "./internal/errors.ts";
-import { PoolCore, type Scheduler, WorkerLostError } from "./internal/pool/core.ts";
+import { PoolCore, type Scheduler } from "./internal/pool/core.ts";
 import { LocalCore } from "./internal/pool/local.ts";
+import { BrokenPoolError, PoolNotRunningError, WorkerLostError } from "./internal/pool/errors.ts";
 import { APPLY, MAP, STARMAP } from "./internal/pool/protocol.ts";
 import { AsyncResult, IMapIterator, StopIteration } from "./internal/pool/results.ts";
 import { argList, chunkSource } from "./internal/pool/imap.ts";
@@ -28,7 +29,7 @@ import { checkSignal, deadlineOf, describe } from "./internal/wait/futex.ts";
 import { cpuCount } from "./process.ts";
 import { START_METHOD, type StartMethod } from "./internal/process/start.ts";
 
-export { TimeoutError, WorkerLostError };
+export { BrokenPoolError, PoolNotRunningError, TimeoutError, WorkerLostError };
 export { AsyncResult, IMapIterator, StopIteration };
 export type { GetOptions, NextOptions } from "./internal/pool/results.ts";
 
@@ -73,8 +74,6 @@ export interface CallbackOptions<T> {
 export interface ApplyAsyncOptions<T> extends ApplyOptions, CallbackOptions<T> {}
 
 type Input<T> = AnyIterable<T>;
-
-const NOT_RUNNING = "Pool not running";
 
 // Set by ThreadPool's constructor just before it calls Pool's: which
 // scheduler the pool runs on.
@@ -164,7 +163,8 @@ export class Pool implements AsyncDisposable {
       }
     }
     this.#processes = n;
-    const brokenError = (message: string, cause?: unknown): Error => new Error(message, { cause });
+    const brokenError = (message: string, cause?: unknown): Error =>
+      new BrokenPoolError(message, { cause });
     this.#core = local
       ? new LocalCore({
         processes: n,
@@ -194,7 +194,7 @@ export class Pool implements AsyncDisposable {
    * @param options `timeout` (ms from the task's start) and `signal`.
    * @returns The function's value.
    * @throws {TypeError} For a `func` that is not a function, or arguments that cannot be sent.
-   * @throws {Error} After `close()` or `terminate()` ("Pool not running").
+   * @throws {PoolNotRunningError} After `close()` or `terminate()` ("Pool not running").
    * @throws {TimeoutError} (rejection) When the task outruns `timeout`.
    * @throws {WorkerLostError} (rejection) When its worker dies while running it.
    * @throws (rejection) The function's own error, with its class, message and stack.
@@ -218,7 +218,7 @@ export class Pool implements AsyncDisposable {
    * @param options `callback`, `errorCallback`, `timeout`, `signal`.
    * @returns The result, later.
    * @throws {TypeError} For bad arguments.
-   * @throws {Error} After `close()` or `terminate()`.
+   * @throws {PoolNotRunningError} After `close()` or `terminate()`.
    */
   applyAsync<A extends unknown[], R>(
     func: (...args: A) => R,
@@ -277,7 +277,7 @@ export class Pool implements AsyncDisposable {
    * @returns The values, in input order.
    * @throws {TypeError} For a non-function, a non-iterable, or items that cannot be sent.
    * @throws {RangeError} For a `chunksize` that is not an integer of at least 1.
-   * @throws {Error} After `close()` or `terminate()`.
+   * @throws {PoolNotRunningError} After `close()` or `terminate()`.
    */
   map<T, R>(
     func: (item: T) => R,
@@ -296,7 +296,7 @@ export class Pool implements AsyncDisposable {
    * @param options `callback` (with the whole list) and `errorCallback`.
    * @returns The list of values, later.
    * @throws {TypeError} For bad arguments.
-   * @throws {Error} After `close()` or `terminate()`.
+   * @throws {PoolNotRunningError} After `close()` or `terminate()`.
    */
   mapAsync<T, R>(
     func: (item: T) => R,
@@ -319,7 +319,7 @@ export class Pool implements AsyncDisposable {
    * @param chunksize Items per task. @default {ceil(len / (4 * processes))}
    * @returns The values, in input order.
    * @throws {TypeError} For bad arguments, or an item that is not iterable.
-   * @throws {Error} After `close()` or `terminate()`.
+   * @throws {PoolNotRunningError} After `close()` or `terminate()`.
    */
   starmap<A extends unknown[], R>(
     func: (...args: A) => R,
@@ -338,7 +338,7 @@ export class Pool implements AsyncDisposable {
    * @param options `callback` and `errorCallback`.
    * @returns The list of values, later.
    * @throws {TypeError} For bad arguments.
-   * @throws {Error} After `close()` or `terminate()`.
+   * @throws {PoolNotRunningError} After `close()` or `terminate()`.
    */
   starmapAsync<A extends unknown[], R>(
     func: (...args: A) => R,
@@ -428,7 +428,7 @@ export class Pool implements AsyncDisposable {
    * @returns An async iterable of the values.
    * @throws {TypeError} For bad arguments.
    * @throws {RangeError} For a bad `chunksize`.
-   * @throws {Error} After `close()` or `terminate()`.
+   * @throws {PoolNotRunningError} After `close()` or `terminate()`.
    */
   imap<T, R>(
     func: (item: T) => R,
@@ -448,7 +448,7 @@ export class Pool implements AsyncDisposable {
    * @returns An async iterable of the values.
    * @throws {TypeError} For bad arguments.
    * @throws {RangeError} For a bad `chunksize`.
-   * @throws {Error} After `close()` or `terminate()`.
+   * @throws {PoolNotRunningError} After `close()` or `terminate()`.
    */
   imapUnordered<T, R>(
     func: (item: T) => R,
@@ -499,7 +499,9 @@ export class Pool implements AsyncDisposable {
    * @returns When every worker has ended.
    */
   terminate(): Promise<void> {
-    return this.#core.terminate(new Error("Pool was terminated before the task finished"));
+    return this.#core.terminate(
+      new PoolNotRunningError("Pool was terminated before the task finished"),
+    );
   }
 
   /**
@@ -533,7 +535,7 @@ export class Pool implements AsyncDisposable {
 
   #checkRunning(): void {
     if (this.#core.broken) throw this.#core.broken;
-    if (!this.#core.running) throw new Error(NOT_RUNNING);
+    if (!this.#core.running) throw new PoolNotRunningError();
   }
 
   #admit<T>(promise: Promise<T>): Promise<T> {

@@ -32,6 +32,7 @@ import {
   type TargetRef,
 } from "./internal/target/target.ts";
 import { SystemExit } from "./internal/errors.ts";
+import { ProcessClosedError } from "./internal/process/errors.ts";
 import { checkSignal, deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
 import type { StartData } from "./internal/process/bootstrap.ts";
 import { START_METHOD, type StartMethod } from "./internal/process/start.ts";
@@ -39,6 +40,7 @@ import { Sentinel } from "./internal/process/sentinel.ts";
 
 export { ProcessError } from "./internal/errors.ts";
 export { Sentinel };
+export { ProcessClosedError } from "./internal/process/errors.ts";
 
 // Shared with the bootstrap by registered symbols, so that the bootstrap
 // never imports this module: the marker of the base class, and the option
@@ -309,7 +311,8 @@ export class Process implements ChildHandle, AsyncDisposable {
   /**
    * Starts the process in a new worker.
    *
-   * @throws {Error} If called twice, after `close()`, from a daemon process,
+   * @throws {ProcessClosedError} After `close()`.
+   * @throws {Error} If called twice, from a daemon process,
    * or while a worker is still importing its modules (a missing
    * `if (import.meta.main)` guard).
    */
@@ -473,7 +476,7 @@ export class Process implements ChildHandle, AsyncDisposable {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new Error("Process object is closed");
+    if (this.#closed) throw new ProcessClosedError();
   }
 }
 

@@ -24,20 +24,16 @@ import { checkSignal, deadlineOf, notify } from "./internal/wait/futex.ts";
 import {
   checkMaxsize,
   checkOptions,
-  Empty,
-  Full,
   type JoinQueueOptions,
   type QueueOptions,
 } from "./internal/channel/queue_options.ts";
 
-export { Empty, Full } from "./internal/channel/queue_options.ts";
+import { Empty, Full, QueueClosedError } from "./internal/channel/errors.ts";
+
+export { Empty, Full, QueueClosedError };
 export type { JoinQueueOptions, QueueOptions } from "./internal/channel/queue_options.ts";
 
 const END: unique symbol = Symbol("end");
-
-function closedError(): Error {
-  return new Error("Queue is closed");
-}
 
 // Each queue's channel, for JoinableQueue's methods (a subclass cannot read
 // its base's #private fields, and the channel is no business of the public
@@ -106,7 +102,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   }
 
   #tryPut(item: T): true | typeof AGAIN {
-    if (this.#ch.closed) throw closedError();
+    if (this.#ch.closed) throw new QueueClosedError();
     return this.#ch.tryPut(item, "item", this.#joinable) ? true : AGAIN;
   }
 
@@ -128,7 +124,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @throws {Full} If a bounded queue stayed full.
    * @throws {TypeError} If `item` holds something that cannot be sent (the
    * message names where), or for bad options.
-   * @throws {Error} If the queue is closed.
+   * @throws {QueueClosedError} If the queue is closed.
    */
   async put(item: T, options?: QueueOptions): Promise<void> {
     const { block, deadline, signal } = checkOptions(options, false);
@@ -150,7 +146,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @param options `block` and `timeout` (ms).
    * @throws {Full} If a bounded queue stayed full.
    * @throws {TypeError} If `item` cannot be sent, or for bad options.
-   * @throws {Error} If the queue is closed.
+   * @throws {QueueClosedError} If the queue is closed.
    */
   putSync(item: T, options?: Omit<QueueOptions, "signal">): void {
     const { block, deadline } = checkOptions(options, true);
@@ -167,7 +163,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @param item The item; a copy of it is put.
    * @throws {Full} If a bounded queue is full.
    * @throws {TypeError} If `item` cannot be sent.
-   * @throws {Error} If the queue is closed.
+   * @throws {QueueClosedError} If the queue is closed.
    */
   putNowait(item: T): void {
     if (this.#tryPut(item) === AGAIN) throw new Full();
@@ -179,7 +175,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @param options `block`, `timeout` (ms) and `signal`.
    * @returns The item.
    * @throws {Empty} If no item came in time.
-   * @throws {Error} If the queue is closed and drained.
+   * @throws {QueueClosedError} If the queue is closed and drained.
    */
   async get(options?: QueueOptions): Promise<T> {
     const { block, deadline, signal } = checkOptions(options, false);
@@ -192,7 +188,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
       ? await untilAsync(this.#ch.i32, WAKE, true, tryGet, deadline, signal, PUT_COUNT)
       : first;
     if (result === AGAIN) throw new Empty();
-    if (result === END) throw closedError();
+    if (result === END) throw new QueueClosedError();
     return result;
   }
 
@@ -203,7 +199,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @param options `block` and `timeout` (ms).
    * @returns The item.
    * @throws {Empty} If no item came in time.
-   * @throws {Error} If the queue is closed and drained.
+   * @throws {QueueClosedError} If the queue is closed and drained.
    */
   getSync(options?: Omit<QueueOptions, "signal">): T {
     const { block, deadline } = checkOptions(options, true);
@@ -212,7 +208,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
       ? untilSync(this.#ch.i32, WAKE, true, tryGet, deadline, PUT_COUNT)
       : tryGet();
     if (result === AGAIN) throw new Empty();
-    if (result === END) throw closedError();
+    if (result === END) throw new QueueClosedError();
     return result;
   }
 
@@ -221,12 +217,12 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @returns The item.
    * @throws {Empty} If the queue is empty.
-   * @throws {Error} If the queue is closed and drained.
+   * @throws {QueueClosedError} If the queue is closed and drained.
    */
   getNowait(): T {
     const result = this.#tryGet();
     if (result === AGAIN) throw new Empty();
-    if (result === END) throw closedError();
+    if (result === END) throw new QueueClosedError();
     return result;
   }
 
@@ -425,7 +421,7 @@ export class SimpleQueue<T = unknown> {
    *
    * @param item The item.
    * @throws {TypeError} If `item` cannot be sent.
-   * @throws {Error} If the queue is closed.
+   * @throws {QueueClosedError} If the queue is closed.
    */
   put(item: T): void {
     this.#q.putNowait(item);
@@ -436,7 +432,7 @@ export class SimpleQueue<T = unknown> {
    *
    * @param options `signal`, to stop waiting.
    * @returns The item.
-   * @throws {Error} If the queue is closed and drained.
+   * @throws {QueueClosedError} If the queue is closed and drained.
    */
   get(options: { signal?: AbortSignal } = {}): Promise<T> {
     return this.#q.get({ signal: options.signal });
@@ -446,7 +442,7 @@ export class SimpleQueue<T = unknown> {
    * The `Sync` form of {@linkcode SimpleQueue.get}.
    *
    * @returns The item.
-   * @throws {Error} If the queue is closed and drained.
+   * @throws {QueueClosedError} If the queue is closed and drained.
    */
   getSync(): T {
     return this.#q.getSync();

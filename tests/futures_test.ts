@@ -5,6 +5,7 @@ import {
   asCompleted,
   BrokenProcessPool,
   CancelledError,
+  ExecutorShutdownError,
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   Future,
@@ -92,7 +93,10 @@ describe("ProcessPoolExecutor", () => {
     assert.ok(fs.every((f) => f.done()));
     assert.ok(fs.some((f) => f.cancelled()));
     await assert.rejects(fs.find((f) => f.cancelled())!.result(), CancelledError);
-    assert.throws(() => ex.submit(square, 1), /cannot schedule new futures after shutdown/);
+    assert.throws(() => ex.submit(square, 1), {
+      name: "ExecutorShutdownError",
+      message: "cannot schedule new futures after shutdown",
+    });
   });
 
   test("bad input throws clear errors", async () => {
@@ -151,7 +155,7 @@ describe("ThreadPoolExecutor", () => {
     const f = ex.submit(() => sleep(30).then(() => "late"));
     await ex.shutdown();
     assert.ok(f.done());
-    assert.throws(() => ex.submit(() => 1), /after shutdown/);
+    assert.throws(() => ex.submit(() => 1), ExecutorShutdownError);
   });
 
   test("cancel stops a queued call; a running one cannot be cancelled", async () => {

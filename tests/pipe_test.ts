@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Process } from "../process.ts";
-import { type Connection, EOFError, Pipe } from "../pipe.ts";
+import { type Connection, ConnectionClosedError, EOFError, Pipe } from "../pipe.ts";
 import { TimeoutError } from "../internal/errors.ts";
 import {
   answer,
@@ -53,7 +53,11 @@ describe("Pipe in one process", () => {
     writer.send(2);
     writer.close();
     assert.equal(writer.closed, true);
-    assert.throws(() => writer.send(3), /Connection is closed/);
+    assert.throws(() => writer.send(3), {
+      name: "ConnectionClosedError",
+      message: "Connection is closed",
+    });
+    assert.throws(() => writer.send(3), ConnectionClosedError);
     assert.equal(await reader.recv(), 1);
     assert.equal(reader.recvSync(), 2);
     await assert.rejects(

@@ -1,6 +1,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { AsyncResult, Pool, TimeoutError, WorkerLostError } from "../pool.ts";
+import {
+  AsyncResult,
+  BrokenPoolError,
+  Pool,
+  PoolNotRunningError,
+  TimeoutError,
+  WorkerLostError,
+} from "../pool.ts";
 import { Queue } from "../queue.ts";
 import { runScript } from "./_run.ts";
 import {
@@ -195,7 +202,11 @@ describe("Pool", () => {
 
   test("a failing initializer settles the tasks and breaks the pool", async () => {
     await using pool = new Pool(1, { initializer: initFails });
-    await assert.rejects(pool.apply(square, [2]), /failed to start/);
+    await assert.rejects(pool.apply(square, [2]), (error: Error) => {
+      assert.ok(error instanceof BrokenPoolError);
+      assert.match(error.message, /failed to start/);
+      return true;
+    });
     assert.throws(() => pool.apply(square, [2]), /failed to start/);
   });
 
@@ -213,7 +224,10 @@ describe("Pool", () => {
     const result = pool.mapAsync(slowSquare, [1, 2, 3, 4], 1);
     await assert.rejects(pool.join(), /still running/);
     pool.close();
-    assert.throws(() => pool.map(square, [1]), /Pool not running/);
+    assert.throws(() => pool.map(square, [1]), {
+      name: "PoolNotRunningError",
+      message: "Pool not running",
+    });
     await pool.join();
     assert.deepEqual(await result, [1, 4, 9, 16]);
   });
@@ -225,14 +239,14 @@ describe("Pool", () => {
     // Expectations first: the tasks reject while terminate() waits for the
     // workers' threads to be gone.
     const rejected = Promise.all([
-      assert.rejects(running, /terminated/),
-      assert.rejects(queued, /terminated/),
+      assert.rejects(running, { name: "PoolNotRunningError", message: /terminated/ }),
+      assert.rejects(queued, PoolNotRunningError),
     ]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await pool.terminate();
     await rejected;
     await pool.join();
-    assert.throws(() => pool.apply(square, [1]), /Pool not running/);
+    assert.throws(() => pool.apply(square, [1]), PoolNotRunningError);
   });
 
   test("a program awaiting a map at top level waits for it, then ends with the pool open", async () => {

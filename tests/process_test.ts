@@ -8,6 +8,7 @@ import {
   getStartMethod,
   parentProcess,
   Process,
+  ProcessClosedError,
   ProcessError,
   setStartMethod,
 } from "../process.ts";
@@ -154,8 +155,11 @@ describe("Process lifecycle", () => {
     assert.throws(() => p.close(), /still running/);
     await p.join(BOUND);
     p.close();
-    assert.throws(() => p.pid, /Process object is closed/);
-    assert.throws(() => p.isAlive(), /Process object is closed/);
+    assert.throws(() => p.pid, ProcessClosedError);
+    assert.throws(() => p.isAlive(), {
+      name: "ProcessClosedError",
+      message: "Process object is closed",
+    });
   });
 });
 

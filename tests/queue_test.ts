@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Process } from "../process.ts";
-import { Empty, Full, JoinableQueue, Queue, SimpleQueue } from "../queue.ts";
+import { Empty, Full, JoinableQueue, Queue, QueueClosedError, SimpleQueue } from "../queue.ts";
 import { Pipe } from "../pipe.ts";
 import {
   consume,
@@ -32,6 +32,8 @@ function start(ps: Process[]): Process[] {
   for (const p of ps) p.start();
   return ps;
 }
+
+const CLOSED = { name: "QueueClosedError", message: "Queue is closed" };
 
 describe("Queue in one process", () => {
   test("items come out in the order they were put, as copies", async () => {
@@ -133,18 +135,19 @@ describe("Queue in one process", () => {
     q.close();
     q.close();
     assert.equal(q.closed, true);
-    assert.throws(() => q.putNowait(2), /Queue is closed/);
-    await assert.rejects(q.put(2), /Queue is closed/);
+    assert.throws(() => q.putNowait(2), CLOSED);
+    await assert.rejects(q.put(2), CLOSED);
     assert.equal(await q.get(), 1);
-    await assert.rejects(q.get(), /Queue is closed/);
-    assert.throws(() => q.getSync(), /Queue is closed/);
+    await assert.rejects(q.get(), CLOSED);
+    assert.throws(() => q.getSync(), CLOSED);
+    assert.throws(() => q.putNowait(3), QueueClosedError);
   });
 
   test("close wakes a waiting get", async () => {
     const q = new Queue<number>();
     const pending = q.get(BOUND);
     setTimeout(() => q.close(), 10);
-    await assert.rejects(pending, /Queue is closed/);
+    await assert.rejects(pending, CLOSED);
   });
 
   test("for await yields every item until closed and drained", async () => {

@@ -7,65 +7,6 @@
 
 import { checkSignal, deadlineOf, describe } from "../wait/futex.ts";
 
-/**
- * Raised by `get` when no item came in time (or at once, with
- * `block: false`). Python's `queue.Empty`.
- *
- * @example Catching Empty
- * ```ts
- * import { Empty, Queue } from "@tsmp/multiprocessing";
- *
- * const q = new Queue<number>();
- * try {
- *   q.getNowait();
- * } catch (error) {
- *   console.log(error instanceof Empty); // true
- * }
- * ```
- */
-export class Empty extends Error {
-  /**
-   * An `Empty` error.
-   *
-   * @param message What was empty.
-   * @param options `cause`, as for `Error`.
-   */
-  constructor(message = "Queue is empty", options?: ErrorOptions) {
-    super(message, options);
-    this.name = "Empty";
-  }
-}
-
-/**
- * Raised by `put` on a bounded queue that stayed full for the whole wait
- * (or at once, with `block: false`). Python's `queue.Full`.
- *
- * @example Catching Full
- * ```ts
- * import { Full, Queue } from "@tsmp/multiprocessing";
- *
- * const q = new Queue<number>(1);
- * q.putNowait(1);
- * try {
- *   q.putNowait(2);
- * } catch (error) {
- *   console.log(error instanceof Full); // true
- * }
- * ```
- */
-export class Full extends Error {
-  /**
-   * A `Full` error.
-   *
-   * @param message What was full.
-   * @param options `cause`, as for `Error`.
-   */
-  constructor(message = "Queue is full", options?: ErrorOptions) {
-    super(message, options);
-    this.name = "Full";
-  }
-}
-
 /** Options of the blocking queue operations. */
 export interface QueueOptions {
   /**

@@ -9,8 +9,8 @@
 
 import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
 import { slotAlive, slotExitCode } from "../process/table.ts";
+import { AbandonedLockError, BrokenBarrierError } from "./errors.ts";
 import {
-  AbandonedLockError,
   type AsyncWaitOptions,
   type Blocking,
   CHECK_MS,
@@ -47,36 +47,6 @@ const FILLING = 0;
 const DRAINING = 1;
 const RESETTING = 2;
 const BROKEN = 3;
-
-/**
- * Thrown by `Barrier.wait()` when the barrier is broken: by `abort()`, a
- * timeout, an action that threw, a party that died, or a `reset()` while
- * waiting. Python's `threading.BrokenBarrierError`.
- *
- * @example Catching it
- * ```ts
- * import { Barrier, BrokenBarrierError } from "@tsmp/multiprocessing";
- *
- * const barrier = new Barrier(2);
- * try {
- *   await barrier.wait({ timeout: 10 });
- * } catch (error) {
- *   console.log(error instanceof BrokenBarrierError); // true
- * }
- * ```
- */
-export class BrokenBarrierError extends Error {
-  /**
-   * Makes the error.
-   *
-   * @param message Why it is broken.
-   * @param options `cause`, as for `Error`.
-   */
-  constructor(message = "The barrier is broken", options?: ErrorOptions) {
-    super(message, options);
-    this.name = "BrokenBarrierError";
-  }
-}
 
 /** Options for {@linkcode Barrier}. */
 export interface BarrierOptions {

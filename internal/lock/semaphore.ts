@@ -10,8 +10,8 @@
 
 import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
 import { slotAlive } from "../process/table.ts";
+import { AbandonedLockError } from "./errors.ts";
 import {
-  AbandonedLockError,
   acquireDeadline,
   type AcquireOptions,
   type AsyncAcquireOptions,

@@ -41,47 +41,9 @@ import { encode, Writer } from "../codec/encode.ts";
 import { pack, packNumbers, unpack } from "./wire.ts";
 import { Process, type ProcessOptions } from "../../process.ts";
 import { START_METHOD, type StartMethod } from "../process/start.ts";
+import { WorkerLostError } from "./errors.ts";
 
 const WORKER_MODULE = new URL("./worker.ts", import.meta.url).href;
-
-/**
- * A pool worker ended (it exited, crashed or was killed) while running a
- * task; the task fails with this error and the pool replaces the worker.
- *
- * @example Telling a lost worker apart
- * ```ts
- * import { Pool, WorkerLostError } from "@tsmp/multiprocessing";
- *
- * export function quit(): void {
- *   (globalThis as { process?: { exit(code: number): void } }).process?.exit(3);
- * }
- *
- * if (import.meta.main) {
- *   await using pool = new Pool(1);
- *   try {
- *     await pool.apply(quit);
- *   } catch (error) {
- *     console.log(error instanceof WorkerLostError); // true
- *   }
- * }
- * ```
- */
-export class WorkerLostError extends Error {
-  /** The worker's exit code (negative: stopped by a signal-like terminate or kill). */
-  readonly exitcode: number | null;
-  /**
-   * Makes the error.
-   *
-   * @param message What happened.
-   * @param exitcode The worker's exit code.
-   * @param options `cause`: the worker's uncaught error, if any.
-   */
-  constructor(message: string, exitcode: number | null, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "WorkerLostError";
-    this.exitcode = exitcode;
-  }
-}
 
 type Fn = (...args: never[]) => unknown;
 

@@ -6,76 +6,9 @@
  */
 
 import { TimeoutError } from "../errors.ts";
+import { CancelledError } from "./errors.ts";
 import { withDeadline } from "./results.ts";
 import { deadlineOf, describe, remaining } from "../wait/futex.ts";
-
-/**
- * An executor that can no longer run work. Python's `BrokenExecutor`.
- *
- * @example
- * ```ts
- * import { BrokenExecutor, BrokenProcessPool } from "@tsmp/multiprocessing";
- * console.log(new BrokenProcessPool("x") instanceof BrokenExecutor); // true
- * ```
- */
-export class BrokenExecutor extends Error {
-  /**
-   * Makes the error.
-   *
-   * @param message What broke.
-   * @param options `cause`, as for `Error`.
-   */
-  constructor(message?: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "BrokenExecutor";
-  }
-}
-
-/**
- * A worker of a `ProcessPoolExecutor` ended abruptly (it exited, crashed or
- * was killed, or failed to start): its running and pending futures fail
- * with this error, and so does every later `submit`, as in Python.
- *
- * @example
- * ```ts
- * import { BrokenProcessPool } from "@tsmp/multiprocessing";
- * console.log(new BrokenProcessPool("x").name); // "BrokenProcessPool"
- * ```
- */
-export class BrokenProcessPool extends BrokenExecutor {
-  /**
-   * Makes the error.
-   *
-   * @param message What broke.
-   * @param options `cause`: the worker's error or exit.
-   */
-  constructor(message?: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "BrokenProcessPool";
-  }
-}
-
-/**
- * The future was cancelled: what `result()` throws for it.
- *
- * @example
- * ```ts
- * import { CancelledError } from "@tsmp/multiprocessing";
- * console.log(new CancelledError().name); // "CancelledError"
- * ```
- */
-export class CancelledError extends Error {
-  /**
-   * Makes the error.
-   *
-   * @param message What was cancelled.
-   * @param options `cause`, as for `Error`.
-   */
-  constructor(message = "The future was cancelled", options?: ErrorOptions) {
-    super(message, options);
-    this.name = "CancelledError";
-  }
-}
 
 /** Options for {@linkcode Future.prototype.result} and {@linkcode Future.prototype.exception}. */
 export interface ResultOptions {
