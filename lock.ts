@@ -46,7 +46,7 @@ export {
   type AsyncWaitOptions,
   type WaitOptions,
 } from "./internal/lock/core.ts";
-export { LockGuard } from "./internal/lock/guard.ts";
+export { LockGuard, LockLike } from "./internal/lock/guard.ts";
 export { Lock, RLock } from "./internal/lock/mutex.ts";
 export { BoundedSemaphore, Semaphore, type SemaphoreOptions } from "./internal/lock/semaphore.ts";
 export { Condition } from "./internal/lock/condition.ts";

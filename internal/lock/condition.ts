@@ -27,7 +27,7 @@ import {
   waitDeadline,
   type WaitOptions,
 } from "./core.ts";
-import type { LockGuard } from "./guard.ts";
+import { LockLike } from "./guard.ts";
 import { Lock, type RLock } from "./mutex.ts";
 import { describe, remaining } from "../wait/futex.ts";
 
@@ -133,7 +133,7 @@ let adoptCondition: (c: Condition, buffer: SharedArrayBuffer, lock: Lock | RLock
  * console.log(items.value); // 1
  * ```
  */
-export class Condition {
+export class Condition extends LockLike {
   #view: Int32Array;
   #lock: Lock | RLock;
   #core: MutexCore;
@@ -155,6 +155,7 @@ export class Condition {
    * @throws {TypeError} If `lock` is not a Lock or an RLock.
    */
   constructor(lock?: Lock | RLock) {
+    super("Condition");
     if (lock !== undefined && !coreOf(lock)) {
       throw new TypeError(`'lock' must be a Lock or an RLock, got ${describe(lock)}`);
     }
@@ -311,52 +312,6 @@ export class Condition {
    */
   release(): void {
     this.#lock.release();
-  }
-
-  /**
-   * Runs `fn` holding the condition's lock.
-   *
-   * @param fn The critical section; may be async.
-   * @param options As for `acquire`.
-   * @returns What `fn` returns.
-   * @throws {TimeoutError} If the lock was not taken in time.
-   */
-  withLock<T>(fn: () => T | Promise<T>, options?: AsyncAcquireOptions): Promise<T> {
-    return this.#lock.withLock(fn, options);
-  }
-
-  /**
-   * Runs `fn` holding the condition's lock, blocking the thread to take it.
-   *
-   * @param fn The critical section.
-   * @param options As for `acquireSync`.
-   * @returns What `fn` returns.
-   * @throws {TimeoutError} If the lock was not taken in time.
-   */
-  withLockSync<T>(fn: () => T, options?: AcquireOptions): T {
-    return this.#lock.withLockSync(fn, options);
-  }
-
-  /**
-   * Takes the lock; the guard releases it when disposed.
-   *
-   * @param options As for `acquire`.
-   * @returns The guard.
-   * @throws {TimeoutError} If the lock was not taken in time.
-   */
-  guard(options?: AsyncAcquireOptions): Promise<LockGuard> {
-    return this.#lock.guard(options);
-  }
-
-  /**
-   * Takes the lock, blocking the thread; the guard releases it when disposed.
-   *
-   * @param options As for `acquireSync`.
-   * @returns The guard.
-   * @throws {TimeoutError} If the lock was not taken in time.
-   */
-  guardSync(options?: AcquireOptions): LockGuard {
-    return this.#lock.guardSync(options);
   }
 
   /**

@@ -22,7 +22,7 @@ import {
   spinTake,
   unlockWord,
 } from "./core.ts";
-import { LockGuard, notAcquired, withHeld, withHeldSync } from "./guard.ts";
+import { LockLike } from "./guard.ts";
 
 // Layout of a Lock's buffer (Int32 words).
 /** The mutex word: 0 free, else (owner id << 1) | WAITERS. */
@@ -62,7 +62,7 @@ let reviveLock: (buffer: SharedArrayBuffer) => Lock;
  * }
  * ```
  */
-export class Lock {
+export class Lock extends LockLike {
   #view: Int32Array;
 
   static {
@@ -75,6 +75,7 @@ export class Lock {
 
   /** Makes an unlocked lock. */
   constructor() {
+    super("Lock");
     this.#view = this.#adopt(new SharedArrayBuffer(4));
   }
 
@@ -147,59 +148,6 @@ export class Lock {
   }
 
   /**
-   * Runs `fn` holding the lock, then releases it, even if `fn` throws.
-   *
-   * @param fn The critical section; may be async.
-   * @param options As for {@linkcode Lock.prototype.acquire}.
-   * @returns What `fn` returns.
-   * @throws {TimeoutError} If the lock was not taken in time.
-   * @throws {AbandonedLockError} If its holder ended without releasing it.
-   */
-  withLock<T>(fn: () => T | Promise<T>, options?: AsyncAcquireOptions): Promise<T> {
-    return withHeld(this, "Lock", fn, options);
-  }
-
-  /**
-   * Runs `fn` holding the lock (blocking the thread to take it), then
-   * releases it, even if `fn` throws.
-   *
-   * @param fn The critical section.
-   * @param options As for {@linkcode Lock.prototype.acquireSync}.
-   * @returns What `fn` returns.
-   * @throws {TimeoutError} If the lock was not taken in time.
-   * @throws {AbandonedLockError} If its holder ended without releasing it.
-   */
-  withLockSync<T>(fn: () => T, options?: AcquireOptions): T {
-    return withHeldSync(this, "Lock", fn, options);
-  }
-
-  /**
-   * Takes the lock and returns a guard that releases it when disposed:
-   * `using _ = await lock.guard()`.
-   *
-   * @param options As for {@linkcode Lock.prototype.acquire}.
-   * @returns The guard.
-   * @throws {TimeoutError} If the lock was not taken in time.
-   */
-  async guard(options?: AsyncAcquireOptions): Promise<LockGuard> {
-    if (!(await this.acquire(options))) throw notAcquired("Lock", options);
-    return new LockGuard(() => this.release());
-  }
-
-  /**
-   * Takes the lock, blocking the thread, and returns a guard that releases
-   * it when disposed: `using _ = lock.guardSync()`.
-   *
-   * @param options As for {@linkcode Lock.prototype.acquireSync}.
-   * @returns The guard.
-   * @throws {TimeoutError} If the lock was not taken in time.
-   */
-  guardSync(options?: AcquireOptions): LockGuard {
-    if (!this.acquireSync(options)) throw notAcquired("Lock", options);
-    return new LockGuard(() => this.release());
-  }
-
-  /**
    * Describes the lock for sending to another process (used by `Process` args).
    *
    * @returns Its kind, module and shared buffer.
@@ -213,7 +161,7 @@ export class Lock {
    *
    * @returns `<Lock(owner=slot N)>` or `<Lock(unlocked)>`.
    */
-  toString(): string {
+  override toString(): string {
     const word = Atomics.load(this.#view, WORD);
     return word === 0 ? "<Lock(unlocked)>" : `<Lock(owner=slot ${(word >>> 1) - 1})>`;
   }
@@ -238,7 +186,7 @@ let reviveRLock: (buffer: SharedArrayBuffer) => RLock;
  * console.log(lock.locked()); // false
  * ```
  */
-export class RLock {
+export class RLock extends LockLike {
   #view: Int32Array;
 
   static {
@@ -251,6 +199,7 @@ export class RLock {
 
   /** Makes an unlocked re-entrant lock. */
   constructor() {
+    super("RLock");
     this.#view = this.#adopt(new SharedArrayBuffer(8));
   }
 
@@ -343,56 +292,6 @@ export class RLock {
   }
 
   /**
-   * Runs `fn` holding the lock, then releases it, even if `fn` throws.
-   *
-   * @param fn The critical section; may be async.
-   * @param options As for {@linkcode RLock.prototype.acquire}.
-   * @returns What `fn` returns.
-   * @throws {TimeoutError} If the lock was not taken in time.
-   */
-  withLock<T>(fn: () => T | Promise<T>, options?: AsyncAcquireOptions): Promise<T> {
-    return withHeld(this, "RLock", fn, options);
-  }
-
-  /**
-   * Runs `fn` holding the lock (blocking the thread to take it), then
-   * releases it, even if `fn` throws.
-   *
-   * @param fn The critical section.
-   * @param options As for {@linkcode RLock.prototype.acquireSync}.
-   * @returns What `fn` returns.
-   * @throws {TimeoutError} If the lock was not taken in time.
-   */
-  withLockSync<T>(fn: () => T, options?: AcquireOptions): T {
-    return withHeldSync(this, "RLock", fn, options);
-  }
-
-  /**
-   * Takes the lock and returns a guard that releases one level when disposed.
-   *
-   * @param options As for {@linkcode RLock.prototype.acquire}.
-   * @returns The guard.
-   * @throws {TimeoutError} If the lock was not taken in time.
-   */
-  async guard(options?: AsyncAcquireOptions): Promise<LockGuard> {
-    if (!(await this.acquire(options))) throw notAcquired("RLock", options);
-    return new LockGuard(() => this.release());
-  }
-
-  /**
-   * Takes the lock, blocking the thread, and returns a guard that releases
-   * one level when disposed.
-   *
-   * @param options As for {@linkcode RLock.prototype.acquireSync}.
-   * @returns The guard.
-   * @throws {TimeoutError} If the lock was not taken in time.
-   */
-  guardSync(options?: AcquireOptions): LockGuard {
-    if (!this.acquireSync(options)) throw notAcquired("RLock", options);
-    return new LockGuard(() => this.release());
-  }
-
-  /**
    * Describes the lock for sending to another process (used by `Process` args).
    *
    * @returns Its kind, module and shared buffer.
@@ -406,7 +305,7 @@ export class RLock {
    *
    * @returns `<RLock(owner=slot N, count=C)>` or `<RLock(unlocked)>`.
    */
-  toString(): string {
+  override toString(): string {
     const word = Atomics.load(this.#view, WORD);
     return word === 0
       ? "<RLock(unlocked)>"

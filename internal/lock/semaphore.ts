@@ -23,7 +23,7 @@ import {
   runSync,
   signalOf,
 } from "./core.ts";
-import { LockGuard, notAcquired, withHeld, withHeldSync } from "./guard.ts";
+import { LockLike } from "./guard.ts";
 import { describe } from "../wait/futex.ts";
 
 // Layout of a semaphore's buffer (Int32 words).
@@ -145,7 +145,7 @@ let adopt: (s: Semaphore, buffer: SharedArrayBuffer) => void;
  * ));
  * ```
  */
-export class Semaphore {
+export class Semaphore extends LockLike {
   #view: Int32Array;
   #entry = UNKNOWN;
 
@@ -165,6 +165,11 @@ export class Semaphore {
    * @throws {RangeError} If `value` is negative or above 2^31 - 1.
    */
   constructor(value = 1, options: SemaphoreOptions = {}) {
+    super(
+      new.target === BoundedSemaphore || new.target.prototype instanceof BoundedSemaphore
+        ? "BoundedSemaphore"
+        : "Semaphore",
+    );
     checkCount(value, "value", 0);
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`'options' must be an object, got ${describe(options)}`);
@@ -281,56 +286,6 @@ export class Semaphore {
   }
 
   /**
-   * Runs `fn` holding a permit, then releases it, even if `fn` throws.
-   *
-   * @param fn The guarded section; may be async.
-   * @param options As for {@linkcode Semaphore.prototype.acquire}.
-   * @returns What `fn` returns.
-   * @throws {TimeoutError} If no permit was taken in time.
-   */
-  withLock<T>(fn: () => T | Promise<T>, options?: AsyncAcquireOptions): Promise<T> {
-    return withHeld(this, this.#kind(), fn, options);
-  }
-
-  /**
-   * Runs `fn` holding a permit (blocking the thread to take it), then
-   * releases it, even if `fn` throws.
-   *
-   * @param fn The guarded section.
-   * @param options As for {@linkcode Semaphore.prototype.acquireSync}.
-   * @returns What `fn` returns.
-   * @throws {TimeoutError} If no permit was taken in time.
-   */
-  withLockSync<T>(fn: () => T, options?: AcquireOptions): T {
-    return withHeldSync(this, this.#kind(), fn, options);
-  }
-
-  /**
-   * Takes a permit and returns a guard that releases it when disposed.
-   *
-   * @param options As for {@linkcode Semaphore.prototype.acquire}.
-   * @returns The guard.
-   * @throws {TimeoutError} If no permit was taken in time.
-   */
-  async guard(options?: AsyncAcquireOptions): Promise<LockGuard> {
-    if (!(await this.acquire(options))) throw notAcquired(this.#kind(), options);
-    return new LockGuard(() => this.release());
-  }
-
-  /**
-   * Takes a permit, blocking the thread, and returns a guard that releases
-   * it when disposed.
-   *
-   * @param options As for {@linkcode Semaphore.prototype.acquireSync}.
-   * @returns The guard.
-   * @throws {TimeoutError} If no permit was taken in time.
-   */
-  guardSync(options?: AcquireOptions): LockGuard {
-    if (!this.acquireSync(options)) throw notAcquired(this.#kind(), options);
-    return new LockGuard(() => this.release());
-  }
-
-  /**
    * Describes it for sending to another process (used by `Process` args).
    *
    * @returns The semaphore's state for `_share.ts`.
@@ -344,7 +299,7 @@ export class Semaphore {
    *
    * @returns `<Semaphore(value=N)>`.
    */
-  toString(): string {
+  override toString(): string {
     return `<${this.#kind()}(value=${this.getValue()})>`;
   }
 }
