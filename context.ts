@@ -136,8 +136,8 @@ function bind<T>(options: T, method: StartMethod | undefined): T {
 }
 
 function makeContext(method: StartMethod | undefined): Context {
-  class ContextProcess extends Process {
-    constructor(options: ProcessOptions = {}) {
+  class ContextProcess<A extends unknown[] = unknown[]> extends Process<A> {
+    constructor(options: ProcessOptions<A> = {}) {
       super(bind(options, method));
     }
   }

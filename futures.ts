@@ -41,6 +41,14 @@ import type { PoolFunction } from "./pool.ts";
 
 type Fn = PoolFunction;
 
+/**
+ * The iterables {@linkcode Executor.prototype.map} takes for a function of
+ * parameters `A`: one per parameter, each of items of that parameter's type.
+ */
+export type IterablesOf<A extends unknown[]> = {
+  [K in keyof A]: Iterable<A[K]> | AsyncIterable<A[K]>;
+};
+
 /** Options for `map` of the executors. */
 export interface ExecutorMapOptions {
   /** Milliseconds from the call until each result must be there. @default {Infinity} */
@@ -138,9 +146,9 @@ export abstract class Executor implements AsyncDisposable {
    * @throws {ExecutorShutdownError} After `shutdown()`.
    * @throws {TimeoutError} (while iterating) When a result is not there by `timeout`.
    */
-  map<R>(
-    fn: (...args: never[]) => R,
-    ...rest: Array<Iterable<unknown> | AsyncIterable<unknown> | ExecutorMapOptions>
+  map<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    ...rest: [...IterablesOf<A>] | [...IterablesOf<A>, ExecutorMapOptions]
   ): AsyncIterableIterator<Awaited<R>> {
     if (typeof fn !== "function") {
       throw new TypeError(`'fn' must be a function, got ${describe(fn)}`);

@@ -72,16 +72,20 @@ function state(): ThreadState {
 }
 
 /** Options for {@linkcode Process}. */
-export interface ProcessOptions {
+export interface ProcessOptions<A extends unknown[] = unknown[]> {
   /**
    * The function the process runs. Export it from its module (the worker
    * imports that module to find it); a function exported nowhere is sent by
    * its source text and may use only its parameters and globals.
    * @default {undefined} (run() does nothing)
    */
-  target?: ((...args: never[]) => unknown) | (abstract new (...args: never[]) => unknown);
-  /** Positional arguments for `target`. @default {[]} */
-  args?: unknown[];
+  target?: ((...args: A) => unknown) | (abstract new (...args: A) => unknown);
+  /**
+   * Positional arguments for `target`, type-checked against its parameters
+   * (leading ones may stand alone, where `kwargs` gives the rest).
+   * @default {[]}
+   */
+  args?: NoInfer<Partial<A>>;
   /** Arguments by parameter name, as Python's `kwargs`. @default {{}} */
   kwargs?: Record<string, unknown>;
   /** The process's name. @default {"Process-N"} */
@@ -145,7 +149,7 @@ export interface JoinOptions {
  * }
  * ```
  */
-export class Process implements ChildHandle, AsyncDisposable {
+export class Process<A extends unknown[] = unknown[]> implements ChildHandle, AsyncDisposable {
   #name: string;
   #daemon: boolean;
   #target: TargetRef | undefined;
@@ -173,7 +177,7 @@ export class Process implements ChildHandle, AsyncDisposable {
    * array, an argument cannot be sent to a worker (the message names its
    * path), or `kwargs` names a parameter the target does not have.
    */
-  constructor(options: ProcessOptions = {}) {
+  constructor(options: ProcessOptions<A> = {}) {
     const adopt = (options as { [ADOPT]?: ProcessInfo })?.[ADOPT];
     if (adopt) {
       this.#name = adopt.name;

@@ -35,7 +35,7 @@ export class Worker {
 }
 
 /** The child's half of Python's pickled `w.run`: rebuild `w`, call `run()`. */
-export function callRun(fields: Worker): void {
+export function callRun(fields: Pick<Worker, "value">): void {
   const w: Worker = Object.assign(Object.create(Worker.prototype), fields);
   w.run();
 }

@@ -46,7 +46,7 @@ export class Worker {
 }
 
 /** The child's half of Python's pickled `w.run`: rebuild `w`, call `run(...args)`. */
-export function callRun(fields: Worker, ...args: [name: string]): void {
+export function callRun(fields: Pick<Worker, "name">, ...args: [name: string]): void {
   const w: Worker = Object.assign(Object.create(Worker.prototype), fields);
   w.run(...args);
 }

@@ -6,7 +6,8 @@ import process from "node:process";
 import { currentProcess, Process, ProcessError } from "../process.ts";
 import { AbandonedLockError, Lock } from "../lock.ts";
 import { Pool } from "../pool.ts";
-import { identity, throwOops } from "./fixtures/habits_targets.ts";
+import { add, identity, square, throwOops } from "./fixtures/habits_targets.ts";
+import type { ProcessPoolExecutor } from "../futures.ts";
 import { holdAndReturn } from "./fixtures/lock_targets.ts";
 import { runScript } from "./_run.ts";
 
@@ -109,5 +110,27 @@ describe("a child's output", () => {
     assert.equal(code, 0);
     assert.equal(stdout, "child: hello\nparent: joined with exitcode 1\n");
     assert.match(stderr, /^Process Process-1:\nError: child failed\n/);
+  });
+});
+
+describe("types", () => {
+  test("args and map items are checked against the target's parameters", () => {
+    // What this test asserts is checked by the type check step (tsc and
+    // deno check): each line marked @ts-expect-error must be a type error.
+    const checks = (pool: Pool, executor: ProcessPoolExecutor): void => {
+      new Process({ target: square, args: [3] });
+      new Process({ target: add, args: [1], kwargs: { b: 2 } });
+      // @ts-expect-error: a string where the target takes a number
+      new Process({ target: square, args: ["3"] });
+      // @ts-expect-error: more arguments than the target takes
+      new Process({ target: square, args: [1, 2] });
+      void executor.map(add, [1, 2], [10, 20]);
+      void executor.map(add, [1], [2], { timeout: 1000 });
+      // @ts-expect-error: strings for a function of numbers
+      void executor.map(square, ["3"]);
+      // @ts-expect-error: a string where the function takes a number
+      void pool.apply(square, ["3"]);
+    };
+    assert.equal(checks.length, 2);
   });
 });

@@ -342,14 +342,15 @@ export class PoolCore implements Scheduler {
       initializer: o.initializer,
       maxTasks: o.maxTasks,
     };
-    const process = new Process({
-      target: poolWorkerMain as Fn,
+    const options: ProcessOptions<[WorkerSetup, unknown[]]> & { [START_METHOD]?: StartMethod } = {
+      target: poolWorkerMain,
       args: [setup, o.initargs],
       daemon: true,
       name: `${o.name}-${nextWorkerNumber++}`,
       module: WORKER_MODULE,
       [START_METHOD]: o.startMethod,
-    } as ProcessOptions);
+    };
+    const process = new Process(options);
     process.start();
     const w: Worker = {
       process,

@@ -13,7 +13,7 @@ describe("Sharing objects with processes", () => {
     const inMap = new SharedCounter();
     const nested = {
       direct,
-      deep: { list: [0, inList] },
+      deep: { list: [0, inList] as [number, SharedCounter] },
       map: new Map([["m", inMap]]),
       same: direct,
     };
