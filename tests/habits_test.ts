@@ -6,7 +6,8 @@ import process from "node:process";
 import { currentProcess, Process, ProcessError } from "../process.ts";
 import { AbandonedLockError, Lock } from "../lock.ts";
 import { Pool } from "../pool.ts";
-import { add, identity, square, throwOops } from "./fixtures/habits_targets.ts";
+import { add, identity, putInto, square, throwOops } from "./fixtures/habits_targets.ts";
+import { Queue } from "../queue.ts";
 import type { ProcessPoolExecutor } from "../futures.ts";
 import { holdAndReturn } from "./fixtures/lock_targets.ts";
 import { runScript } from "./_run.ts";
@@ -26,6 +27,21 @@ describe("a missing import.meta.main guard", () => {
     const { stdout, code } = await runScript("./fixtures/scripts/unguarded_executor.ts");
     assert.equal(stdout.trim(), BOOTSTRAP);
     assert.equal(code, 0);
+  });
+});
+
+describe("shared objects in messages", () => {
+  test("a Queue as a pool task's argument says to use initargs", async () => {
+    await using pool = new Pool(1);
+    const q = new Queue<number>();
+    await assert.rejects(pool.apply(putInto, [q, 1]), {
+      name: "TypeError",
+      message:
+        /^args\[0\] is a shared Queue, which cannot travel inside a message .*initializer and initargs$/,
+    });
+    assert.throws(() => new Queue<unknown>().putNowait({ q }), {
+      message: /^item\.q is a shared Queue, which cannot travel inside a message/,
+    });
   });
 });
 

@@ -38,6 +38,12 @@ import {
   TYPED_KINDS,
 } from "./tags.ts";
 
+// Shared objects travel only where a worker is handed them at its start,
+// as in Python ("share queues between processes through inheritance").
+const INSIDE = "(a Queue or Pipe item, or a pool task's arguments)";
+const SHARE_INSTEAD = "give it to a Process in its args, or to a pool's workers through " +
+  "its initializer and initargs";
+
 export { decode, messageBytes, Reader } from "./decode.ts";
 
 // Deeper than this, the value is assumed cyclic and goes to `node:v8` whole.
@@ -209,14 +215,14 @@ function put(value: unknown, w: Writer, depth: number): void {
   }
   if (isShareable(object)) {
     throw new Unsendable(
-      `is a shared ${kindName(object)}, which cannot be sent through a Queue or Pipe: ` +
-        "pass it to the process in its args instead",
+      `is a shared ${kindName(object)}, which cannot travel inside a message ${INSIDE}: ` +
+        `${SHARE_INSTEAD}`,
     );
   }
   if (object instanceof SharedArrayBuffer) {
     throw new Unsendable(
-      "is a SharedArrayBuffer, which cannot be sent through a Queue or Pipe: " +
-        "pass it to the process in its args instead",
+      `is a SharedArrayBuffer, which cannot travel inside a message ${INSIDE}: ` +
+        `${SHARE_INSTEAD}`,
     );
   }
   if (CLONEABLE.some((type) => object instanceof type)) return putV8(object, w, "");
