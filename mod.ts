@@ -37,6 +37,7 @@ export * from "./shared.ts";
 export * from "./pool.ts";
 export * from "./futures.ts";
 export * from "./context.ts";
+export * from "./shared_memory.ts";
 export {
   type ConnectionWaitOptions,
   wait as connectionWait,

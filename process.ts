@@ -37,6 +37,7 @@ import { checkSignal, deadlineOf, describe, remaining } from "./internal/wait/fu
 import type { StartData } from "./internal/process/bootstrap.ts";
 import { START_METHOD, type StartMethod } from "./internal/process/start.ts";
 import { Sentinel } from "./internal/process/sentinel.ts";
+import { arenaBuffer } from "./internal/memory/arena.ts";
 
 export { ProcessError } from "./internal/errors.ts";
 export { Sentinel };
@@ -356,6 +357,7 @@ export class Process<A extends unknown[] = unknown[]> implements ChildHandle, As
     };
     const data: StartData = {
       table: tableBuffer(),
+      memory: arenaBuffer(),
       self,
       parent: st.self,
       mainModule: st.mainModule,

@@ -10,6 +10,7 @@
 
 import { workerSide } from "../../runtime/mod.ts";
 import { adoptTable, markAlive, markExited } from "./table.ts";
+import { adoptArena } from "../memory/arena.ts";
 import { decodeArgs } from "../shareable.ts";
 import { type ProcessInfo, setThreadState, type ThreadState } from "./state.ts";
 import { loadTarget, type TargetRef } from "../target/target.ts";
@@ -18,6 +19,8 @@ import { type ErrorData, errorText, serializeError, SystemExit } from "../errors
 /** What a parent hands a child before anything else. */
 export interface StartData {
   table: SharedArrayBuffer;
+  /** The tree's shared-memory arena (named blocks, Manager containers). */
+  memory: SharedArrayBuffer;
   self: ProcessInfo;
   parent: ProcessInfo;
   mainModule: string | undefined;
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
   workerSide.directOutput();
   const data = await workerSide.startData() as StartData;
   adoptTable(data.table, data.self.slot);
+  adoptArena(data.memory);
   const state: ThreadState = {
     self: data.self,
     parent: data.parent,

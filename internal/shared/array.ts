@@ -26,51 +26,11 @@ import {
   type Typecode,
 } from "./typecodes.ts";
 import { describe } from "../wait/futex.ts";
-
-const INDEX = /^(0|-?[1-9]\d*)$/;
-
-// Index access through a Proxy: `arr[i]` calls get/set; everything else goes
-// to the object itself, with methods bound to it (its #private fields are
-// not reachable through the proxy).
-const bound = new WeakMap<object, Map<PropertyKey, unknown>>();
-// Proxy -> the object behind it, for the revivers.
-const targets = new WeakMap<object, RawArray>();
+import { indexed, unwrap } from "./indexed.ts";
 
 function proxied<A extends RawArray>(array: A): A {
-  const proxy = new Proxy(array, HANDLER as ProxyHandler<A>);
-  targets.set(proxy, array);
-  return proxy;
+  return indexed(array);
 }
-
-function unwrap<A extends RawArray>(array: A): A {
-  return (targets.get(array) as A | undefined) ?? array;
-}
-const HANDLER: ProxyHandler<RawArray> = {
-  get(target, key) {
-    if (typeof key === "string" && INDEX.test(key)) return target.get(Number(key));
-    const value = Reflect.get(target, key, target);
-    if (typeof value !== "function" || key === "constructor") return value;
-    let cache = bound.get(target);
-    if (!cache) bound.set(target, cache = new Map());
-    let fn = cache.get(key);
-    if (!fn) cache.set(key, fn = value.bind(target));
-    return fn;
-  },
-  set(target, key, value) {
-    if (typeof key === "string" && INDEX.test(key)) {
-      target.set(Number(key), value);
-      return true;
-    }
-    return Reflect.set(target, key, value, target);
-  },
-  has(target, key) {
-    if (typeof key === "string" && INDEX.test(key)) {
-      const i = Number(key);
-      return i >= 0 && i < target.length;
-    }
-    return Reflect.has(target, key);
-  },
-};
 
 let adoptRawArray: (a: RawArray, elements: Elements) => void;
 
