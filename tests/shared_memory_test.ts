@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   FileExistsError,
   FileNotFoundError,
+  type ShareableItem,
   ShareableList,
   SharedMemory,
 } from "../shared_memory.ts";
@@ -107,7 +108,7 @@ describe("SharedMemory", () => {
 describe("ShareableList", () => {
   test("holds Python's types, in fixed slots; xs[i] and negative indexes", () => {
     const bytes = new Uint8Array([1, 2, 3]);
-    const xs = new ShareableList(["howdy", 2.5, -7n, true, null, bytes]);
+    const xs = new ShareableList<ShareableItem>(["howdy", 2.5, -7n, true, null, bytes]);
     assert.deepEqual(xs.toArray(), ["howdy", 2.5, -7n, true, null, bytes]);
     assert.equal(xs.length, 6);
     assert.equal(xs[0], "howdy");

@@ -163,7 +163,6 @@ export class ShareableList<T extends ShareableItem = ShareableItem> implements I
       let i = 0;
       for (const v of sequence) this.#write(i++, v);
     }
-    // deno-lint-ignore no-constructor-return
     return indexed(this);
   }
 
