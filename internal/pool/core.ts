@@ -35,7 +35,7 @@ import {
   type WorkerSetup,
 } from "./protocol.ts";
 import { poolWorkerMain } from "./worker.ts";
-import type { TargetRef } from "../target/target.ts";
+import { ownModule, type TargetRef } from "../target/target.ts";
 import { waitAsync } from "../wait/futex.ts";
 import { encode, Writer } from "../codec/encode.ts";
 import { pack, packNumbers, unpack } from "./wire.ts";
@@ -43,7 +43,7 @@ import { Process, type ProcessOptions } from "../../process.ts";
 import { START_METHOD, type StartMethod } from "../process/start.ts";
 import { WorkerLostError } from "./errors.ts";
 
-const WORKER_MODULE = new URL("./worker.ts", import.meta.url).href;
+const WORKER_MODULE = ownModule("./worker", import.meta.url).href;
 
 type Fn = (...args: never[]) => unknown;
 

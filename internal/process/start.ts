@@ -12,11 +12,12 @@
 
 import { runtime, type SpawnOptions, type WorkerHandle } from "../../runtime/mod.ts";
 import { describe } from "../wait/futex.ts";
+import { ownModule } from "../target/target.ts";
 
 /** The start methods this library has. Python's `fork` cannot exist in JS. */
 export type StartMethod = "spawn" | "forkserver";
 
-const WORKER_URL = new URL("./bootstrap.ts", import.meta.url);
+const WORKER_URL = ownModule("./bootstrap", import.meta.url);
 
 let current: StartMethod | undefined;
 let warm: { handle: WorkerHandle; dead: boolean } | undefined;

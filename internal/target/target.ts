@@ -36,15 +36,33 @@ export interface TargetRef {
   readonly isClass: boolean;
 }
 
-// Our own sources are never candidates: the library's top-level files, its
+// The shape the library runs in, read from this module's own URL: `.ts`
+// from the sources (Deno, JSR, Bun, Node inside a clone), `.js` from the npm
+// build or a JSR-style transpile. Every file of ours has the same extension.
+const OWN_EXTENSION = /\.[^./]*$/.exec(new URL(import.meta.url).pathname)?.[0] ?? ".js";
+
+/**
+ * The URL of one of the library's own modules, in the shape this copy runs
+ * in: `path` is relative to `base` (an `import.meta.url`) and has no
+ * extension, e.g. `ownModule("./bootstrap", import.meta.url)`.
+ */
+export function ownModule(path: string, base: string): URL {
+  return new URL(path + OWN_EXTENSION, base);
+}
+
+// Our own files are never candidates: the library's top-level files, its
 // internals and its runtime adapters. tests/, examples/ and bench/ below it
-// are user code.
+// are user code. In the npm build a runtime that applies the source maps
+// reports frames at the `.ts` sources, one folder above the build.
 const LIB_DIR = new URL("../../", import.meta.url).href;
-const OWN_DIRS = ["internal/", "runtime/"].map((dir) => new URL(dir, LIB_DIR).href);
+const LIB_DIRS = OWN_EXTENSION === ".ts" ? [LIB_DIR] : [LIB_DIR, new URL("../", LIB_DIR).href];
 
 function isLibraryFile(url: string): boolean {
-  if (OWN_DIRS.some((dir) => url.startsWith(dir))) return true;
-  return url.startsWith(LIB_DIR) && !url.slice(LIB_DIR.length).includes("/");
+  return LIB_DIRS.some((dir) => {
+    if (!url.startsWith(dir)) return false;
+    const rest = url.slice(dir.length);
+    return rest.startsWith("internal/") || rest.startsWith("runtime/") || !rest.includes("/");
+  });
 }
 
 // A stack frame's location: V8 writes `at f (file:///a.ts:1:2)` or
