@@ -57,7 +57,7 @@ export function onUncaught(listener: (error: unknown) => void, webScope: boolean
     });
     scope.addEventListener("unhandledrejection", (event) => {
       event.preventDefault();
-      report((event as PromiseRejectionEvent).reason);
+      report((event as Event & { reason?: unknown }).reason);
     });
   }
 }
