@@ -44,4 +44,4 @@ export {
   type Waitable,
   waitSync as connectionWaitSync,
 } from "./connection.ts";
-export type { Shareable, SharedRef } from "./internal/shareable.ts";
+export type { SharedRef } from "./internal/shareable.ts";

@@ -20,7 +20,6 @@ import {
 } from "./internal/process/table.ts";
 import { encodeArgs } from "./internal/shareable.ts";
 import {
-  type ChildHandle,
   type ProcessInfo,
   type ThreadState,
   threadState,
@@ -150,7 +149,7 @@ export interface JoinOptions {
  * }
  * ```
  */
-export class Process<A extends unknown[] = unknown[]> implements ChildHandle, AsyncDisposable {
+export class Process<A extends unknown[] = unknown[]> implements AsyncDisposable {
   #name: string;
   #daemon: boolean;
   #target: TargetRef | undefined;

@@ -30,6 +30,8 @@
  */
 export class ProcessError extends Error {
   /**
+   * Makes the error the parent sees for a child's uncaught error.
+   *
    * @param message The child's error message.
    * @param options `cause`, as for `Error`.
    */
@@ -56,6 +58,8 @@ export class ProcessError extends Error {
  */
 export class TimeoutError extends Error {
   /**
+   * Makes the error for a wait that ran out of time.
+   *
    * @param message What timed out.
    * @param options `cause`, as for `Error`.
    */

@@ -8,6 +8,8 @@ check_steps() {
   step deno-check deno check --quiet mod.ts $(ls tests/*.ts tests/internal/*.ts tests/fixtures/*.ts examples/*.ts bench/*.ts 2>/dev/null)
   step tsc tsc -p tsconfig.json
   step deno-lint deno lint --quiet
+  # The public modules (deno.json exports) as JSR scores their docs.
+  step deno-doc-lint deno doc --lint --quiet $(node -p 'Object.values(require("./deno.json").exports).join(" ")')
   step deno-fmt deno fmt --check
   step publish-dry-run deno publish --dry-run --allow-dirty --quiet
 }
