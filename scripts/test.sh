@@ -9,5 +9,7 @@ files=$(ls tests/*_test.ts tests/internal/*_test.ts)
 step deno-test deno test -A --no-check --quiet tests/
 step bun-test bun test --timeout 60000 $(for f in $files; do echo "./$f"; done)
 step node-test node --test --test-concurrency=1 --test-timeout=120000 $files
+# The packed package, installed by name into a new project (scripts/consumer.sh).
+step consumer bash scripts/consumer.sh
 check_steps
 finish

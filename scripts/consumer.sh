@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The package as its users get it. Packs it (`npm pack`, which builds the
+# npm shape), installs the tarball offline into a new project outside the
+# repository and runs scripts/consumer/app.ts there, importing
+# `@tsmp/multiprocessing` by name, under Node, Bun and Deno (through
+# node_modules), and app.js under Node; type-checks app.ts with tsc under
+# strict flags against the published .d.ts. Then a Deno project imports the
+# sources through an import map and through a relative path. Prints one line
+# per run; exits non-zero, after trying them all, if any fails.
+set -u
+source "$(dirname "$0")/env.sh"
+failed=()
+run() {
+  local what=$1; shift
+  local out
+  if out=$(timeout 180 "$@" </dev/null 2>&1) && grep -q "^consumer program ok" <<<"$out"; then
+    echo "consumer: $what: ok"
+  else
+    echo "consumer: $what: FAILED"
+    echo "$out" | sed 's/^/    /'
+    failed+=("$what")
+  fi
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+templates="$root/scripts/consumer"
+
+tarball=$(npm pack --silent --pack-destination "$tmp" 2>"$tmp/pack.log" | tail -1)
+if [ -z "$tarball" ] || [ ! -f "$tmp/$tarball" ]; then
+  echo "consumer: npm pack: FAILED"
+  sed 's/^/    /' "$tmp/pack.log"
+  exit 1
+fi
+echo "consumer: packed $tarball ($(tar tzf "$tmp/$tarball" | wc -l) files)"
+# The tarball holds the build, the readme and the licence, nothing else.
+extra=$(tar tzf "$tmp/$tarball" | grep -v -E '^package/(dist/.*|package\.json|README\.md|LICENSE)$')
+if [ -n "$extra" ]; then
+  echo "consumer: tarball contents: FAILED, unexpected files:"
+  echo "$extra" | sed 's/^/    /'
+  failed+=("tarball contents")
+fi
+
+# The npm project: the package installed by name from the tarball, offline.
+app="$tmp/npm-app"
+mkdir -p "$app"
+cp "$templates/app.ts" "$templates/app.js" "$templates/subpaths.js" "$templates/tsconfig.json" "$app/"
+echo '{ "name": "consumer", "private": true, "type": "module" }' >"$app/package.json"
+if ! (cd "$app" && npm install --offline --no-audit --no-fund --silent "$tmp/$tarball"); then
+  echo "consumer: npm install of the tarball: FAILED"
+  exit 1
+fi
+run "node app.ts (npm install)" bash -c "cd '$app' && node app.ts"
+run "bun app.ts (npm install)" bash -c "cd '$app' && bun app.ts"
+run "deno app.ts (npm install)" bash -c "cd '$app' && deno run -A app.ts"
+run "node app.js (npm install)" bash -c "cd '$app' && node app.js"
+run "node subpaths.js (every deno.json export, by name)" \
+  bash -c "cd '$app' && node subpaths.js '$root/deno.json'"
+# The consumer's tsc sees the published .d.ts (skipLibCheck false) and, for
+# console and import.meta.main, Node's types, linked from this repository.
+ln -s "$root/node_modules/@types" "$app/node_modules/@types"
+if out=$(cd "$app" && timeout 300 tsc -p tsconfig.json 2>&1); then
+  echo "consumer: tsc --strict --noUncheckedIndexedAccess --exactOptionalPropertyTypes (no DOM, no skipLibCheck): ok"
+else
+  echo "consumer: tsc of the consumer: FAILED"
+  echo "$out" | sed 's/^/    /'
+  failed+=("tsc")
+fi
+
+# A Deno project that uses the sources: through an import map, and by a
+# relative path.
+deno_app="$tmp/deno-app"
+mkdir -p "$deno_app"
+rel=$(node -p 'require("node:path").relative(process.argv[1], process.argv[2])' "$deno_app" "$root")
+echo "{ \"imports\": { \"@tsmp/multiprocessing\": \"./$rel/mod.ts\" } }" >"$deno_app/deno.json"
+cp "$templates/app.ts" "$deno_app/app.ts"
+sed "s#\"@tsmp/multiprocessing\"#\"./$rel/mod.ts\"#" "$templates/app.ts" >"$deno_app/relative.ts"
+run "deno app.ts (import map)" bash -c "cd '$deno_app' && deno run -A app.ts"
+run "deno relative.ts (relative path)" bash -c "cd '$deno_app' && deno run -A relative.ts"
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "consumer FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "consumer: the packed package works by name under node, bun and deno"
