@@ -9,6 +9,7 @@
 
 import { runtime, workerSide } from "./runtime/mod.ts";
 import { Child } from "./internal/process/child.ts";
+import { checkCanStart } from "./internal/process/start.ts";
 import {
   allocSlot,
   EXITED,
@@ -19,11 +20,7 @@ import {
   waitExitedSync,
 } from "./internal/process/table.ts";
 import { encodeArgs } from "./internal/shareable.ts";
-import {
-  type ProcessInfo,
-  type ThreadState,
-  threadState,
-} from "./internal/process/state.ts";
+import { type ProcessInfo, type ThreadState, threadState } from "./internal/process/state.ts";
 import {
   callerModules,
   placeArgs,
@@ -318,7 +315,9 @@ export class Process<A extends unknown[] = unknown[]> implements AsyncDisposable
    * @throws {ProcessClosedError} After `close()`.
    * @throws {Error} If called twice, from a daemon process,
    * or while a worker is still importing its modules (a missing
-   * `if (import.meta.main)` guard).
+   * `if (import.meta.main)` guard), or in a single-file executable
+   * (`deno compile`, `bun build --compile`), which has no files a worker
+   * can load.
    */
   start(): void {
     this.#checkOpen();
@@ -326,6 +325,7 @@ export class Process<A extends unknown[] = unknown[]> implements AsyncDisposable
     const st = state();
     if (workerSide.isWorker() && st.bootstrapping) throw new Error(BOOTSTRAP_MESSAGE);
     if (st.self.daemon) throw new Error("Daemonic processes are not allowed to have children");
+    checkCanStart();
     const subclass = this.constructor !== Process &&
       (this.constructor as typeof Process).prototype.run !== Process.prototype.run;
     let target = this.#target ?? NOOP;

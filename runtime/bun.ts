@@ -18,6 +18,10 @@ interface BunNamespace {
 
 const bunNs = (): BunNamespace => (globalThis as unknown as { Bun: BunNamespace }).Bun;
 
+// Where `bun build --compile` puts the program's modules: its embedded file
+// system, `/$bunfs/` (`B:\~BUN\` on Windows).
+const EMBEDDED = /^(\/\$bunfs\/|[A-Za-z]:[\\/]~BUN[\\/])/;
+
 /** The Bun adapter. */
 export const bun: Runtime = {
   name: "bun",
@@ -27,4 +31,5 @@ export const bun: Runtime = {
   cpuCount,
   mainModule: () => (bunNs().main ? toUrl(bunNs().main) : undefined),
   exitProgram,
+  singleFileExecutable: () => (EMBEDDED.test(bunNs().main) ? "bun build --compile" : null),
 };

@@ -14,7 +14,10 @@ import { spawnThread, threadWorkerSide } from "./_threads.ts";
 
 interface DenoNamespace {
   mainModule: string;
+  build: { standalone?: boolean };
 }
+
+const denoNs = (): DenoNamespace => (globalThis as unknown as { Deno: DenoNamespace }).Deno;
 
 /** The Deno adapter. */
 export const deno: Runtime = {
@@ -24,6 +27,7 @@ export const deno: Runtime = {
   worker: { ...threadWorkerSide, directOutput: () => {} },
   pid,
   cpuCount,
-  mainModule: () => (globalThis as unknown as { Deno: DenoNamespace }).Deno.mainModule,
+  mainModule: () => denoNs().mainModule,
   exitProgram,
+  singleFileExecutable: () => (denoNs().build.standalone ? "deno compile" : null),
 };

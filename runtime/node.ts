@@ -20,6 +20,10 @@ export const node: Runtime = {
   cpuCount,
   mainModule: () => (process.argv[1] ? toUrl(process.argv[1]) : undefined),
   exitProgram,
+  singleFileExecutable: () =>
+    builtin<typeof import("node:sea")>("node:sea").isSea()
+      ? "a Node single executable application"
+      : null,
 };
 
 // A Node worker's process.stdout/stderr are streams into the parent thread,

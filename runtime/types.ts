@@ -63,6 +63,12 @@ export interface Runtime {
   mainModule(): string | undefined;
   /** Ends the whole program with `code`. */
   exitProgram(code: number): never;
+  /**
+   * What made this program a single-file executable (`"deno compile"`,
+   * `"bun build --compile"`, `"a Node single executable application"`), or
+   * `null` when it runs from its files.
+   */
+  singleFileExecutable(): string | null;
 }
 
 /** The worker side: what a worker needs to talk to its parent. */

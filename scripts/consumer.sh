@@ -57,14 +57,45 @@ run "node app.js (npm install)" bash -c "cd '$app' && node app.js"
 run "node subpaths.js (every deno.json export, by name)" \
   bash -c "cd '$app' && node subpaths.js '$root/deno.json'"
 # The consumer's tsc sees the published .d.ts (skipLibCheck false) and, for
-# console and import.meta.main, Node's types, linked from this repository.
-ln -s "$root/node_modules/@types" "$app/node_modules/@types"
-if out=$(cd "$app" && timeout 300 tsc -p tsconfig.json 2>&1); then
+# console and import.meta.main, Node's types from this repository.
+if out=$(cd "$app" && timeout 300 tsc -p tsconfig.json --typeRoots "$root/node_modules/@types" 2>&1); then
   echo "consumer: tsc --strict --noUncheckedIndexedAccess --exactOptionalPropertyTypes (no DOM, no skipLibCheck): ok"
 else
   echo "consumer: tsc of the consumer: FAILED"
   echo "$out" | sed 's/^/    /'
   failed+=("tsc")
+fi
+
+# Single-file executables cannot hold files a worker loads: a process in
+# one must fail at start() with the message that says what to do.
+refused() {
+  local what=$1 exe=$2 out code
+  out=$(cd "$app" && timeout 120 "$exe" </dev/null 2>&1)
+  code=$?
+  if [ "$code" -ne 0 ] && grep -q "Cannot start a process: this program was made a single-file executable" <<<"$out"; then
+    echo "consumer: $what: refuses processes at start() with the message, as documented: ok"
+  else
+    echo "consumer: $what: FAILED (exit $code, expected the single-file executable message)"
+    echo "$out" | sed 's/^/    /'
+    failed+=("$what")
+  fi
+}
+if (cd "$app" && timeout 300 bun build --compile app.ts --outfile app-bun >"$tmp/bun-compile.log" 2>&1); then
+  refused "bun build --compile" ./app-bun
+else
+  echo "consumer: bun build --compile: FAILED to build"
+  sed 's/^/    /' "$tmp/bun-compile.log"
+  failed+=("bun build --compile")
+fi
+# deno compile needs denort, which it downloads; without a network it stops.
+if (cd "$app" && NO_COLOR=1 timeout 300 deno compile --no-check -A -o app-deno app.ts >"$tmp/deno-compile.log" 2>&1); then
+  refused "deno compile" ./app-deno
+elif grep -q "denort" "$tmp/deno-compile.log"; then
+  echo "consumer: deno compile: skipped, it could not download its runtime (denort) here"
+else
+  echo "consumer: deno compile: FAILED to build"
+  sed 's/^/    /' "$tmp/deno-compile.log"
+  failed+=("deno compile")
 fi
 
 # A Deno project that uses the sources: through an import map, and by a

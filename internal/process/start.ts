@@ -42,6 +42,22 @@ function prepareWarm(): void {
 }
 
 /**
+ * Throws when no worker can be started: in a single-file executable the
+ * bootstrap and the target's module are not files a worker can load.
+ */
+export function checkCanStart(): void {
+  const executable = runtime.singleFileExecutable();
+  if (executable === null) return;
+  throw new Error(
+    `Cannot start a process: this program was made a single-file executable ` +
+      `(${executable}), and a process needs the program's modules and ` +
+      `@tsmp/multiprocessing's worker entry as files to load. Run the program from its ` +
+      `files instead (deno run -A main.ts, bun main.ts or node main.ts, with node_modules ` +
+      `installed), or ship its folder`,
+  );
+}
+
+/**
  * The option key (of `Process` and `Pool` options) by which a context made by
  * `getContext(method)` binds its processes to its start method.
  */
