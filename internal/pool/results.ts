@@ -158,6 +158,8 @@ export interface NextOptions {
  */
 export class StopIteration extends Error {
   /**
+   * Makes the error that ends an iterator read past its last result.
+   *
    * @param message What ended. @default {"No more results"}
    * @param options `cause`, as for `Error`.
    */
