@@ -21,7 +21,7 @@ export const node: Runtime = {
   mainModule: () => (process.argv[1] ? toUrl(process.argv[1]) : undefined),
   exitProgram,
   singleFileExecutable: () =>
-    builtin<typeof import("node:sea")>("node:sea").isSea()
+    builtin<{ isSea(): boolean } | undefined>("node:sea")?.isSea()
       ? "a Node single executable application"
       : null,
 };
