@@ -1,5 +1,5 @@
 /**
- * Seed: /work/shared/seeds/000_ebad94ebf1f7d614.txt, "[python]multiprocessing
+ * Follows the tutorial "[python]multiprocessing
  * Process 완벽 정리(초보자)", section "2) join() / join()을 안쓸 경우".
  *
  * Python's output:

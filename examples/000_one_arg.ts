@@ -1,5 +1,5 @@
 /**
- * Seed: /work/shared/seeds/000_ebad94ebf1f7d614.txt, "[python]multiprocessing
+ * Follows the tutorial "[python]multiprocessing
  * Process 완벽 정리(초보자)", section "3) 함수에 인자 넣기 / 인자 1개 사용".
  *
  * Python's output:

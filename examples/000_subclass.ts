@@ -1,5 +1,5 @@
 /**
- * Seed: /work/shared/seeds/000_ebad94ebf1f7d614.txt, "[python]multiprocessing
+ * Follows the tutorial "[python]multiprocessing
  * Process 완벽 정리(초보자)", section "4) 클래스형 Process" (a Process
  * subclass with its own constructor and run()).
  *

@@ -1,5 +1,5 @@
 /**
- * Seed: /work/shared/seeds/000_ebad94ebf1f7d614.txt, "[python]multiprocessing
+ * Follows the tutorial "[python]multiprocessing
  * Process 완벽 정리(초보자)", section "Process를 사용한 예" (two processes
  * started together, then joined).
  *

@@ -1,6 +1,6 @@
 /**
- * Seed: /work/shared/seeds/001_16e17b763ade2700.txt (notes on the Python 3.4
- * multiprocessing docs), section "3-1. 프로세스의 독립성" (a module global
+ * Follows a tutorial's notes on the Python 3.4
+ * multiprocessing docs, section "3-1. 프로세스의 독립성" (a module global
  * changed in the parent is not seen by the children).
  *
  * Python's output:

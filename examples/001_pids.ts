@@ -1,6 +1,6 @@
 /**
- * Seed: /work/shared/seeds/001_16e17b763ade2700.txt (notes on the Python 3.4
- * multiprocessing docs), section "2. 프로세스 생성" (two processes printing
+ * Follows a tutorial's notes on the Python 3.4
+ * multiprocessing docs, section "2. 프로세스 생성" (two processes printing
  * their pids).
  *
  * Python's output (pids differ from run to run):

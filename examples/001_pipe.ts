@@ -1,5 +1,6 @@
 /**
- * Seed 001, "3-3. Pipe": the parent sends through one end of a pipe, the
+ * Follows a tutorial's notes on the Python 3.4 multiprocessing docs,
+ * section "3-3. Pipe": the parent sends through one end of a pipe, the
  * child prints it and answers through the other.
  *
  *   deno run -A examples/001_pipe.ts | bun examples/001_pipe.ts | node examples/001_pipe.ts

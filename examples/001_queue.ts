@@ -1,5 +1,6 @@
 /**
- * Seed 001, "3-2. Queue": two processes put their names on one shared queue.
+ * Follows a tutorial's notes on the Python 3.4 multiprocessing docs,
+ * section "3-2. Queue": two processes put their names on one shared queue.
  *
  *   deno run -A examples/001_queue.ts | bun examples/001_queue.ts | node examples/001_queue.ts
  *

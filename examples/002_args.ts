@@ -1,5 +1,5 @@
 /**
- * Seed: /work/shared/seeds/002_2a8802e77025a776.txt ("멀티프로세싱 1"),
+ * Follows the tutorial "멀티프로세싱 1",
  * section "인수는 tuple로 전달", the "인자 전달 (함수 버전)" program.
  *
  * Python's output (not shown in the post):

@@ -1,5 +1,5 @@
 /**
- * Seed: /work/shared/seeds/002_2a8802e77025a776.txt ("멀티프로세싱 1"),
+ * Follows the tutorial "멀티프로세싱 1",
  * section "MultiProcessing / 현재 프로세서 정보 확인".
  *
  * Python's output (the post does not show it; the pid differs per run):

@@ -1,5 +1,5 @@
 /**
- * Seed: /work/shared/seeds/002_2a8802e77025a776.txt ("멀티프로세싱 1"),
+ * Follows the tutorial "멀티프로세싱 1",
  * section "daemon, join 설정 가능" (the "class 매핑" program again, with
  * `p.daemon = True` and `p.join()`; its `Worker` class comes from there).
  *

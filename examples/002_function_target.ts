@@ -1,5 +1,5 @@
 /**
- * Seed: /work/shared/seeds/002_2a8802e77025a776.txt ("멀티프로세싱 1"),
+ * Follows the tutorial "멀티프로세싱 1",
  * section "sub process spawning", the "함수 매핑" program (a named process
  * running a function).
  *

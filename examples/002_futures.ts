@@ -1,5 +1,5 @@
 /**
- * Seed: /work/shared/seeds/002_2a8802e77025a776.txt ("멀티프로세싱 1"),
+ * Follows the tutorial "멀티프로세싱 1",
  * section "current.futures" (cf2.py): the same calls on a
  * ThreadPoolExecutor and a ProcessPoolExecutor, results taken with
  * `as_completed`.

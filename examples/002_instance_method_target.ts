@@ -1,5 +1,5 @@
 /**
- * Seed: /work/shared/seeds/002_2a8802e77025a776.txt ("멀티프로세싱 1"),
+ * Follows the tutorial "멀티프로세싱 1",
  * section "sub process spawning", the "class 매핑" program
  * (`target=w.run`, a bound method of a plain object).
  *

@@ -1,5 +1,5 @@
 /**
- * Seed: /work/shared/seeds/002_2a8802e77025a776.txt ("멀티프로세싱 1"),
+ * Follows the tutorial "멀티프로세싱 1",
  * section "멀티프로세싱과 클래스", second program (the same, printing
  * before and after join()).
  *

@@ -1,5 +1,5 @@
 /**
- * Seed: /work/shared/seeds/002_2a8802e77025a776.txt ("멀티프로세싱 1"),
+ * Follows the tutorial "멀티프로세싱 1",
  * section "Pool": a pool of two processes maps `worker` over `range(100)`.
  *
  * Python's output: the numbers 0 to 99, one per line, in an order that

@@ -1,5 +1,6 @@
 /**
- * Seed 002, "멀티프로세싱과 PyQt": a producer process puts the current time
+ * Follows the tutorial "멀티프로세싱 1",
+ * section "멀티프로세싱과 PyQt": a producer process puts the current time
  * on a queue every second; a consumer takes each one and shows it. Python's
  * consumer is a QThread feeding a PyQt status bar; here it is an async loop
  * in the main process printing to the console, and it stops after three

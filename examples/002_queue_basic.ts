@@ -1,5 +1,6 @@
 /**
- * Seed 002, "멀티프로세스와 큐(Queue)": put three items, get them back.
+ * Follows the tutorial "멀티프로세싱 1",
+ * section "멀티프로세스와 큐(Queue)": put three items, get them back.
  *
  *   deno run -A examples/002_queue_basic.ts | bun examples/002_queue_basic.ts | node examples/002_queue_basic.ts
  *

@@ -1,5 +1,5 @@
 /**
- * Seed: /work/shared/seeds/002_2a8802e77025a776.txt ("멀티프로세싱 1"),
+ * Follows the tutorial "멀티프로세싱 1",
  * section "프로세서 상태확인 및 프로세서 죽이기" (is_alive() before, during
  * and after a process that loops forever, then kill()).
  *

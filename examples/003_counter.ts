@@ -1,10 +1,10 @@
 /**
- * Seed: /work/shared/seeds/003_c2e658a96b65e7ac.txt ("[파이썬 정복하기]
- * 라이브러리 12장 - 동시에 실행하기1"), section "066. 스레드를 이용하여
+ * Follows the tutorial "[파이썬 정복하기]
+ * 라이브러리 12장 - 동시에 실행하기1", section "066. 스레드를 이용하여
  * 병렬로 처리하려면? ― threading", "스레드 안전 문제(lock)": three workers
  * each add 100,000 to a shared counter under a lock.
  *
- * The seed uses threads and a global; ported to processes (which share no
+ * The tutorial uses threads and a global; ported to processes (which share no
  * globals), the counter is a shared `Value` and the lock is its own, as
  * Python's multiprocessing version would be:
  *

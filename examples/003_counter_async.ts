@@ -1,5 +1,5 @@
 /**
- * Seed: /work/shared/seeds/003_c2e658a96b65e7ac.txt, section "066. ...
+ * Follows the tutorial "[파이썬 정복하기] 라이브러리 12장", section "066. ...
  * threading", "스레드 안전 문제(lock)": the lock-protected counter of
  * 003_counter.ts in its async form. `await lock.withLock(fn)` (or `await
  * lock.acquire()` ... `lock.release()`) waits for the lock without blocking

@@ -1,6 +1,6 @@
 /**
- * Seed: /work/shared/seeds/003_c2e658a96b65e7ac.txt ("[파이썬 정복하기]
- * 라이브러리 12장 - 동시에 실행하기1"), section "067. 멀티 프로세스를
+ * Follows the tutorial "[파이썬 정복하기]
+ * 라이브러리 12장 - 동시에 실행하기1", section "067. 멀티 프로세스를
  * 이용하여 병렬로 처리하려면? ― multiprocessing", "Process 사용"
  * (mp_test.py).
  *

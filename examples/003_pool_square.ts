@@ -1,6 +1,6 @@
 /**
- * Seed: /work/shared/seeds/003_c2e658a96b65e7ac.txt ("[파이썬 정복하기]
- * 라이브러리 12장 - 동시에 실행하기1"), "Pool을 이용한 작업 분배"
+ * Follows the tutorial "[파이썬 정복하기]
+ * 라이브러리 12장 - 동시에 실행하기1", "Pool을 이용한 작업 분배"
  * (mp_test4.py): `with Pool(4) as pool: results = pool.map(square, nums)`.
  *
  * Python's output (after about one second: the four squares run in

@@ -1,5 +1,6 @@
 /**
- * Seed 003, mp_test3.py: three processes put the squares of their numbers
+ * Follows the tutorial "[파이썬 정복하기] 라이브러리 12장 - 동시에 실행하기1",
+ * program mp_test3.py: three processes put the squares of their numbers
  * on a queue; the parent joins them and prints what is on the queue.
  *
  *   deno run -A examples/003_queue_squares.ts | bun examples/003_queue_squares.ts | node examples/003_queue_squares.ts

@@ -1,5 +1,6 @@
 /**
- * Seed 004, design pattern 2: five processes share one end of a pipe, each
+ * Follows the tutorial "python 멀티프로세싱 - process간 데이터 교환예시",
+ * design pattern 2: five processes share one end of a pipe, each
  * counts to baseNum and sends its sub-total; the parent receives five times.
  *
  *   deno run -A examples/004_pipe_total.ts | bun examples/004_pipe_total.ts | node examples/004_pipe_total.ts

@@ -1,5 +1,6 @@
 /**
- * Seed 004, design pattern 1: five processes each count to baseNum and put
+ * Follows the tutorial "python 멀티프로세싱 - process간 데이터 교환예시",
+ * design pattern 1: five processes each count to baseNum and put
  * their sub-total on a queue; the parent joins them all (before draining the
  * queue, which is safe here: a put never waits), puts an "exit" marker, and
  * sums until the marker.
