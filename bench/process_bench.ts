@@ -4,6 +4,7 @@
  * run. Prints JSON lines for bench/report.ts.
  *
  *   deno run -A bench/process_bench.ts | bun bench/process_bench.ts | node bench/process_bench.ts
+ *   npm run bench -- --build process      (the same against the npm build)
  *
  * The bare side uses the runtime's worker API directly (this file is a
  * benchmark, not part of the library): node:worker_threads on Node and
@@ -11,9 +12,15 @@
  */
 
 import { Worker as ThreadWorker } from "node:worker_threads";
-import { Process, setStartMethod } from "../mod.ts";
+import process from "node:process";
 import { noop } from "./_targets.ts";
 import { bounded, done, emit, runtime } from "./_stats.ts";
+
+// BENCH_LIB=dist (`npm run bench -- --build process`) times the npm build
+// (dist/, from `npm run build`) instead of the .ts sources.
+const { Process, setStartMethod }: typeof import("../mod.ts") = await import(
+  process.env.BENCH_LIB === "dist" ? "../dist/mod.js" : "../mod.ts"
+);
 
 const ROUNDS = 30;
 const WARMUP = 3;

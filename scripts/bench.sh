@@ -4,12 +4,19 @@
 # prints the figures side by side with their ratios.
 #   npm run bench                 all of them
 #   npm run bench -- lock queue   only bench/lock_bench.ts, bench/queue_bench.ts
+#   npm run bench -- --build process   the process bench against the npm build
+#                                 (dist/) instead of the .ts sources
 set -u
 source "$(dirname "$0")/env.sh"
 if [ -f bench/package.json ] && [ ! -d bench/node_modules ]; then
   npm install --prefix bench --no-audit --no-fund >/dev/null 2>&1 || echo "(bench peers could not be installed)"
 fi
 results=$(mktemp)
+if [ "${1:-}" = "--build" ]; then
+  shift
+  npm run --silent build || exit 1
+  export BENCH_LIB=dist
+fi
 areas=("$@")
 if [ ${#areas[@]} -eq 0 ]; then
   for f in bench/*_bench.ts; do a=${f#bench/}; areas+=("${a%_bench.ts}"); done

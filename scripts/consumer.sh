@@ -45,7 +45,8 @@ fi
 app="$tmp/npm-app"
 mkdir -p "$app"
 cp "$templates/app.ts" "$templates/app.js" "$templates/subpaths.js" "$templates/tsconfig.json" "$app/"
-echo '{ "name": "consumer", "private": true, "type": "module" }' >"$app/package.json"
+# Made as the README says: an ES module project.
+(cd "$app" && npm init -y >/dev/null && npm pkg set type=module)
 if ! (cd "$app" && npm install --offline --no-audit --no-fund --silent "$tmp/$tarball"); then
   echo "consumer: npm install of the tarball: FAILED"
   exit 1
@@ -54,6 +55,24 @@ run "node app.ts (npm install)" bash -c "cd '$app' && node app.ts"
 run "bun app.ts (npm install)" bash -c "cd '$app' && bun app.ts"
 run "deno app.ts (npm install)" bash -c "cd '$app' && deno run -A app.ts"
 run "node app.js (npm install)" bash -c "cd '$app' && node app.js"
+# The README's first program, as written, in the same project.
+awk '/^## A first program/ { f = 1 } f && /^```ts/ { c = 1; next } c && /^```/ { exit } c' \
+  "$root/README.md" >"$app/first.ts"
+first_program() {
+  local what=$1 out code; shift
+  out=$(cd "$app" && timeout 180 "$@" </dev/null 2>&1)
+  code=$?
+  if [ "$code" -eq 0 ] && [ "$(sort -n <<<"$out" | tr '\n' ' ')" = "1 4 9 " ]; then
+    echo "consumer: $what: ok"
+  else
+    echo "consumer: $what: FAILED (exit $code, expected 1, 4 and 9)"
+    echo "$out" | sed 's/^/    /'
+    failed+=("$what")
+  fi
+}
+first_program "node first.ts (the README's first program)" node first.ts
+first_program "bun first.ts (the README's first program)" bun first.ts
+first_program "deno first.ts (the README's first program)" deno run -A first.ts
 run "node subpaths.js (every deno.json export, by name)" \
   bash -c "cd '$app' && node subpaths.js '$root/deno.json'"
 # The consumer's tsc sees the published .d.ts (skipLibCheck false) and, for
