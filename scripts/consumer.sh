@@ -3,10 +3,13 @@
 # npm shape), installs the tarball offline into a new project outside the
 # repository and runs scripts/consumer/app.ts there, importing
 # `@tsmp/multiprocessing` by name, under Node, Bun and Deno (through
-# node_modules), and app.js under Node; type-checks app.ts with tsc under
-# strict flags against the published .d.ts. Then a Deno project imports the
-# sources through an import map and through a relative path. Prints one line
-# per run; exits non-zero, after trying them all, if any fails.
+# node_modules), and the README's first program as written; type-checks
+# app.ts with tsc under strict flags against the published .d.ts and runs
+# tsc's app.js under Node; imports every subpath; checks that single-file
+# executables refuse processes with the documented message. Then a Deno
+# project uses the sources through an import map and through a relative
+# path. Prints one line per run; exits non-zero, after trying them all, if
+# any fails.
 set -u
 source "$(dirname "$0")/env.sh"
 failed=()
@@ -44,7 +47,7 @@ fi
 # The npm project: the package installed by name from the tarball, offline.
 app="$tmp/npm-app"
 mkdir -p "$app"
-cp "$templates/app.ts" "$templates/app.js" "$templates/subpaths.js" "$templates/tsconfig.json" "$app/"
+cp "$templates/app.ts" "$templates/subpaths.js" "$templates/tsconfig.json" "$app/"
 # Made as the README says: an ES module project.
 (cd "$app" && npm init -y >/dev/null && npm pkg set type=module)
 if ! (cd "$app" && npm install --offline --no-audit --no-fund --silent "$tmp/$tarball"); then
@@ -54,7 +57,6 @@ fi
 run "node app.ts (npm install)" bash -c "cd '$app' && node app.ts"
 run "bun app.ts (npm install)" bash -c "cd '$app' && bun app.ts"
 run "deno app.ts (npm install)" bash -c "cd '$app' && deno run -A app.ts"
-run "node app.js (npm install)" bash -c "cd '$app' && node app.js"
 # The README's first program, as written, in the same project.
 awk '/^## A first program/ { f = 1 } f && /^```ts/ { c = 1; next } c && /^```/ { exit } c' \
   "$root/README.md" >"$app/first.ts"
@@ -76,7 +78,8 @@ first_program "deno first.ts (the README's first program)" deno run -A first.ts
 run "node subpaths.js (every deno.json export, by name)" \
   bash -c "cd '$app' && node subpaths.js '$root/deno.json'"
 # The consumer's tsc sees the published .d.ts (skipLibCheck false) and, for
-# console and import.meta.main, Node's types from this repository.
+# console and import.meta.main, Node's types from this repository. It writes
+# build/app.js, the same program as plain JavaScript, which Node then runs.
 if out=$(cd "$app" && timeout 300 tsc -p tsconfig.json --typeRoots "$root/node_modules/@types" 2>&1); then
   echo "consumer: tsc --strict --noUncheckedIndexedAccess --exactOptionalPropertyTypes (no DOM, no skipLibCheck): ok"
 else
@@ -84,6 +87,7 @@ else
   echo "$out" | sed 's/^/    /'
   failed+=("tsc")
 fi
+run "node build/app.js (tsc's output of app.ts)" bash -c "cd '$app' && node build/app.js"
 
 # Single-file executables cannot hold files a worker loads: a process in
 # one must fail at start() with the message that says what to do.
