@@ -27,6 +27,7 @@ export interface ReadyWord {
 
 /** An object `connection.wait` accepts. */
 export interface Waitable {
+  /** Its readiness: the shared word to sleep on, and whether it is ready now. */
   [readySymbol](): ReadyWord;
 }
 
