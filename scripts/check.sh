@@ -10,6 +10,7 @@ check_steps() {
   step deno-lint deno lint --quiet
   # The public modules (deno.json exports) as JSR scores their docs.
   step deno-doc-lint deno doc --lint --quiet $(node -p 'Object.values(require("./deno.json").exports).join(" ")')
+  step package-exports node scripts/package_exports.js
   step deno-fmt deno fmt --check
   step publish-dry-run deno publish --dry-run --allow-dirty --quiet
 }
