@@ -32,7 +32,7 @@ import {
 } from "./internal/wait/ready.ts";
 
 export { Connection, EOFError, Pipe } from "./pipe.ts";
-export { type ReadyWord, readySymbol, type Waitable } from "./internal/wait/ready.ts";
+export { readySymbol, type ReadyWord, type Waitable } from "./internal/wait/ready.ts";
 
 /** Options for {@linkcode wait}. */
 export interface ConnectionWaitOptions {
