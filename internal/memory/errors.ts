@@ -24,6 +24,8 @@
  */
 export class FileExistsError extends Error {
   /**
+   * Makes the error for a shared memory name that is already taken.
+   *
    * @param message What exists.
    * @param options `cause`, as for `Error`.
    */
@@ -50,6 +52,8 @@ export class FileExistsError extends Error {
  */
 export class FileNotFoundError extends Error {
   /**
+   * Makes the error for a shared memory name that no block has.
+   *
    * @param message What was not found.
    * @param options `cause`, as for `Error`.
    */
