@@ -19,6 +19,7 @@ import { BrokenPoolError, PoolNotRunningError, WorkerLostError } from "./interna
 import { APPLY, MAP, STARMAP } from "./internal/pool/protocol.ts";
 import { AsyncResult, IMapIterator, StopIteration } from "./internal/pool/results.ts";
 import { argList, chunkSource } from "./internal/pool/imap.ts";
+import { packNumbers } from "./internal/pool/wire.ts";
 import {
   callerModules,
   placeArgs,
@@ -389,13 +390,17 @@ export class Pool implements AsyncDisposable {
     if (kind === STARMAP) { for (let i = 0; i < len; i++) items[i] = argList(items[i], i); }
     const size = chunksize ?? Math.ceil(len / (4 * this.#processes));
     // Large chunks of numbers travel as views on one Float64Array.
-    const numbers = kind === MAP && size >= 32 && items.every((x) => typeof x === "number")
-      ? new Float64Array(items as number[])
-      : undefined;
+    const packed = kind === MAP && size >= 32 ? packNumbers(items) : items;
+    const numbers = packed instanceof Float64Array ? packed : undefined;
+    // Filled in input order, each chunk as soon as those before it are in:
+    // V8 keeps a long array made by `new Array(len)` in its slow dictionary
+    // form while it is mostly holes, and an in-order fill ends that early.
     const out = new Array(len);
+    const parts: Array<ArrayLike<unknown> | undefined> = [];
+    let next = 0;
+    let filled = 0;
     return new Promise((resolve, reject) => {
-      let left = Math.ceil(len / size);
-      for (let at = 0; at < len; at += size) {
+      for (let at = 0, k = 0; at < len; at += size, k++) {
         this.#core.submit({
           kind,
           fn: func,
@@ -407,9 +412,13 @@ export class Pool implements AsyncDisposable {
             : items.slice(at, at + size),
           offset: at,
           resolve: (values) => {
-            const vs = values as ArrayLike<unknown>;
-            for (let j = 0; j < vs.length; j++) out[at + j] = vs[j];
-            if (--left === 0) resolve(out);
+            parts[k] = values as ArrayLike<unknown>;
+            for (let part = parts[next]; part !== undefined; part = parts[next]) {
+              parts[next++] = undefined;
+              for (let j = 0; j < part.length; j++) out[filled + j] = part[j];
+              filled += part.length;
+            }
+            if (filled === len) resolve(out);
           },
           reject,
         });

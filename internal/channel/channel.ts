@@ -47,7 +47,7 @@
  * @module
  */
 
-import { decode, encode, OVERFLOW, Reader, Writer } from "../codec/encode.ts";
+import { copyOut, decode, encode, OVERFLOW, Reader, Writer } from "../codec/encode.ts";
 import {
   CAP,
   CLOSED,
@@ -79,6 +79,9 @@ export const NOTHING: unique symbol = Symbol("nothing");
 
 /** Scratch for values that do not fit in the room at the tail. */
 let scratch = new Writer();
+// Kept between puts so that its buffer is not regrown each time; dropped
+// after an unusually large message so that one huge put does not pin memory.
+const KEEP_SCRATCH = 16 << 20;
 
 function align4(n: number): number {
   return (n + 3) & ~3;
@@ -226,7 +229,7 @@ export class Channel {
         Atomics.add(i32, WAKE, 1);
         notify(i32, WAKE);
       }
-      if (encoded !== undefined && encoded.u8.length > 1 << 20) scratch = new Writer();
+      if (encoded !== undefined && encoded.u8.length > KEEP_SCRATCH) scratch = new Writer();
     }
   }
 
@@ -254,7 +257,7 @@ export class Channel {
         const start = DATA + head + HEADER;
         if (start + len > this.#u8.length) this.#refresh();
         try {
-          if (raw) return this.#u8.slice(start, start + len);
+          if (raw) return copyOut(this.#u8, start, len);
           this.#reader.pos = start;
           return decode(this.#reader);
         } finally {

@@ -45,6 +45,18 @@ export class Reader {
   }
 }
 
+/**
+ * `n` bytes of `u8` from `at`, copied into a fresh, unshared, aligned
+ * buffer. Not `slice()`: V8 copies a view of a `SharedArrayBuffer` out
+ * through `slice()` element by element (~4 ns a byte), through `set()` in
+ * bulk (~0.05 ns a byte).
+ */
+export function copyOut(u8: Uint8Array, at: number, n: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(n);
+  bytes.set(u8.subarray(at, at + n));
+  return bytes;
+}
+
 /** Decodes one value at `r.pos`, moving `r.pos` past it. */
 export function decode(r: Reader): unknown {
   const u8 = r.u8;
@@ -110,7 +122,7 @@ export function decode(r: Reader): unknown {
       r.pos += n;
       // Copied out: deserialize straight from shared memory works in all
       // three runtimes, but the copy keeps a later writer from racing it.
-      return deserialize(u8.slice(r.pos - n, r.pos));
+      return deserialize(copyOut(u8, r.pos - n, n));
     }
   }
   throw new RangeError(`Corrupt message: unknown tag ${tag} at byte ${r.pos - 1}`);
@@ -158,8 +170,7 @@ function getTyped(r: Reader): unknown {
   const n = r.dv.getUint32(r.pos + 1, true);
   const at = r.pos + 5;
   r.pos = at + n;
-  // slice() copies into a fresh, unshared, aligned ArrayBuffer.
-  const bytes = r.u8.slice(at, at + n);
+  const bytes = copyOut(r.u8, at, n);
   if (kind === KIND_ARRAYBUFFER) return bytes.buffer;
   if (kind === 1) return bytes;
   const Type = TYPED_KINDS[kind];

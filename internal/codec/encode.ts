@@ -44,7 +44,7 @@ const INSIDE = "(a Queue or Pipe item, or a pool task's arguments)";
 const SHARE_INSTEAD = "give it to a Process in its args, or to a pool's workers through " +
   "its initializer and initargs";
 
-export { decode, messageBytes, Reader } from "./decode.ts";
+export { copyOut, decode, messageBytes, Reader } from "./decode.ts";
 
 // Deeper than this, the value is assumed cyclic and goes to `node:v8` whole.
 const MAX_DEPTH = 200;

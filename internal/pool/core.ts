@@ -38,7 +38,7 @@ import { poolWorkerMain } from "./worker.ts";
 import { ownModule, type TargetRef } from "../target/target.ts";
 import { waitAsync } from "../wait/futex.ts";
 import { encode, Writer } from "../codec/encode.ts";
-import { pack, packNumbers, unpack } from "./wire.ts";
+import { packNumbers, unpack } from "./wire.ts";
 import { Process, type ProcessOptions } from "../../process.ts";
 import { START_METHOD, type StartMethod } from "../process/start.ts";
 import { WorkerLostError } from "./errors.ts";
@@ -283,7 +283,7 @@ export class PoolCore implements Scheduler {
     for (const w of this.#workers) {
       if (!w.dead && !w.retired) {
         w.retired = true;
-        w.tasks.tryPut(pack([[STOP]], "stop"), "stop");
+        w.tasks.tryPut([[STOP]], "stop");
       }
     }
     await this.#allExited();
@@ -446,7 +446,7 @@ export class PoolCore implements Scheduler {
       records.push([t.kind, t.id, t.fnId, payload, t.timed]);
     }
     try {
-      w.tasks.tryPut(pack(records, "task"), "task");
+      w.tasks.tryPut(records, "task");
     } catch (putError) {
       // Something in the batch cannot be sent: send what can, one by one,
       // and fail the rest with the codec's message naming the value.
@@ -509,7 +509,7 @@ export class PoolCore implements Scheduler {
       while (this.#outstanding > 0) {
         let n = 0;
         for (; n < DRAIN_BATCH; n++) {
-          const message = results.tryGet();
+          const message = results.tryGet(true);
           if (message === NOTHING) break;
           this.#onResults(message);
         }
@@ -526,7 +526,7 @@ export class PoolCore implements Scheduler {
         Atomics.add(i32, WAKE + 1, 1);
         try {
           const seen = Atomics.load(i32, WAKE);
-          const message = results.tryGet();
+          const message = results.tryGet(true);
           if (message !== NOTHING) {
             this.#onResults(message);
             this.#dispatch();
@@ -652,7 +652,7 @@ export class PoolCore implements Scheduler {
     if (w.dead) return;
     w.dead = true;
     // Its last results may still be in the channel: they count.
-    for (let m = this.#results.tryGet(); m !== NOTHING; m = this.#results.tryGet()) {
+    for (let m = this.#results.tryGet(true); m !== NOTHING; m = this.#results.tryGet(true)) {
       this.#onResults(m);
     }
     const lost = [...w.outstanding].filter((t) => t.state !== DONE);

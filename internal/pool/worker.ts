@@ -57,7 +57,7 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
   // it fails with that error rather than the whole worker dying.
   const fns = new Map<number, Fn | { error: unknown }>();
   const take = (): unknown => {
-    const batch = tasks.tryGet();
+    const batch = tasks.tryGet(true);
     return batch === NOTHING ? AGAIN : batch;
   };
   const held: ResultMessage[] = [];
@@ -68,7 +68,7 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
   };
   let done = 0;
   for (;;) {
-    let batch = tasks.tryGet();
+    let batch = tasks.tryGet(true);
     if (batch === NOTHING) {
       flush();
       batch = await untilAsync(tasks.i32, WAKE, true, take, Infinity);
@@ -161,9 +161,9 @@ function isThenable(value: unknown): boolean {
  * MaybeEncodingError), the others go as they are.
  */
 function send(results: Channel, messages: ResultMessage[]): void {
-  let bytes: Uint8Array;
   try {
-    bytes = pack(messages, "result");
+    results.tryPut(messages, "result");
+    return;
   } catch {
     const fixed = messages.map((message) => {
       try {
@@ -176,7 +176,6 @@ function send(results: Channel, messages: ResultMessage[]): void {
         return [message[0], FAILED, serializeError(failure), message[3]] as ResultMessage;
       }
     });
-    bytes = pack(fixed, "result");
+    results.tryPut(fixed, "result");
   }
-  results.tryPut(bytes, "result");
 }
