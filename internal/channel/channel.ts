@@ -102,9 +102,10 @@ export class Channel {
   #me = 0;
   /** Lock acquisitions (see `lock`'s `count`). */
   #ops = 0;
-  /** HEAD as this producer last read it, and TAIL as it was then (see #headFor). */
+  /** HEAD as this producer last read it, and TAIL and its seq as they were then (see #headFor). */
   #head = 0;
   #tailSeen = -1;
+  #seqSeen = -1;
 
   /** A new, empty channel holding at most `maxsize` messages (0: unbounded). */
   static create(maxsize: number): Channel {
@@ -302,15 +303,20 @@ export class Channel {
    * The head to plan a put with. HEAD is the consumers' line: reading it on
    * every put pulls that line to our core. A head read before is safe while
    * no other producer has written since (TAIL is where this producer left
-   * it): it is then behind the real head in the same lap, so it only
-   * understates the free space. Otherwise it is read again.
+   * it, with the same seq: other producers may have gone a whole lap and
+   * brought TAIL back to the same place): it is then behind the real head
+   * in the same lap, so it only understates the free space. Otherwise it is
+   * read again.
    */
   #headFor(tail: number): number {
-    return tail === this.#tailSeen ? this.#head : this.#loadHead(tail);
+    return tail === this.#tailSeen && this.#d32[((DATA + tail) >> 2) + 1] === this.#seqSeen
+      ? this.#head
+      : this.#loadHead(tail);
   }
 
   #loadHead(tail: number): number {
     this.#tailSeen = tail;
+    this.#seqSeen = this.#d32[((DATA + tail) >> 2) + 1];
     return this.#head = Atomics.load(this.i32, HEAD);
   }
 
@@ -407,7 +413,10 @@ export class Channel {
     i32[TAIL] = next;
     i32[PUT_COUNT] = seq + 1;
     // Our cached head stays valid: we are the last producer to write.
-    if (this.#tailSeen === tail) this.#tailSeen = next;
+    if (this.#tailSeen === tail) {
+      this.#tailSeen = next;
+      this.#seqSeen = seq + 1;
+    }
   }
 
   #lock(word: number): void {

@@ -133,6 +133,34 @@ describe("channel", () => {
     assert.deepEqual(c.tryGet(), big);
   });
 
+  test("a producer whose tail comes back to the same place a lap later rereads the head", () => {
+    const a = Channel.create(0);
+    const b = new Channel(a.sab);
+    const c = new Channel(a.sab);
+    const chunk = "y".repeat(4000);
+    // a puts one record at 0 and remembers the head (0) and the tail after it.
+    assert.ok(a.tryPut([0, chunk], "item"));
+    const aTail = a.i32[TAIL];
+    // b fills the ring, c consumes the first few, b wraps to the start: one
+    // record there brings the tail back to exactly where a left it, with
+    // unconsumed records from HEAD to the old end.
+    const cap = a.sab.byteLength - DATA;
+    let put = 1, got = 0;
+    // A record is aTail bytes; a put needs room for it and the terminator after it.
+    while (a.i32[TAIL] + aTail + 8 <= cap) assert.ok(b.tryPut([put++, chunk], "item"));
+    for (; got < 6; got++) assert.deepEqual(c.tryGet(), [got, chunk]);
+    assert.ok(b.tryPut([put++, chunk], "item"));
+    assert.equal(a.i32[TAIL], aTail, "the tail is back where a left it");
+    assert.ok(a.i32[HEAD] > aTail, "unconsumed records lie past it");
+    // a's cached head (0) would make the whole room up to the end look free
+    // (bytes: the codec asks for exactly their size, so they would fit there).
+    const big = new Uint8Array(8 * 4000).fill(66);
+    assert.ok(a.tryPut(big, "item"));
+    for (; got < put; got++) assert.deepEqual(c.tryGet(), [got, chunk]);
+    assert.deepEqual(c.tryGet(), big);
+    assert.equal(c.tryGet(), NOTHING);
+  });
+
   test("a record published by a producer that died before moving the tail is kept", () => {
     const ch = Channel.create(0);
     ch.tryPut("a", "item");
