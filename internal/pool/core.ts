@@ -151,10 +151,15 @@ const YIELD_MS = 8;
 // How long the program is kept alive after the last result (see #pump).
 const GRACE_MS = 50;
 // The most tasks a worker holds at once, and the task time (µs) of queued
-// work that depth aims for; tasks slower than SLOW_US go one at a time.
+// work that depth aims for. Tasks faster than SLOW_US have at least one
+// more queued behind the running one, so that a worker never waits for the
+// main thread between them (a round trip of wake-ups costs ~100 µs, far more
+// on a busy machine: a map's default chunks would each pay it); slower ones
+// go one at a time, so that no task waits behind a slow one while another
+// worker idles, as with Python's shared task queue.
 const MAX_DEPTH = 1024;
 const DEPTH_TARGET_US = 1000;
-const SLOW_US = 2000;
+const SLOW_US = 20_000;
 
 let scratch = new Writer();
 
