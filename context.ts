@@ -24,6 +24,7 @@ import { JoinableQueue, Queue, SimpleQueue } from "./queue.ts";
 import { Pipe } from "./pipe.ts";
 import { Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore } from "./lock.ts";
 import { RawArray, RawValue, SharedArray, Value } from "./shared.ts";
+import { Manager } from "./manager.ts";
 import { START_METHOD } from "./internal/process/start.ts";
 import { describe } from "./internal/wait/futex.ts";
 
@@ -37,6 +38,8 @@ export interface Context {
   readonly Process: typeof Process;
   /** `Pool`, starting its workers by this context's method. */
   readonly Pool: typeof Pool;
+  /** The module's `Manager` (its objects live in shared memory: no process to start). */
+  readonly Manager: typeof Manager;
   /** The module's `Queue`. */
   readonly Queue: typeof Queue;
   /** The module's `JoinableQueue`. */
@@ -152,6 +155,7 @@ function makeContext(method: StartMethod | undefined): Context {
   return Object.freeze({
     Process: ContextProcess,
     Pool: ContextPool,
+    Manager,
     Queue,
     JoinableQueue,
     SimpleQueue,

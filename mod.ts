@@ -38,6 +38,7 @@ export * from "./pool.ts";
 export * from "./futures.ts";
 export * from "./context.ts";
 export * from "./shared_memory.ts";
+export * from "./manager.ts";
 export {
   type ConnectionWaitOptions,
   wait as connectionWait,

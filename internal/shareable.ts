@@ -169,6 +169,36 @@ export async function decodeArgs(value: unknown): Promise<unknown> {
   return decode(value, new Map());
 }
 
+/**
+ * {@linkcode decodeArgs} for kinds already registered in this thread, at
+ * once: rebuilds `value` in place (call it on a copy). Throws a `TypeError`
+ * for a kind not registered.
+ */
+export function reviveSync(value: unknown): unknown {
+  return decode(value, new Map());
+}
+
+/** The kinds of the shared objects inside a value made by {@linkcode encodeArgs}, with their paths. */
+export function sharedKinds(
+  value: unknown,
+  path: string,
+  into: [string, string][] = [],
+): [string, string][] {
+  if (typeof value !== "object" || value === null) return into;
+  if (MARK in value) {
+    into.push([path, (value as Marker)[MARK].kind]);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => sharedKinds(v, `${path}[${i}]`, into));
+  } else if (value instanceof Map) {
+    for (const [k, v] of value) sharedKinds(v, `${path}.get(${keyText(k)})`, into);
+  } else if (value instanceof Set) {
+    for (const v of value) sharedKinds(v, `${path}.<member>`, into);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [k, v] of Object.entries(value)) sharedKinds(v, `${path}.${k}`, into);
+  }
+  return into;
+}
+
 function collectModules(value: unknown, into: Set<string>, seen: Set<object>): void {
   if (typeof value !== "object" || value === null || seen.has(value)) return;
   seen.add(value);

@@ -4,6 +4,7 @@ import { getContext } from "../context.ts";
 import { getStartMethod, Process } from "../process.ts";
 import { Pool } from "../pool.ts";
 import { Queue } from "../queue.ts";
+import { Manager } from "../manager.ts";
 import { runAll } from "./_run.ts";
 import { put, Shouter, triple } from "./fixtures/context_targets.ts";
 
@@ -15,6 +16,7 @@ describe("getContext", () => {
     assert.equal(getContext("forkserver").getStartMethod(), "forkserver");
     assert.equal(getContext().getStartMethod(), getStartMethod());
     assert.equal(spawn.Queue, Queue);
+    assert.equal(spawn.Manager, Manager);
     assert.ok(new spawn.Process() instanceof Process);
     assert.equal(spawn.getContext("forkserver"), getContext("forkserver"));
     assert.ok(Object.isFrozen(spawn));

@@ -34,7 +34,9 @@ export function lock(i32: Int32Array, word: number, me: number, count: number): 
   // far inside the takeover grace.
   if ((count & 31) === 0 && !slotAlive(me - 1)) {
     unlock(i32, word);
-    throw new Error("This process was terminated; it can no longer use queues or pipes");
+    throw new Error(
+      "This process was terminated; it can no longer use queues, pipes or a Manager's objects",
+    );
   }
 }
 
