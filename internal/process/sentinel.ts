@@ -31,7 +31,7 @@ import { readySymbol, type ReadyWord, type Waitable } from "../wait/ready.ts";
  * }
  * ```
  */
-export class Sentinel {
+export class Sentinel implements Waitable {
   #slot: number;
 
   /**
