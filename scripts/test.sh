@@ -5,6 +5,11 @@
 set -u
 source "$(dirname "$0")/check.sh"
 files=$(ls tests/*_test.ts tests/internal/*_test.ts)
+cat <<'NOTE'
+Note: many tests make a child fail on purpose, and the child prints its traceback
+("Process Process-N:" and a stack) as Python does. Those tracebacks are expected;
+a failing test is reported by the test runner itself (and this script's summary).
+NOTE
 # Deno would type-check every worker it starts; types are checked below.
 step deno-test deno test -A --no-check --quiet tests/
 step bun-test bun test --timeout 60000 $(for f in $files; do echo "./$f"; done)
