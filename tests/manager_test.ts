@@ -6,7 +6,16 @@ import { Pool } from "../pool.ts";
 import { Process } from "../process.ts";
 import { Queue } from "../queue.ts";
 import { runAll, runScript } from "./_run.ts";
-import { churn, count, keep, nested, put, Recorder, tryUse } from "./fixtures/manager_targets.ts";
+import {
+  churn,
+  count,
+  holdDuringSort,
+  keep,
+  nested,
+  put,
+  Recorder,
+  tryUse,
+} from "./fixtures/manager_targets.ts";
 
 describe("Manager dict", () => {
   test("has the Map surface and Python's methods", () => {
@@ -174,6 +183,25 @@ describe("Manager", () => {
     xs.append(-1);
     assert.equal(d.get("after"), 1);
     assert.equal(xs.at(-1), -1);
+  });
+
+  test("a process killed while it holds a container's lock does not hold it forever", async () => {
+    await using m = new Manager();
+    const xs = m.list<number>([3, 1, 2]);
+    const holding = new Int32Array(new SharedArrayBuffer(8));
+    const p = new Process({ target: holdDuringSort, args: [xs, holding] });
+    p.start();
+    // Wait (bounded) until the child is inside sort(), holding the lock.
+    const deadline = Date.now() + 20_000;
+    while (Atomics.load(holding, 0) === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(Atomics.load(holding, 0), 1, "the child took the lock");
+    p.kill();
+    await p.join({ timeout: 20_000 });
+    // The lock is taken over; the sort it never finished changed nothing.
+    xs.append(0);
+    assert.deepEqual(xs.toArray(), [3, 1, 2, 0]);
   });
 
   test("after shutdown every proxy fails with a clear error, here and in a child", async () => {
