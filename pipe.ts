@@ -20,8 +20,9 @@ import { messageBytes } from "./internal/codec/encode.ts";
 import { TimeoutError } from "./internal/errors.ts";
 import { ConnectionClosedError, EOFError } from "./internal/channel/errors.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./internal/shareable.ts";
-import { checkSignal, deadlineOf, describe } from "./internal/wait/futex.ts";
 import { readySymbol, type ReadyWord } from "./internal/wait/ready.ts";
+import { describe } from "./internal/wait/futex.ts";
+import { blockingOptions, TIMEOUT, TIMEOUT_SIGNAL } from "./internal/options.ts";
 
 export { ConnectionClosedError, EOFError };
 
@@ -254,9 +255,8 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    * @throws {Error} If this end is write-only.
    */
   async poll(options: PollOptions = {}): Promise<boolean> {
+    const { deadline, signal } = blockingOptions("Connection.poll", options, TIMEOUT_SIGNAL, 0);
     const ch = this.#reader();
-    const deadline = deadlineOf(options.timeout ?? 0);
-    const signal = checkSignal(options.signal);
     const ready = () => (ch.size() > 0 || !writersAlive(ch.i32, true) ? true : AGAIN);
     return await untilAsync(ch.i32, WAKE, true, ready, deadline, signal) === true;
   }
@@ -270,20 +270,19 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    * @throws {Error} If this end is write-only.
    */
   pollSync(options: Omit<PollOptions, "signal"> = {}): boolean {
+    const { deadline } = blockingOptions("Connection.pollSync", options, TIMEOUT, 0);
     const ch = this.#reader();
-    const deadline = deadlineOf(options.timeout ?? 0);
     const ready = () => (ch.size() > 0 || !writersAlive(ch.i32, false) ? true : AGAIN);
     return untilSync(ch.i32, WAKE, true, ready, deadline) === true;
   }
 
   #wait(attempt: () => unknown, options: RecvOptions): Promise<unknown> {
-    const deadline = deadlineOf(options.timeout);
-    const signal = checkSignal(options.signal);
+    const { deadline, signal } = blockingOptions("Connection.recv", options, TIMEOUT_SIGNAL);
     return untilAsync(this.#read!.i32, WAKE, true, attempt, deadline, signal, PUT_COUNT);
   }
 
   #waitSync(attempt: () => unknown, options: RecvOptions): unknown {
-    const deadline = deadlineOf(options.timeout);
+    const { deadline } = blockingOptions("Connection.recvSync", options, TIMEOUT);
     return untilSync(this.#read!.i32, WAKE, true, attempt, deadline, PUT_COUNT);
   }
 

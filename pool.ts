@@ -26,7 +26,8 @@ import {
   resolveTarget,
   type TargetRef,
 } from "./internal/target/target.ts";
-import { checkSignal, deadlineOf, describe } from "./internal/wait/futex.ts";
+import { describe } from "./internal/wait/futex.ts";
+import { blockingOptions, optionsOf, TIMEOUT_SIGNAL } from "./internal/options.ts";
 import { cpuCount } from "./process.ts";
 import { START_METHOD, type StartMethod } from "./internal/process/start.ts";
 
@@ -75,6 +76,10 @@ export interface CallbackOptions<T> {
 export interface ApplyAsyncOptions<T> extends ApplyOptions, CallbackOptions<T> {}
 
 type Input<T> = AnyIterable<T>;
+
+const POOL_KEYS = ["processes", "initializer", "initargs", "maxtasksperchild"];
+const CALLBACK_KEYS = ["callback", "errorCallback"];
+const APPLY_ASYNC_KEYS = [...TIMEOUT_SIGNAL, ...CALLBACK_KEYS];
 
 // Set by ThreadPool's constructor just before it calls Pool's: which
 // scheduler the pool runs on.
@@ -138,9 +143,11 @@ export class Pool implements AsyncDisposable {
       options = processes;
       processes = options.processes;
     }
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`'options' must be an object, got ${describe(options)}`);
-    }
+    const { initializer, initargs = [], maxtasksperchild } = optionsOf(
+      "new Pool",
+      options,
+      POOL_KEYS,
+    );
     const n = processes ?? cpuCount();
     if (typeof n !== "number") {
       throw new TypeError(`'processes' must be a number, got ${describe(n)}`);
@@ -148,7 +155,6 @@ export class Pool implements AsyncDisposable {
     if (!Number.isInteger(n) || n < 1) {
       throw new RangeError(`'processes' must be an integer of at least 1, got ${n}`);
     }
-    const { initializer, initargs = [], maxtasksperchild } = options;
     if (initializer !== undefined && initializer !== null && typeof initializer !== "function") {
       throw new TypeError(`'initializer' must be a function, got ${describe(initializer)}`);
     }
@@ -206,7 +212,8 @@ export class Pool implements AsyncDisposable {
     kwds?: Record<string, unknown>,
     options?: ApplyOptions,
   ): Promise<Awaited<R>> {
-    return this.#apply<Awaited<R>>(func, args, kwds, options ?? {}).promise;
+    return this.#apply<Awaited<R>>(func, args, kwds, options ?? {}, "Pool.apply", TIMEOUT_SIGNAL)
+      .promise;
   }
 
   /**
@@ -228,7 +235,15 @@ export class Pool implements AsyncDisposable {
     options?: ApplyAsyncOptions<Awaited<R>>,
   ): AsyncResult<Awaited<R>> {
     const opts = options ?? {};
-    return withCallbacks(this.#apply<Awaited<R>>(func, args, kwds, opts).promise, opts);
+    const { promise } = this.#apply<Awaited<R>>(
+      func,
+      args,
+      kwds,
+      opts,
+      "Pool.applyAsync",
+      APPLY_ASYNC_KEYS,
+    );
+    return withCallbacks(promise, opts, "Pool.applyAsync", APPLY_ASYNC_KEYS);
   }
 
   #apply<R>(
@@ -236,6 +251,8 @@ export class Pool implements AsyncDisposable {
     args: unknown[] | undefined,
     kwds: Record<string, unknown> | undefined,
     options: ApplyOptions,
+    call: string,
+    keys: readonly string[],
   ): { promise: Promise<R> } {
     const ref = this.#target(func);
     if (args !== undefined && !Array.isArray(args)) {
@@ -244,11 +261,8 @@ export class Pool implements AsyncDisposable {
     if (kwds !== undefined && (typeof kwds !== "object" || kwds === null || Array.isArray(kwds))) {
       throw new TypeError(`'kwds' must be an object of arguments by name, got ${describe(kwds)}`);
     }
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`'options' must be an object, got ${describe(options)}`);
-    }
-    deadlineOf(options.timeout);
-    const signal = checkSignal(options.signal);
+    const { signal } = blockingOptions(call, options, keys);
+    const timeout = options.timeout ?? undefined;
     const payload = placeArgs(func, ref.source, args ?? [], kwds);
     this.#checkRunning();
     const promise = new Promise<R>((resolve, reject) => {
@@ -257,7 +271,7 @@ export class Pool implements AsyncDisposable {
         fn: func,
         ref,
         payload,
-        timeout: options.timeout === Infinity ? undefined : options.timeout,
+        timeout: timeout === Infinity || timeout === undefined ? undefined : Math.max(0, timeout),
         signal,
         resolve: resolve as (value: unknown) => void,
         reject,
@@ -305,9 +319,11 @@ export class Pool implements AsyncDisposable {
     chunksize?: number,
     options: CallbackOptions<Awaited<R>[]> = {},
   ): AsyncResult<Awaited<R>[]> {
+    optionsOf("Pool.mapAsync", options, CALLBACK_KEYS);
     return withCallbacks(
       this.#map(func, iterable, chunksize, MAP) as Promise<Awaited<R>[]>,
       options,
+      "Pool.mapAsync",
     );
   }
 
@@ -347,9 +363,11 @@ export class Pool implements AsyncDisposable {
     chunksize?: number,
     options: CallbackOptions<Awaited<R>[]> = {},
   ): AsyncResult<Awaited<R>[]> {
+    optionsOf("Pool.starmapAsync", options, CALLBACK_KEYS);
     return withCallbacks(
       this.#map(func, iterable, chunksize, STARMAP) as Promise<Awaited<R>[]>,
       options,
+      "Pool.starmapAsync",
     );
   }
 
@@ -364,12 +382,19 @@ export class Pool implements AsyncDisposable {
     checkChunksize(chunksize, true);
     this.#checkRunning();
     if (typeof iterable === "string" || Symbol.iterator in (iterable as object)) {
-      // An array is read, never changed, so it need not be copied (starmap
-      // replaces items by argument lists: it gets a copy).
-      const items = Array.isArray(iterable) && kind === MAP
-        ? iterable
-        : Array.from(iterable as Iterable<unknown>);
-      return this.#submitAll(func, ref, items, chunksize, kind);
+      // The arguments are valid: from here on a failure (a generator that
+      // throws, a starmap item that is not a list) rejects, as it would for
+      // an async iterable, and never throws at the caller.
+      try {
+        // An array is read, never changed, so it need not be copied (starmap
+        // replaces items by argument lists: it gets a copy).
+        const items = Array.isArray(iterable) && kind === MAP
+          ? iterable
+          : Array.from(iterable as Iterable<unknown>);
+        return this.#submitAll(func, ref, items, chunksize, kind);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
     return this.#admit((async () => {
       const items: unknown[] = [];
@@ -555,11 +580,13 @@ export class Pool implements AsyncDisposable {
   }
 }
 
-function withCallbacks<T>(promise: Promise<T>, options: CallbackOptions<T>): AsyncResult<T> {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`'options' must be an object, got ${describe(options)}`);
-  }
-  const { callback, errorCallback } = options;
+function withCallbacks<T>(
+  promise: Promise<T>,
+  options: CallbackOptions<T>,
+  call: string,
+  keys: readonly string[] = CALLBACK_KEYS,
+): AsyncResult<T> {
+  const { callback, errorCallback } = optionsOf(call, options, keys);
   if (callback !== undefined && typeof callback !== "function") {
     throw new TypeError(`'callback' must be a function, got ${describe(callback)}`);
   }

@@ -29,7 +29,14 @@ import {
 } from "./internal/target/target.ts";
 import { SystemExit } from "./internal/errors.ts";
 import { ProcessClosedError } from "./internal/process/errors.ts";
-import { checkSignal, deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
+import { describe, remaining } from "./internal/wait/futex.ts";
+import {
+  type Blocking,
+  blockingOptions,
+  optionsOf,
+  TIMEOUT,
+  TIMEOUT_SIGNAL,
+} from "./internal/options.ts";
 import type { StartData } from "./internal/process/bootstrap.ts";
 import { START_METHOD, type StartMethod } from "./internal/process/start.ts";
 import { Sentinel } from "./internal/process/sentinel.ts";
@@ -92,6 +99,8 @@ export interface ProcessOptions<A extends unknown[] = unknown[]> {
   /** The module that exports `target`, where the call stack does not show it. */
   module?: string | URL;
 }
+
+const PROCESS_KEYS = ["target", "args", "kwargs", "name", "daemon", "module"];
 
 /** Options for {@linkcode Process.prototype.join}. */
 export interface JoinOptions {
@@ -187,10 +196,11 @@ export class Process<A extends unknown[] = unknown[]> implements AsyncDisposable
       this.#callers = [];
       return;
     }
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`'options' must be an object, got ${describe(options)}`);
-    }
-    const { target, args = [], kwargs, name, daemon, module } = options;
+    const { target, args = [], kwargs, name, daemon, module } = optionsOf(
+      "new Process",
+      options,
+      PROCESS_KEYS,
+    );
     this.#method = (options as { [START_METHOD]?: StartMethod })[START_METHOD];
     if (target !== undefined && typeof target !== "function") {
       throw new TypeError(`'target' must be a function, got ${describe(target)}`);
@@ -377,11 +387,10 @@ export class Process<A extends unknown[] = unknown[]> implements AsyncDisposable
    *
    * @param options `timeout` in ms, `signal` to stop waiting.
    * @throws {Error} Before `start()`, or on the current process.
-   * @throws {RangeError} For a negative `timeout`.
+   * @throws {TypeError} For an unknown option or a `timeout` that is not a number.
    */
-  async join(options: JoinOptions = {}): Promise<void> {
-    const deadline = this.#checkJoin(options);
-    const signal = checkSignal(options.signal);
+  async join(options?: JoinOptions): Promise<void> {
+    const { deadline, signal } = this.#checkJoin("Process.join", options, TIMEOUT_SIGNAL);
     if (!this.#done) {
       // A parent seen from its child: wait on the process table.
       await waitExited(this.#slot, deadline, signal);
@@ -415,21 +424,18 @@ export class Process<A extends unknown[] = unknown[]> implements AsyncDisposable
    *
    * @param options `timeout` in ms.
    */
-  joinSync(options: Omit<JoinOptions, "signal"> = {}): void {
-    waitExitedSync(this.#slot, this.#checkJoin(options));
+  joinSync(options?: Omit<JoinOptions, "signal">): void {
+    waitExitedSync(this.#slot, this.#checkJoin("Process.joinSync", options, TIMEOUT).deadline);
   }
 
-  #checkJoin(options: JoinOptions): number {
+  #checkJoin(call: string, options: JoinOptions | undefined, keys: readonly string[]): Blocking {
     this.#checkOpen();
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`'options' must be an object, got ${describe(options)}`);
-    }
-    const deadline = deadlineOf(options.timeout);
+    const checked = blockingOptions(call, options, keys);
     if (!this.#started) throw new Error("Cannot join a process that has not been started");
     if (this.#adopted && this.#slot === state().self.slot) {
       throw new Error("Cannot join the current process");
     }
-    return deadline;
+    return checked;
   }
 
   /** Whether the process has started and not yet ended. */

@@ -20,10 +20,17 @@ import {
 } from "./internal/channel/channel.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./internal/shareable.ts";
 import { readySymbol, type ReadyWord } from "./internal/wait/ready.ts";
-import { checkSignal, deadlineOf, notify } from "./internal/wait/futex.ts";
+import { notify } from "./internal/wait/futex.ts";
+import {
+  BLOCK_TIMEOUT,
+  BLOCK_TIMEOUT_SIGNAL,
+  blockingOptions,
+  optionsOf,
+  TIMEOUT,
+  TIMEOUT_SIGNAL,
+} from "./internal/options.ts";
 import {
   checkMaxsize,
-  checkOptions,
   type JoinQueueOptions,
   type QueueOptions,
 } from "./internal/channel/queue_options.ts";
@@ -127,7 +134,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @throws {QueueClosedError} If the queue is closed.
    */
   async put(item: T, options?: QueueOptions): Promise<void> {
-    const { block, deadline, signal } = checkOptions(options, false);
+    const { block, deadline, signal } = blockingOptions("Queue.put", options, BLOCK_TIMEOUT_SIGNAL);
     signal?.throwIfAborted();
     // The common case (there is room) needs none of the wait machinery.
     if (this.#tryPut(item) !== AGAIN) return;
@@ -149,7 +156,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @throws {QueueClosedError} If the queue is closed.
    */
   putSync(item: T, options?: Omit<QueueOptions, "signal">): void {
-    const { block, deadline } = checkOptions(options, true);
+    const { block, deadline } = blockingOptions("Queue.putSync", options, BLOCK_TIMEOUT);
     const tryPut = () => this.#tryPut(item);
     const result = block
       ? untilSync(this.#ch.i32, SPACE, true, tryPut, deadline, GET_COUNT)
@@ -178,7 +185,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @throws {QueueClosedError} If the queue is closed and drained.
    */
   async get(options?: QueueOptions): Promise<T> {
-    const { block, deadline, signal } = checkOptions(options, false);
+    const { block, deadline, signal } = blockingOptions("Queue.get", options, BLOCK_TIMEOUT_SIGNAL);
     signal?.throwIfAborted();
     // The common case (an item is there) needs none of the wait machinery.
     const first = this.#tryGet();
@@ -202,7 +209,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @throws {QueueClosedError} If the queue is closed and drained.
    */
   getSync(options?: Omit<QueueOptions, "signal">): T {
-    const { block, deadline } = checkOptions(options, true);
+    const { block, deadline } = blockingOptions("Queue.getSync", options, BLOCK_TIMEOUT);
     const tryGet = () => this.#tryGet();
     const result = block
       ? untilSync(this.#ch.i32, WAKE, true, tryGet, deadline, PUT_COUNT)
@@ -368,11 +375,10 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    *
    * @param options `timeout` (ms) and `signal`.
    * @returns True when none is unfinished, false if the timeout passed first.
-   * @throws {RangeError} For a negative `timeout`.
+   * @throws {TypeError} For an unknown option or a `timeout` that is not a number.
    */
-  async join(options: JoinQueueOptions = {}): Promise<boolean> {
-    const deadline = deadlineOf(options.timeout);
-    const signal = checkSignal(options.signal);
+  async join(options?: JoinQueueOptions): Promise<boolean> {
+    const { deadline, signal } = blockingOptions("JoinableQueue.join", options, TIMEOUT_SIGNAL);
     const i32 = channels.get(this)!.i32;
     const done = () => Atomics.load(i32, UNFINISHED) === 0 ? true : AGAIN;
     return await untilAsync(i32, UNFINISHED, false, done, deadline, signal) === true;
@@ -383,10 +389,10 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    *
    * @param options `timeout` (ms).
    * @returns True when none is unfinished, false if the timeout passed first.
-   * @throws {RangeError} For a negative `timeout`.
+   * @throws {TypeError} For an unknown option or a `timeout` that is not a number.
    */
-  joinSync(options: Omit<JoinQueueOptions, "signal"> = {}): boolean {
-    const deadline = deadlineOf(options.timeout);
+  joinSync(options?: Omit<JoinQueueOptions, "signal">): boolean {
+    const { deadline } = blockingOptions("JoinableQueue.joinSync", options, TIMEOUT);
     const i32 = channels.get(this)!.i32;
     const done = () => Atomics.load(i32, UNFINISHED) === 0 ? true : AGAIN;
     return untilSync(i32, UNFINISHED, false, done, deadline) === true;
@@ -434,8 +440,13 @@ export class SimpleQueue<T = unknown> {
    * @returns The item.
    * @throws {QueueClosedError} If the queue is closed and drained.
    */
-  get(options: { signal?: AbortSignal } = {}): Promise<T> {
-    return this.#q.get({ signal: options.signal });
+  get(options?: { signal?: AbortSignal }): Promise<T> {
+    try {
+      optionsOf("SimpleQueue.get", options, ["signal"]);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#q.get(options);
   }
 
   /**

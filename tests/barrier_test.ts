@@ -33,11 +33,27 @@ describe("Barrier", () => {
       name: "TypeError",
       message: /'action'/,
     });
-    assert.throws(() => new Barrier(2, { timeout: -1 }), {
-      name: "RangeError",
+    assert.throws(() => new Barrier(2, { timeout: "1" as never }), {
+      name: "TypeError",
       message: /'timeout'/,
     });
-    assert.throws(() => new Barrier(2).waitSync({ timeout: -1 }), RangeError);
+    assert.throws(() => new Barrier(2, { timout: 1 } as never), {
+      name: "TypeError",
+      message: /Unknown option 'timout' of new Barrier/,
+    });
+    assert.throws(() => new Barrier(2).waitSync(5 as never), {
+      name: "TypeError",
+      message: /'options' of Barrier.waitSync must be an object/,
+    });
+  });
+
+  test("a negative timeout counts as 0: the wait times out at once and breaks it", async () => {
+    const barrier = new Barrier(2);
+    assert.throws(() => barrier.waitSync({ timeout: -1 }), BrokenBarrierError);
+    assert.equal(barrier.broken, true);
+    barrier.reset();
+    await assert.rejects(barrier.wait({ timeout: -1 }), BrokenBarrierError);
+    assert.equal(new Barrier(1, { timeout: -5 }).waitSync(), 0);
   });
 
   test("a timeout breaks the barrier for everyone until reset()", async () => {

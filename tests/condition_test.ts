@@ -31,9 +31,10 @@ describe("Condition", () => {
     cond.withLockSync(() => {
       assert.throws(() => cond.notify(-1), { name: "RangeError", message: /'n'/ });
       assert.throws(() => cond.notify(1.5), { name: "TypeError", message: /'n'/ });
-      assert.throws(() => cond.waitSync({ timeout: -1 }), {
-        name: "RangeError",
-        message: /'timeout'/,
+      assert.equal(cond.waitSync({ timeout: -1 }), false);
+      assert.throws(() => cond.waitSync({ timeout: 1, signal: undefined } as never), {
+        name: "TypeError",
+        message: /'signal' cannot stop Condition.waitSync/,
       });
       assert.throws(() => cond.waitForSync("x" as never), {
         name: "TypeError",
@@ -144,7 +145,13 @@ describe("Event", () => {
     assert.equal(await event.wait(), true);
     event.clear();
     assert.equal(event.isSet(), false);
-    assert.throws(() => event.waitSync({ timeout: -1 }), RangeError);
+    event.clear();
+    assert.equal(event.waitSync({ timeout: -1 }), false);
+    assert.equal(await event.wait({ timeout: -1 }), false);
+    assert.throws(() => event.waitSync({ timeot: 5 } as never), {
+      name: "TypeError",
+      message: /Unknown option 'timeot' of Event.waitSync/,
+    });
   });
 
   test("set wakes every waiting process, and a timeout is reported as not set", async () => {

@@ -321,8 +321,8 @@ describe("Process bad input", () => {
     await assert.rejects(p.join(), /not been started/);
     p.start();
     assert.throws(() => p.start(), /Cannot start a process twice/);
-    await assert.rejects(p.join({ timeout: -1 }), RangeError);
     await assert.rejects(p.join({ timeout: "5" as never }), TypeError);
+    await assert.rejects(p.join({ timeot: 5 } as never), /Unknown option 'timeot' of Process.join/);
     await p.join(BOUND);
   });
 

@@ -107,7 +107,10 @@ describe("Queue in one process", () => {
     assert.throws(() => new Queue(1.5), { name: "RangeError", message: /'maxsize'/ });
     assert.throws(() => new Queue("3" as unknown as number), { name: "TypeError" });
     const q = new Queue<number>();
-    assert.throws(() => q.getSync({ timeout: -1 }), { name: "RangeError", message: /'timeout'/ });
+    assert.throws(() => q.getSync({ timeout: "1" as never }), {
+      name: "TypeError",
+      message: /'timeout'/,
+    });
     assert.throws(() => q.putSync(1, { block: "no" as unknown as boolean }), /'block'/);
   });
 

@@ -1,11 +1,11 @@
 /**
- * The queues' errors and options, and the checks of them done once at the
- * public boundary (see `queue.ts`).
+ * The queues' errors and options, and the check of a queue's bound (the
+ * options are checked by `../options.ts`).
  *
  * @module
  */
 
-import { checkSignal, deadlineOf, describe } from "../wait/futex.ts";
+import { describe } from "../wait/futex.ts";
 
 /** Options of the blocking queue operations. */
 export interface QueueOptions {
@@ -38,32 +38,6 @@ export interface JoinQueueOptions {
    * @default {undefined}
    */
   signal?: AbortSignal;
-}
-
-/** Options after checking: a deadline on performance.now()'s clock. */
-export interface Checked {
-  block: boolean;
-  deadline: number;
-  signal: AbortSignal | undefined;
-}
-
-const DEFAULTS: Checked = Object.freeze({ block: true, deadline: Infinity, signal: undefined });
-
-/** Checks blocking-call options; `sync` refuses a signal. */
-export function checkOptions(options: QueueOptions | undefined, sync: boolean): Checked {
-  if (options === undefined) return DEFAULTS;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`'options' must be an object, got ${describe(options)}`);
-  }
-  const { block = true, timeout, signal } = options;
-  if (typeof block !== "boolean") {
-    throw new TypeError(`'block' must be a boolean, got ${describe(block)}`);
-  }
-  const deadline = deadlineOf(timeout);
-  if (sync && signal !== undefined) {
-    throw new TypeError("'signal' cannot stop a Sync call, which blocks the thread");
-  }
-  return { block, deadline: block ? deadline : 0, signal: checkSignal(signal) };
 }
 
 /** Checks a queue bound. */

@@ -25,7 +25,8 @@ import {
   waitDeadline,
   type WaitOptions,
 } from "./core.ts";
-import { deadlineOf, describe } from "../wait/futex.ts";
+import { deadlineAfter, optionsOf } from "../options.ts";
+import { describe } from "../wait/futex.ts";
 
 // Layout of a Barrier's buffer (Int32 words).
 /** The mutex word guarding every other word. */
@@ -261,27 +262,25 @@ export class Barrier {
    * @param parties How many must arrive before all go on.
    * @param options An `action` for the last arrival, a default `timeout` in ms.
    * @throws {TypeError} If `parties` is not an integer or `action` not a function.
-   * @throws {RangeError} If `parties` is below 1 or `timeout` negative.
+   * @throws {RangeError} If `parties` is below 1.
+   * @throws {TypeError} For an unknown option or a `timeout` that is not a number.
    */
   constructor(parties: number, options: BarrierOptions = {}) {
     checkCount(parties, "parties", 1);
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`'options' must be an object, got ${describe(options)}`);
-    }
-    const { action, timeout } = options;
+    const { action, timeout } = optionsOf("new Barrier", options, ["action", "timeout"]);
     if (action !== undefined && typeof action !== "function") {
       throw new TypeError(`'action' must be a function, got ${describe(action)}`);
     }
-    deadlineOf(timeout);
+    deadlineAfter(timeout);
     this.#action = action;
     this.#timeout = timeout;
     this.#view = new Int32Array(new SharedArrayBuffer(WORDS * 4));
     this.#view[PARTIES] = parties;
   }
 
-  #deadline(options: WaitOptions | undefined): number {
-    const deadline = waitDeadline(options);
-    return options?.timeout === undefined ? deadlineOf(this.#timeout) : deadline;
+  #deadline(options: WaitOptions | undefined, sync: boolean): number {
+    const deadline = waitDeadline(options, sync ? "Barrier.waitSync" : "Barrier.wait", sync);
+    return options?.timeout === undefined ? deadlineAfter(this.#timeout) : deadline;
   }
 
   /**
@@ -291,10 +290,10 @@ export class Barrier {
    * @returns This party's arrival index, 0 to parties - 1 (unique per round).
    * @throws {BrokenBarrierError} If the barrier is or becomes broken; a
    * timeout breaks it.
-   * @throws {RangeError} If the timeout is negative.
+   * @throws {TypeError} For an unknown option or a `timeout` that is not a number.
    */
   waitSync(options?: WaitOptions): number {
-    return runSync(barrierWait(this.#view, this.#deadline(options), this.#action));
+    return runSync(barrierWait(this.#view, this.#deadline(options, true), this.#action));
   }
 
   /**
@@ -304,10 +303,10 @@ export class Barrier {
    * `signal` (aborting breaks the barrier).
    * @returns This party's arrival index, 0 to parties - 1 (unique per round).
    * @throws {BrokenBarrierError} If the barrier is or becomes broken.
-   * @throws {RangeError} If the timeout is negative.
+   * @throws {TypeError} For an unknown option or a `timeout` that is not a number.
    */
   async wait(options?: AsyncWaitOptions): Promise<number> {
-    const deadline = this.#deadline(options);
+    const deadline = this.#deadline(options, false);
     return await runAsync(barrierWait(this.#view, deadline, this.#action), signalOf(options));
   }
 

@@ -176,13 +176,12 @@ export class Condition extends LockLike {
    *
    * @param options `timeout` in ms.
    * @returns false if it timed out, true if notified.
-   * @throws {RangeError} If this process does not hold the lock, or the
-   * timeout is negative.
+   * @throws {RangeError} If this process does not hold the lock.
    * @throws {AbandonedLockError} If the lock's holder ended holding it while
    * we waited to take it back.
    */
   waitSync(options?: WaitOptions): boolean {
-    const deadline = waitDeadline(options);
+    const deadline = waitDeadline(options, "Condition.waitSync", true);
     this.#checkHeld("wait on");
     return runSync(condWait(this.#view, this.#core, deadline));
   }
@@ -193,11 +192,10 @@ export class Condition extends LockLike {
    *
    * @param options `timeout` in ms, an abort `signal`.
    * @returns false if it timed out, true if notified.
-   * @throws {RangeError} If this process does not hold the lock, or the
-   * timeout is negative.
+   * @throws {RangeError} If this process does not hold the lock.
    */
   async wait(options?: AsyncWaitOptions): Promise<boolean> {
-    const deadline = waitDeadline(options);
+    const deadline = waitDeadline(options, "Condition.wait", false);
     const signal = signalOf(options);
     this.#checkHeld("wait on");
     return await runAsync(condWait(this.#view, this.#core, deadline), signal);
@@ -214,7 +212,7 @@ export class Condition extends LockLike {
    */
   waitForSync<T>(predicate: () => T, options?: WaitOptions): T {
     checkPredicate(predicate);
-    const deadline = waitDeadline(options);
+    const deadline = waitDeadline(options, "Condition.waitForSync", true);
     this.#checkHeld("wait on");
     let result = predicate();
     while (!result) {
@@ -237,7 +235,7 @@ export class Condition extends LockLike {
    */
   async waitFor<T>(predicate: () => T | Promise<T>, options?: AsyncWaitOptions): Promise<T> {
     checkPredicate(predicate);
-    const deadline = waitDeadline(options);
+    const deadline = waitDeadline(options, "Condition.waitFor", false);
     const signal = signalOf(options);
     this.#checkHeld("wait on");
     let result = await predicate();

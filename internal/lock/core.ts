@@ -15,13 +15,13 @@
 import { currentSlot, slotAlive } from "../process/table.ts";
 import { AbandonedLockError } from "./errors.ts";
 import {
-  checkSignal,
-  deadlineOf,
-  describe,
-  waitAsync,
-  type WaitResult,
-  waitSync,
-} from "../wait/futex.ts";
+  BLOCK_TIMEOUT,
+  BLOCK_TIMEOUT_SIGNAL,
+  blockingOptions,
+  TIMEOUT,
+  TIMEOUT_SIGNAL,
+} from "../options.ts";
+import { describe, waitAsync, type WaitResult, waitSync } from "../wait/futex.ts";
 
 /** One wait a blocking algorithm asks its driver for. */
 export interface Wait {
@@ -287,41 +287,39 @@ export interface AsyncAcquireOptions extends AcquireOptions {
   signal?: AbortSignal;
 }
 
-/** Checks acquire options; returns the deadline (-1 for `block: false`). */
-export function acquireDeadline(options: AcquireOptions | undefined): number {
+/**
+ * Checks acquire options (see `internal/options.ts`); returns the deadline,
+ * -1 for `block: false`. `call` names the method in error messages.
+ */
+export function acquireDeadline(
+  options: AcquireOptions | undefined,
+  call: string,
+  sync: boolean,
+): number {
   if (options === undefined) return Infinity;
-  checkOptions(options);
-  const { block = true, timeout } = options;
-  if (typeof block !== "boolean") {
-    throw new TypeError(`'block' must be a boolean, got ${describe(block)}`);
-  }
-  if (!block) {
-    if (timeout !== undefined) {
-      throw new RangeError("'timeout' cannot be given with 'block: false'");
-    }
-    return -1;
-  }
-  return deadlineOf(timeout);
+  const { block, deadline } = blockingOptions(
+    call,
+    options,
+    sync ? BLOCK_TIMEOUT : BLOCK_TIMEOUT_SIGNAL,
+  );
+  return block ? deadline : -1;
 }
 
-/** Checks wait options; returns the deadline. */
-export function waitDeadline(options: WaitOptions | undefined): number {
+/** Checks wait options (no `block`); returns the deadline. */
+export function waitDeadline(
+  options: WaitOptions | undefined,
+  call: string,
+  sync: boolean,
+): number {
   if (options === undefined) return Infinity;
-  checkOptions(options);
-  return deadlineOf(options.timeout);
+  return blockingOptions(call, options, sync ? TIMEOUT : TIMEOUT_SIGNAL).deadline;
 }
 
-/** Checks and returns the signal of async options (and throws if already aborted). */
+/** The signal of checked async options (throws if already aborted). */
 export function signalOf(options: AsyncWaitOptions | undefined): AbortSignal | undefined {
-  const signal = checkSignal(options?.signal);
+  const signal = options?.signal;
   signal?.throwIfAborted();
   return signal;
-}
-
-function checkOptions(options: unknown): void {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`'options' must be an object, got ${describe(options)}`);
-  }
 }
 
 /** Checks a count argument: an integer in `[min, 2^31 - 1]`. */

@@ -84,10 +84,10 @@ export class Event {
    *
    * @param options `timeout` in ms.
    * @returns Whether the flag is set.
-   * @throws {RangeError} If the timeout is negative.
+   * @throws {TypeError} For an unknown option or a `timeout` that is not a number.
    */
   waitSync(options?: WaitOptions): boolean {
-    return runSync(eventWait(this.#view, waitDeadline(options)));
+    return runSync(eventWait(this.#view, waitDeadline(options, "Event.waitSync", true)));
   }
 
   /**
@@ -95,10 +95,10 @@ export class Event {
    *
    * @param options `timeout` in ms, an abort `signal`.
    * @returns Whether the flag is set.
-   * @throws {RangeError} If the timeout is negative.
+   * @throws {TypeError} For an unknown option or a `timeout` that is not a number.
    */
   async wait(options?: AsyncWaitOptions): Promise<boolean> {
-    const deadline = waitDeadline(options);
+    const deadline = waitDeadline(options, "Event.wait", false);
     return await runAsync(eventWait(this.#view, deadline), signalOf(options));
   }
 

@@ -92,10 +92,12 @@ export class Lock extends LockLike {
    * @returns true once held; false after the timeout or when `block` is false.
    * @throws {AbandonedLockError} If its holder ended without releasing it
    * (the lock is then free; retry to take it).
-   * @throws {TypeError|RangeError} If an option is malformed or negative.
+   * @throws {TypeError} For an unknown or malformed option.
    */
   acquireSync(options?: AcquireOptions): boolean {
-    const deadline = options === undefined ? Infinity : acquireDeadline(options);
+    const deadline = options === undefined
+      ? Infinity
+      : acquireDeadline(options, "Lock.acquireSync", true);
     const view = this.#view;
     if (Atomics.compareExchange(view, WORD, 0, ownerId() << 1) === 0) return true;
     if (deadline >= 0 && spinTake(view, WORD)) return true;
@@ -108,11 +110,13 @@ export class Lock extends LockLike {
    * @param options `timeout` in ms, `block: false`, an abort `signal`.
    * @returns true once held; false after the timeout or when `block` is false.
    * @throws {AbandonedLockError} If its holder ended without releasing it.
-   * @throws {TypeError|RangeError} If an option is malformed or negative.
+   * @throws {TypeError} For an unknown or malformed option.
    */
   acquire(options?: AsyncAcquireOptions): Promise<boolean> {
     try {
-      const deadline = options === undefined ? Infinity : acquireDeadline(options);
+      const deadline = options === undefined
+        ? Infinity
+        : acquireDeadline(options, "Lock.acquire", false);
       const signal = signalOf(options);
       const view = this.#view;
       if (
@@ -215,10 +219,12 @@ export class RLock extends LockLike {
    * @param options `timeout` in ms; `block: false` tries once.
    * @returns true once held; false after the timeout or when `block` is false.
    * @throws {AbandonedLockError} If its holder ended without releasing it.
-   * @throws {TypeError|RangeError} If an option is malformed or negative.
+   * @throws {TypeError} For an unknown or malformed option.
    */
   acquireSync(options?: AcquireOptions): boolean {
-    const deadline = options === undefined ? Infinity : acquireDeadline(options);
+    const deadline = options === undefined
+      ? Infinity
+      : acquireDeadline(options, "RLock.acquireSync", true);
     const view = this.#view;
     const me = ownerId();
     if (Atomics.load(view, WORD) >>> 1 === me) {
@@ -242,10 +248,12 @@ export class RLock extends LockLike {
    * @param options `timeout` in ms, `block: false`, an abort `signal`.
    * @returns true once held; false after the timeout or when `block` is false.
    * @throws {AbandonedLockError} If its holder ended without releasing it.
-   * @throws {TypeError|RangeError} If an option is malformed or negative.
+   * @throws {TypeError} For an unknown or malformed option.
    */
   async acquire(options?: AsyncAcquireOptions): Promise<boolean> {
-    const deadline = options === undefined ? Infinity : acquireDeadline(options);
+    const deadline = options === undefined
+      ? Infinity
+      : acquireDeadline(options, "RLock.acquire", false);
     const signal = signalOf(options);
     const view = this.#view;
     const me = ownerId();

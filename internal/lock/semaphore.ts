@@ -24,6 +24,7 @@ import {
   signalOf,
 } from "./core.ts";
 import { LockLike } from "./guard.ts";
+import { optionsOf } from "../options.ts";
 import { describe } from "../wait/futex.ts";
 
 // Layout of a semaphore's buffer (Int32 words).
@@ -171,10 +172,7 @@ export class Semaphore extends LockLike {
         : "Semaphore",
     );
     checkCount(value, "value", 0);
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`'options' must be an object, got ${describe(options)}`);
-    }
-    const { owned = value > 0 } = options;
+    const { owned = value > 0 } = optionsOf(`new ${new.target.name}`, options, ["owned"]);
     if (typeof owned !== "boolean") {
       throw new TypeError(`'owned' must be a boolean, got ${describe(owned)}`);
     }
@@ -202,10 +200,10 @@ export class Semaphore extends LockLike {
    * @returns true once taken; false after the timeout or when `block` is false.
    * @throws {AbandonedLockError} If it found permits of an ended process
    * (they are given back; retry).
-   * @throws {TypeError|RangeError} If an option is malformed or negative.
+   * @throws {TypeError} For an unknown or malformed option.
    */
   acquireSync(options?: AcquireOptions): boolean {
-    const deadline = acquireDeadline(options);
+    const deadline = acquireDeadline(options, `${this.#kind()}.acquireSync`, true);
     const view = this.#view;
     const v = Atomics.load(view, VALUE);
     if (
@@ -224,10 +222,10 @@ export class Semaphore extends LockLike {
    * @param options `timeout` in ms, `block: false`, an abort `signal`.
    * @returns true once taken; false after the timeout or when `block` is false.
    * @throws {AbandonedLockError} If it found permits of an ended process.
-   * @throws {TypeError|RangeError} If an option is malformed or negative.
+   * @throws {TypeError} For an unknown or malformed option.
    */
   async acquire(options?: AsyncAcquireOptions): Promise<boolean> {
-    const deadline = acquireDeadline(options);
+    const deadline = acquireDeadline(options, `${this.#kind()}.acquire`, false);
     const signal = signalOf(options);
     const view = this.#view;
     const v = Atomics.load(view, VALUE);

@@ -7,7 +7,8 @@
  */
 
 import { TimeoutError } from "../errors.ts";
-import { deadlineOf, describe, remaining } from "../wait/futex.ts";
+import { remaining } from "../wait/futex.ts";
+import { blockingOptions, TIMEOUT } from "../options.ts";
 
 /** Options for {@linkcode AsyncResult.prototype.get} and {@linkcode AsyncResult.prototype.wait}. */
 export interface GetOptions {
@@ -15,11 +16,8 @@ export interface GetOptions {
   timeout?: number;
 }
 
-function checkOptions(options: GetOptions): number {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`'options' must be an object, got ${describe(options)}`);
-  }
-  return deadlineOf(options.timeout);
+function checkOptions(call: string, options: GetOptions | undefined): number {
+  return blockingOptions(call, options, TIMEOUT).deadline;
 }
 
 /** Settles with `promise`, or rejects with TimeoutError at `deadline`. */
@@ -75,9 +73,13 @@ export class AsyncResult<T> implements PromiseLike<T> {
    * @throws {TimeoutError} If it is not there after `timeout` ms.
    * @throws The task's own error (its class, message and stack).
    */
-  get(options: GetOptions = {}): Promise<T> {
-    const deadline = checkOptions(options);
-    return withDeadline(this.#promise, deadline, `Result not ready after ${options.timeout} ms`);
+  get(options?: GetOptions): Promise<T> {
+    try {
+      const deadline = checkOptions("AsyncResult.get", options);
+      return withDeadline(this.#promise, deadline, `Result not ready after ${options?.timeout} ms`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -87,8 +89,8 @@ export class AsyncResult<T> implements PromiseLike<T> {
    * @param options `timeout` in ms.
    * @returns Nothing; check {@linkcode AsyncResult.prototype.ready}.
    */
-  async wait(options: GetOptions = {}): Promise<void> {
-    const deadline = checkOptions(options);
+  async wait(options?: GetOptions): Promise<void> {
+    const deadline = checkOptions("AsyncResult.wait", options);
     try {
       await withDeadline(this.#promise, deadline, "");
     } catch {
@@ -256,14 +258,14 @@ export class IMapIterator<T> implements AsyncIterable<T> {
    */
   next(): Promise<IteratorResult<T, undefined>>;
   async next(options?: NextOptions): Promise<IteratorResult<T, undefined> | T> {
-    if (options === undefined) return this.#next({});
+    if (options === undefined) return this.#next(undefined);
     const result = await this.#next(options);
     if (result.done) throw new StopIteration();
     return result.value;
   }
 
-  async #next(options: NextOptions): Promise<IteratorResult<T, undefined>> {
-    const deadline = checkOptions(options);
+  async #next(options: NextOptions | undefined): Promise<IteratorResult<T, undefined>> {
+    const deadline = checkOptions("IMapIterator.next", options);
     for (;;) {
       if (this.#at < this.#pending.length) {
         return { done: false, value: this.#pending[this.#at++] as T };
@@ -289,7 +291,7 @@ export class IMapIterator<T> implements AsyncIterable<T> {
       await withDeadline(
         new Promise<void>((resolve) => (this.#wake = resolve)),
         deadline,
-        `No result within ${options.timeout} ms`,
+        `No result within ${options?.timeout} ms`,
       ).finally(() => (this.#wake = undefined));
     }
   }

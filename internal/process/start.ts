@@ -13,6 +13,7 @@
 import { runtime, type SpawnOptions, type WorkerHandle } from "../../runtime/mod.ts";
 import { describe } from "../wait/futex.ts";
 import { ownModule } from "../target/target.ts";
+import { optionsOf } from "../options.ts";
 
 /** The start methods this library has. Python's `fork` cannot exist in JS. */
 export type StartMethod = "spawn" | "forkserver";
@@ -126,7 +127,8 @@ export function setStartMethod(method: StartMethod, options: SetStartMethodOptio
         (method === "fork" ? " (a JS worker cannot be forked)" : ""),
     );
   }
-  if (current !== undefined && !options.force) {
+  const { force = false } = optionsOf("setStartMethod", options, ["force"]);
+  if (current !== undefined && !force) {
     throw new Error("The start method has already been set");
   }
   setMethod(method);

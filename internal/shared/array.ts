@@ -19,8 +19,8 @@ import {
   lockOf,
   makeElements,
   noLock,
-  optionsOf,
   type SharedOptions,
+  sharedOptions,
   type State,
   stateOf,
   type Typecode,
@@ -231,7 +231,7 @@ export class SharedArray<T extends Typecode = Typecode> extends RawArray<T> {
     sizeOrValues: number | Iterable<ElementOf<T>>,
     options: SharedOptions = {},
   ) {
-    const lock = lockOf(optionsOf(options).lock);
+    const lock = lockOf(sharedOptions("new SharedArray", options).lock);
     super(typecode, sizeOrValues);
     this.#lock = lock;
     if (new.target === SharedArray) return proxied(this);

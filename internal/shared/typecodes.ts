@@ -9,6 +9,7 @@
 import type { SharedRef } from "../shareable.ts";
 import { shareSymbol } from "../shareable.ts";
 import { coreOf as mutexOf, heldHere, reviveNested } from "../lock/core.ts";
+import { optionsOf as checkOptions } from "../options.ts";
 import { type Lock, RLock } from "../lock/mutex.ts";
 import { describe } from "../wait/futex.ts";
 
@@ -96,11 +97,8 @@ export function lockOf(option: unknown): Lock | RLock | undefined {
   throw new TypeError(`'lock' must be a boolean, a Lock or an RLock, got ${describe(option)}`);
 }
 
-export function optionsOf(options: unknown): SharedOptions {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`'options' must be an object, got ${describe(options)}`);
-  }
-  return options as SharedOptions;
+export function sharedOptions(call: string, options: SharedOptions | undefined): SharedOptions {
+  return checkOptions(call, options, ["lock"]);
 }
 
 /** Runs `fn` under `lock`, unless this process already holds it (no self-deadlock). */

@@ -19,8 +19,8 @@ import {
   lockOf,
   makeElements,
   noLock,
-  optionsOf,
   type SharedOptions,
+  sharedOptions,
   type State,
   stateOf,
   type Typecode,
@@ -148,7 +148,7 @@ export class Value<T extends Typecode = Typecode> extends RawValue<T> {
   constructor(typecode: T, value?: ElementOf<T>, options: SharedOptions = {}) {
     super(typecode, value);
     this.#cell = cellOf(this);
-    adoptLock(this, lockOf(optionsOf(options).lock));
+    adoptLock(this, lockOf(sharedOptions("new Value", options).lock));
   }
 
   /** Whether this process must take the lock around an access. */
