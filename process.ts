@@ -563,13 +563,15 @@ export function cpuCount(): number {
 }
 
 /**
- * Ends the current process with `code`, as Python's `sys.exit`. In a child
- * it unwinds like an exception (`finally` blocks run) and the parent sees
- * `exitcode === code`; in the main program it ends the program (and its
- * children).
+ * Ends the current process, as Python's `sys.exit(arg)`. In a child it
+ * unwinds like an exception (`finally` blocks run) and the parent sees the
+ * exit code; in the main program it ends the program (and its children).
+ * The exit code is Python's: `arg` itself for an integer, 0 for nothing,
+ * `null` or `false`, 1 for `true`; anything else (a message) is printed to
+ * stderr and the code is 1.
  *
- * @param code The exit code. @default {0}
- * @throws {TypeError} If `code` is not an integer.
+ * @param arg The exit code, or a message to print. @default {0}
+ * @returns Never.
  * @example
  * ```ts
  * import { exit, Process } from "@tsmp/multiprocessing";
@@ -586,11 +588,17 @@ export function cpuCount(): number {
  * }
  * ```
  */
-export function exit(code = 0): never {
-  if (!Number.isInteger(code)) {
-    throw new TypeError(`'code' must be an integer, got ${describe(code)}`);
-  }
-  if (workerSide.isWorker() && state().self.slot !== 0) throw new SystemExit(code);
+export function exit(arg: number | boolean | string | null = 0): never {
+  const code = arg === null || arg === undefined
+    ? 0
+    : typeof arg === "boolean"
+    ? Number(arg)
+    : Number.isInteger(arg)
+    ? arg as number
+    : 1;
+  const message = code === arg || typeof arg === "boolean" || arg == null ? undefined : String(arg);
+  if (workerSide.isWorker() && state().self.slot !== 0) throw new SystemExit(code, message);
+  if (message !== undefined) console.error(message);
   return runtime.exitProgram(code);
 }
 

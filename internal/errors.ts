@@ -73,11 +73,17 @@ export class TimeoutError extends Error {
 export class SystemExit extends Error {
   /** The exit code. */
   readonly code: number;
-  /** @param code The exit code. */
-  constructor(code: number) {
-    super(`exit(${code})`);
+  /** What the process prints to stderr as it ends (`exit("reason")`), if anything. */
+  readonly reason?: string;
+  /**
+   * @param code The exit code.
+   * @param reason A message to print to stderr as the process ends.
+   */
+  constructor(code: number, reason?: string) {
+    super(reason ?? `exit(${code})`);
     this.name = "SystemExit";
     this.code = code;
+    if (reason !== undefined) this.reason = reason;
   }
 }
 

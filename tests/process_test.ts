@@ -349,6 +349,14 @@ describe("Process whole programs", () => {
     assert.equal(stdout.trim(), "exitcode 1");
   });
 
+  test("exit(arg) follows sys.exit: false, null are 0, true is 1, a message is printed, code 1", async () => {
+    const { stdout, stderr, code } = await runScript("./fixtures/scripts/exit_codes.ts");
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout.trim(), "0 1 0 0 4 1");
+    assert.match(stderr, /^some reason$/m);
+    assert.doesNotMatch(stderr, /TypeError|Process Process-/);
+  });
+
   test("non-daemon children keep the program alive; daemon children end with it", async () => {
     const { stdout, code } = await runScript("./fixtures/scripts/lifetimes.ts");
     assert.equal(code, 0);

@@ -64,17 +64,19 @@ async function main(): Promise<void> {
   };
   setThreadState(state);
   let finished = false;
-  const finish = (code: number, error?: unknown): void => {
+  const finish = (code: number, error?: unknown, reason?: string): void => {
     if (finished) return;
     finished = true;
     if (error !== undefined) report(data.self.name, error);
+    // exit("message"): Python prints the message, not a traceback.
+    if (reason !== undefined) console.error(reason);
     void endChildren(state).finally(() => {
       markExited(data.self.slot, code);
       workerSide.exitWorker(code);
     });
   };
   workerSide.onUncaught((error) => {
-    if (error instanceof SystemExit) finish(error.code);
+    if (error instanceof SystemExit) finish(error.code, undefined, error.reason);
     else finish(1, error);
   });
   workerSide.onExitCall((code) => markExited(data.self.slot, code));
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
     }
     finish(0);
   } catch (error) {
-    if (error instanceof SystemExit) finish(error.code);
+    if (error instanceof SystemExit) finish(error.code, undefined, error.reason);
     else finish(1, error);
   }
 
