@@ -9,16 +9,22 @@
 
 import { PoolCore, type TaskSpec } from "./internal/pool/core.ts";
 import { Future, futureControl } from "./internal/pool/future.ts";
-import { BrokenProcessPool, ExecutorShutdownError } from "./internal/pool/errors.ts";
+import {
+  BrokenProcessPool,
+  BrokenThreadPool,
+  ExecutorShutdownError,
+} from "./internal/pool/errors.ts";
 import { APPLY, STARMAP } from "./internal/pool/protocol.ts";
 import { callerModules, resolveTarget } from "./internal/target/target.ts";
-import { deadlineOf, describe, remaining } from "./internal/wait/futex.ts";
+import { describe, remaining } from "./internal/wait/futex.ts";
+import { deadlineAfter, optionsOf } from "./internal/options.ts";
 import { TimeoutError } from "./internal/errors.ts";
 import { cpuCount } from "./process.ts";
 
 export {
   BrokenExecutor,
   BrokenProcessPool,
+  BrokenThreadPool,
   CancelledError,
   ExecutorShutdownError,
 } from "./internal/pool/errors.ts";
@@ -73,6 +79,27 @@ export interface ProcessPoolExecutorOptions {
   initargs?: unknown[];
   /** Calls a worker runs before it is replaced. @default {undefined} (no limit) */
   maxTasksPerChild?: number | null;
+}
+
+/** Options for {@linkcode ThreadPoolExecutor}. */
+export interface ThreadPoolExecutorOptions {
+  /**
+   * Called (and awaited) with `initargs` once for each of the executor's
+   * workers, before its first call; if it throws, the executor is broken
+   * ({@linkcode BrokenThreadPool}). @default {undefined}
+   */
+  initializer?: PoolFunction;
+  /** Arguments of `initializer`. @default {[]} */
+  initargs?: unknown[];
+}
+
+function checkInitializer(initializer: unknown, initargs: unknown): void {
+  if (initializer !== undefined && initializer !== null && typeof initializer !== "function") {
+    throw new TypeError(`'initializer' must be a function, got ${describe(initializer)}`);
+  }
+  if (!Array.isArray(initargs)) {
+    throw new TypeError(`'initargs' must be an array, got ${describe(initargs)}`);
+  }
 }
 
 /**
@@ -173,38 +200,69 @@ export abstract class Executor implements AsyncDisposable {
         );
       }
     });
-    const deadline = deadlineOf(options.timeout);
-    const chunksize = options.chunksize ?? 1;
+    const { timeout, chunksize = 1 } = optionsOf("Executor.map", options, ["timeout", "chunksize"]);
+    const deadline = deadlineAfter(timeout);
     if (!Number.isInteger(chunksize) || chunksize < 1) {
       throw new RangeError(`'chunksize' must be an integer of at least 1, got ${chunksize}`);
     }
     this.checkOpen();
-    const futures: Future<unknown[]>[] = [];
+    const futures: Array<Future<unknown[]> | undefined> = [];
     let collectError: unknown;
     const collected = collect(iterables, chunksize, (chunk) => {
       futures.push(this.submitChunk(fn as Fn, chunk));
     }).catch((error) => (collectError = error));
-    return (async function* (): AsyncGenerator<Awaited<R>> {
-      let i = 0;
-      try {
-        for (;;) {
-          if (i >= futures.length) {
-            await collected;
-            if (i >= futures.length) break;
+    // Written by hand, not as an async generator: a generator's frame would
+    // keep the value it handed out last, and every future would stay in
+    // `futures` until the end. A future is dropped once read, a value once
+    // handed out (Python's map holds on to neither).
+    let at = 0;
+    let values: unknown[] = [];
+    let pos = 0;
+    let over = false;
+    const end = (): IteratorResult<Awaited<R>> => {
+      over = true;
+      for (; at < futures.length; at++) futures[at]?.cancel();
+      futures.length = 0;
+      values = [];
+      return { done: true, value: undefined };
+    };
+    const iterator: AsyncIterableIterator<Awaited<R>> = {
+      async next(): Promise<IteratorResult<Awaited<R>>> {
+        try {
+          for (;;) {
+            if (pos < values.length) {
+              const value = values[pos] as Awaited<R>;
+              values[pos++] = undefined;
+              return { done: false, value };
+            }
+            if (over) return { done: true, value: undefined };
+            if (at >= futures.length) {
+              await collected;
+              if (collectError !== undefined) throw collectError;
+              if (at >= futures.length) return end();
+            }
+            const future = futures[at]!;
+            const left = remaining(deadline);
+            if (left <= 0 && !future.done()) {
+              throw new TimeoutError("map() result not ready in time");
+            }
+            values = await future.result(left === Infinity ? undefined : { timeout: left });
+            futures[at++] = undefined;
+            pos = 0;
           }
-          const left = remaining(deadline);
-          if (left <= 0 && !futures[i].done()) {
-            throw new TimeoutError("map() result not ready in time");
-          }
-          const values = await futures[i].result(left === Infinity ? {} : { timeout: left });
-          i++;
-          for (const v of values) yield v as Awaited<R>;
+        } catch (error) {
+          end();
+          throw error;
         }
-        if (collectError !== undefined) throw collectError;
-      } finally {
-        for (; i < futures.length; i++) futures[i].cancel();
-      }
-    })();
+      },
+      return(): Promise<IteratorResult<Awaited<R>>> {
+        return Promise.resolve(end());
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
   }
 
   /**
@@ -214,12 +272,20 @@ export abstract class Executor implements AsyncDisposable {
    * @param options `wait` and `cancelFutures`.
    * @returns When done.
    */
-  async shutdown(options: ShutdownOptions = {}): Promise<void> {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`'options' must be an object, got ${describe(options)}`);
+  async shutdown(options?: ShutdownOptions): Promise<void> {
+    const { wait = true, cancelFutures = false } = optionsOf(
+      "Executor.shutdown",
+      options,
+      ["wait", "cancelFutures"],
+    );
+    if (typeof wait !== "boolean") {
+      throw new TypeError(`'wait' must be a boolean, got ${describe(wait)}`);
+    }
+    if (typeof cancelFutures !== "boolean") {
+      throw new TypeError(`'cancelFutures' must be a boolean, got ${describe(cancelFutures)}`);
     }
     this.#shutdown = true;
-    await this.finish(options.wait ?? true, options.cancelFutures ?? false);
+    await this.finish(wait, cancelFutures);
   }
 
   /** `await using ex = new ...Executor()`: `shutdown({ wait: true })`, as Python's `with`. */
@@ -301,16 +367,12 @@ export class ProcessPoolExecutor extends Executor {
     if (!Number.isInteger(n) || n < 1) {
       throw new RangeError(`'maxWorkers' must be an integer of at least 1, got ${describe(n)}`);
     }
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`'options' must be an object, got ${describe(options)}`);
-    }
-    const { initializer, initargs = [], maxTasksPerChild } = options;
-    if (initializer !== undefined && initializer !== null && typeof initializer !== "function") {
-      throw new TypeError(`'initializer' must be a function, got ${describe(initializer)}`);
-    }
-    if (!Array.isArray(initargs)) {
-      throw new TypeError(`'initargs' must be an array, got ${describe(initargs)}`);
-    }
+    const { initializer, initargs = [], maxTasksPerChild } = optionsOf(
+      "new ProcessPoolExecutor",
+      options,
+      ["initializer", "initargs", "maxTasksPerChild"],
+    );
+    checkInitializer(initializer, initargs);
     if (
       maxTasksPerChild !== undefined && maxTasksPerChild !== null &&
       (!Number.isInteger(maxTasksPerChild) || maxTasksPerChild < 1)
@@ -405,6 +467,12 @@ export class ProcessPoolExecutor extends Executor {
   }
 }
 
+interface QueuedCall {
+  future: Future<unknown>;
+  run: () => unknown;
+  started: boolean;
+}
+
 /**
  * Calls run on this thread's event loop, at most `maxWorkers` at a time:
  * Python's `ThreadPoolExecutor` for JavaScript, where I/O-bound work is
@@ -422,23 +490,39 @@ export class ProcessPoolExecutor extends Executor {
  */
 export class ThreadPoolExecutor extends Executor {
   #max: number;
-  #active = 0;
-  #queue: Array<() => void> = [];
+  #initializer: Fn | undefined;
+  #initargs: unknown[];
+  // Python's worker threads: started one per submit while none is idle, up
+  // to maxWorkers, each running the initializer once before its first call.
+  #workers = 0;
+  #idle = 0;
+  #queue: Array<QueuedCall> = [];
   #live = new Set<Future<unknown>>();
+  #broken: BrokenThreadPool | undefined;
 
   /**
    * Makes the executor (nothing starts until `submit`).
    *
    * @param maxWorkers Calls in flight at most. @default {min(32, cpuCount() + 4)}
+   * @param options `initializer` and `initargs`.
    * @throws {RangeError} If `maxWorkers` is not an integer of at least 1.
+   * @throws {TypeError} For an unknown option, a bad `initializer` or `initargs`.
    */
-  constructor(maxWorkers?: number | null) {
+  constructor(maxWorkers?: number | null, options?: ThreadPoolExecutorOptions) {
     super();
     const n = maxWorkers ?? Math.min(32, cpuCount() + 4);
     if (!Number.isInteger(n) || n < 1) {
       throw new RangeError(`'maxWorkers' must be an integer of at least 1, got ${describe(n)}`);
     }
+    const { initializer, initargs = [] } = optionsOf(
+      "new ThreadPoolExecutor",
+      options,
+      ["initializer", "initargs"],
+    );
+    checkInitializer(initializer, initargs);
     this.#max = n;
+    this.#initializer = initializer ?? undefined;
+    this.#initargs = [...initargs];
   }
 
   /**
@@ -449,42 +533,70 @@ export class ThreadPoolExecutor extends Executor {
    * @returns Its future.
    * @throws {TypeError} If `fn` is not a function.
    * @throws {ExecutorShutdownError} After `shutdown()`.
+   * @throws {BrokenThreadPool} Once an initializer has thrown.
    */
   submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
     if (typeof fn !== "function") {
       throw new TypeError(`'fn' must be a function, got ${describe(fn)}`);
     }
     this.checkOpen();
+    if (this.#broken) throw this.#broken;
     const future = new Future<unknown>();
-    const ctl = futureControl();
-    let started = false;
-    const start = (): void => {
-      if (future.cancelled()) return;
-      started = true;
-      ctl.running(future);
-      this.#active++;
-      // A microtask later, so that submit() returns before the call runs.
-      Promise.resolve()
-        .then(() => fn(...args))
-        .then(
-          (value) => ctl.settle(future, true, value),
-          (error) => ctl.settle(future, false, error),
-        )
-        .finally(() => {
-          this.#active--;
-          this.#next();
-        });
-    };
-    ctl.onCancel(future, () => !started);
+    const call: QueuedCall = { future, run: () => fn(...args), started: false };
+    futureControl().onCancel(future, () => !call.started);
     this.#live.add(future);
     future.addDoneCallback(() => this.#live.delete(future));
-    if (this.#active < this.#max) start();
-    else this.#queue.push(start);
+    this.#queue.push(call);
+    if (this.#idle > 0) {
+      this.#idle--;
+      this.#work();
+    } else if (this.#workers < this.#max) {
+      this.#workers++;
+      this.#startWorker();
+    }
     return future as Future<Awaited<R>>;
   }
 
-  #next(): void {
-    while (this.#active < this.#max && this.#queue.length > 0) this.#queue.shift()!();
+  #startWorker(): void {
+    const init = this.#initializer;
+    if (!init) return this.#work();
+    // A microtask later, so that submit() returns before the initializer runs.
+    Promise.resolve()
+      .then(() => init(...this.#initargs))
+      .then(() => this.#work(), (error) => this.#break(error));
+  }
+
+  // One worker takes the next call not cancelled, or goes idle.
+  #work(): void {
+    let call: QueuedCall | undefined;
+    while ((call = this.#queue.shift()) && call.future.cancelled());
+    if (!call) {
+      this.#idle++;
+      return;
+    }
+    const { future, run } = call;
+    const ctl = futureControl();
+    call.started = true;
+    ctl.running(future);
+    // A microtask later, so that submit() returns before the call runs.
+    Promise.resolve()
+      .then(run)
+      .then(
+        (value) => ctl.settle(future, true, value),
+        (error) => ctl.settle(future, false, error),
+      )
+      .finally(() => this.#work());
+  }
+
+  #break(error: unknown): void {
+    this.#broken ??= new BrokenThreadPool(
+      "A thread initializer failed, the thread pool is not usable anymore",
+      { cause: error },
+    );
+    const ctl = futureControl();
+    for (const call of this.#queue.splice(0)) {
+      if (!call.future.cancelled()) ctl.settle(call.future, false, this.#broken);
+    }
   }
 
   /**

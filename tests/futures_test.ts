@@ -4,6 +4,7 @@ import {
   ALL_COMPLETED,
   asCompleted,
   BrokenProcessPool,
+  BrokenThreadPool,
   CancelledError,
   ExecutorShutdownError,
   FIRST_COMPLETED,
@@ -23,6 +24,7 @@ import {
   slowSquare,
   square,
 } from "./fixtures/pool_targets.ts";
+import { collected } from "./_gc.ts";
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -169,5 +171,96 @@ describe("ThreadPoolExecutor", () => {
     queued.addDoneCallback((f) => seen.push(f.cancelled()));
     assert.deepEqual(seen, [true]);
     await running.result();
+  });
+});
+
+describe("ThreadPoolExecutor initializer", () => {
+  test("runs once per worker with initargs before that worker's first call", async () => {
+    const seen: string[] = [];
+    let ready = 0;
+    const ex = new ThreadPoolExecutor(2, {
+      initializer: async (tag: string) => {
+        await sleep(5);
+        seen.push(tag);
+        ready++;
+      },
+      initargs: ["init"],
+    });
+    const fs = [1, 2, 3, 4, 5].map((x) => ex.submit(() => [x, ready] as const));
+    const results = await Promise.all(fs.map((f) => f.result({ timeout: 30_000 })));
+    assert.deepEqual(seen, ["init", "init"]);
+    for (const [, readyWhenRun] of results) assert.ok(readyWhenRun >= 1);
+    assert.deepEqual(results.map(([x]) => x), [1, 2, 3, 4, 5]);
+    await ex.shutdown();
+  });
+
+  test("an idle worker is reused: sequential calls start one worker", async () => {
+    let workers = 0;
+    const ex = new ThreadPoolExecutor(4, { initializer: () => void workers++ });
+    for (let i = 0; i < 3; i++) await ex.submit((x: number) => x * 2, i).result();
+    assert.equal(workers, 1);
+    await ex.shutdown();
+  });
+
+  test("a failing initializer breaks the executor: pending and later calls fail", async () => {
+    const ex = new ThreadPoolExecutor(1, {
+      initializer: () => {
+        throw new Error("no init");
+      },
+    });
+    const fs = [ex.submit(() => 1), ex.submit(() => 2)];
+    for (const f of fs) {
+      await assert.rejects(f.result({ timeout: 30_000 }), (error: unknown) => {
+        assert.ok(error instanceof BrokenThreadPool);
+        assert.equal((error.cause as Error).message, "no init");
+        return true;
+      });
+    }
+    assert.throws(() => ex.submit(() => 3), BrokenThreadPool);
+    await ex.shutdown();
+  });
+
+  test("bad initializer, initargs or option keys are TypeErrors", () => {
+    assert.throws(() => new ThreadPoolExecutor(1, { initializer: 5 as never }), /'initializer'/);
+    assert.throws(() => new ThreadPoolExecutor(1, { initargs: 5 as never }), /'initargs'/);
+    assert.throws(
+      () => new ThreadPoolExecutor(1, { threadNamePrefix: "x" } as never),
+      /Unknown option 'threadNamePrefix' of new ThreadPoolExecutor/,
+    );
+  });
+});
+
+describe("The executors keep nothing they no longer need", () => {
+  test("map drops each value once it is handed out", async () => {
+    const ex = new ThreadPoolExecutor(2);
+    const it = ex.map((i: number) => ({ i }), [0, 1, 2, 3, 4, 5]);
+    for (let i = 0; i < 6; i++) {
+      let step: IteratorResult<{ i: number }> | undefined = await it.next();
+      assert.equal(step.value.i, i);
+      const ref = new WeakRef(step.value);
+      step = undefined;
+      assert.ok(await collected([ref]), `value ${i} is still referenced`);
+    }
+    assert.equal((await it.next()).done, true);
+    await ex.shutdown();
+  });
+
+  test("asCompleted drops each future once it is handed out, also on timeout", async () => {
+    const ex = new ThreadPoolExecutor(4);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const pending = [ex.submit(() => gate), ex.submit(() => gate)];
+    let finished: Future<unknown> | undefined = ex.submit(() => ({ big: new Array(100).fill(1) }));
+    await finished.result();
+    const ref = new WeakRef(finished);
+    const it = asCompleted([...pending, finished], { timeout: 50 });
+    finished = undefined;
+    let step: IteratorResult<Future<unknown>> | undefined = await it.next();
+    assert.equal(step.value, ref.deref());
+    step = undefined;
+    assert.ok(await collected([ref]), "the yielded future is still referenced");
+    await assert.rejects(it.next(), TimeoutError);
+    open();
+    await ex.shutdown();
   });
 });

@@ -91,6 +91,30 @@ export class BrokenProcessPool extends BrokenExecutor {
 }
 
 /**
+ * An initializer of a `ThreadPoolExecutor` threw: the call that was to run
+ * after it and every pending one fail with this error, and so does every
+ * later `submit`, as Python's `BrokenThreadPool`.
+ *
+ * @example
+ * ```ts
+ * import { BrokenExecutor, BrokenThreadPool } from "@tsmp/multiprocessing";
+ * console.log(new BrokenThreadPool("x") instanceof BrokenExecutor); // true
+ * ```
+ */
+export class BrokenThreadPool extends BrokenExecutor {
+  /**
+   * Makes the error.
+   *
+   * @param message What broke.
+   * @param options `cause`: the initializer's error.
+   */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BrokenThreadPool";
+  }
+}
+
+/**
  * The future was cancelled: what `result()` throws for it.
  *
  * @example

@@ -8,7 +8,8 @@
 import { TimeoutError } from "../errors.ts";
 import { CancelledError } from "./errors.ts";
 import { withDeadline } from "./results.ts";
-import { deadlineOf, describe, remaining } from "../wait/futex.ts";
+import { describe, remaining } from "../wait/futex.ts";
+import { blockingOptions, TIMEOUT } from "../options.ts";
 
 /** Options for {@linkcode Future.prototype.result} and {@linkcode Future.prototype.exception}. */
 export interface ResultOptions {
@@ -26,6 +27,10 @@ export interface FutureControl {
   running(future: Future<unknown>): void;
   settle(future: Future<unknown>, ok: boolean, value: unknown): void;
   onCancel(future: Future<unknown>, attempt: () => boolean): void;
+  /** Removes a done callback not yet called (asCompleted and wait clean up with it). */
+  removeCallback(future: Future<unknown>, fn: (future: never) => void): void;
+  /** Whether the future finished with an error (not cancelled). */
+  failed(future: Future<unknown>): boolean;
 }
 
 let control!: FutureControl;
@@ -79,6 +84,13 @@ export class Future<out T> {
       onCancel(future, attempt) {
         future.#cancel = attempt;
       },
+      removeCallback(future, fn) {
+        const at = future.#callbacks.indexOf(fn);
+        if (at >= 0) future.#callbacks.splice(at, 1);
+      },
+      failed(future) {
+        return future.#state === FINISHED && !future.#ok;
+      },
     };
   }
 
@@ -101,9 +113,13 @@ export class Future<out T> {
    * @throws {CancelledError} If the future was cancelled.
    * @throws The call's own error.
    */
-  result(options: ResultOptions = {}): Promise<T> {
-    const deadline = checkTimeout(options);
-    return withDeadline(this.#promise, deadline, `Future not done after ${options.timeout} ms`);
+  result(options?: ResultOptions): Promise<T> {
+    try {
+      const deadline = checkTimeout("Future.result", options);
+      return withDeadline(this.#promise, deadline, `Future not done after ${options?.timeout} ms`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -114,7 +130,8 @@ export class Future<out T> {
    * @throws {TimeoutError} If not done within `timeout`.
    * @throws {CancelledError} If the future was cancelled.
    */
-  async exception(options: ResultOptions = {}): Promise<unknown> {
+  async exception(options?: ResultOptions): Promise<unknown> {
+    checkTimeout("Future.exception", options);
     try {
       await this.result(options);
       return null;
@@ -195,11 +212,8 @@ function callSafely<T>(fn: (future: Future<T>) => void, future: Future<T>): void
   }
 }
 
-function checkTimeout(options: ResultOptions): number {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`'options' must be an object, got ${describe(options)}`);
-  }
-  return deadlineOf(options.timeout);
+function checkTimeout(call: string, options: object | undefined, keys = TIMEOUT): number {
+  return blockingOptions(call, options, keys).deadline;
 }
 
 function checkFutures(fs: unknown): Future<unknown>[] {
@@ -240,39 +254,57 @@ export function asCompleted<F extends Future<unknown>>(
   fs: Iterable<F>,
   options: AsCompletedOptions = {},
 ): AsyncIterableIterator<F> {
-  const list = checkFutures(fs) as F[];
-  const deadline = checkTimeout(options);
-  const ready: F[] = list.filter((f) => f.done());
+  const unique = new Set(checkFutures(fs) as F[]);
+  const deadline = checkTimeout("asCompleted", options);
+  const total = unique.size;
+  // Only what is still to be yielded is referenced: a future handed out is
+  // dropped at once (Python's as_completed does the same), and the done
+  // callbacks on the others are removed when the iteration ends early.
+  const ready: F[] = [];
+  const waiting = new Set<F>();
   let wake: (() => void) | undefined;
-  for (const f of list) {
-    if (!f.done()) {
-      f.addDoneCallback(() => {
-        ready.push(f);
-        wake?.();
-      });
+  const onDone = (f: F): void => {
+    waiting.delete(f);
+    ready.push(f);
+    wake?.();
+  };
+  for (const f of unique) {
+    if (f.done()) ready.push(f);
+    else {
+      waiting.add(f);
+      f.addDoneCallback(onDone as (f: Future<unknown>) => void);
     }
   }
-  let yielded = 0;
+  unique.clear();
+  const stop = (): void => {
+    for (const f of waiting) control.removeCallback(f, onDone as (f: never) => void);
+    waiting.clear();
+    ready.length = 0;
+  };
   // Not an async generator: `yield` there would await the (thenable) future
-  // and hand out its value instead of the future itself.
+  // and hand out its value instead of the future itself, and its frame
+  // would keep the last future handed out.
   const iterator: AsyncIterableIterator<F> = {
     async next(): Promise<IteratorResult<F>> {
-      while (yielded < list.length) {
-        if (ready.length > 0) {
-          yielded++;
-          return { done: false, value: ready.shift()! };
+      while (ready.length > 0 || waiting.size > 0) {
+        if (ready.length > 0) return { done: false, value: ready.shift()! };
+        try {
+          await withDeadline(
+            new Promise<void>((resolve) => (wake = resolve)),
+            deadline,
+            `${waiting.size} (of ${total}) futures unfinished`,
+          );
+        } catch (error) {
+          stop();
+          throw error;
+        } finally {
+          wake = undefined;
         }
-        const left = list.length - yielded;
-        await withDeadline(
-          new Promise<void>((resolve) => (wake = resolve)),
-          deadline,
-          `${left} (of ${list.length}) futures unfinished`,
-        );
       }
       return { done: true, value: undefined };
     },
     return(): Promise<IteratorResult<F>> {
-      yielded = list.length;
+      stop();
       return Promise.resolve({ done: true, value: undefined });
     },
     [Symbol.asyncIterator]() {
@@ -327,7 +359,7 @@ export async function wait<F extends Future<unknown>>(
   options: FuturesWaitOptions = {},
 ): Promise<DoneAndNotDone<F>> {
   const list = checkFutures(fs) as F[];
-  const deadline = checkTimeout(options);
+  const deadline = checkTimeout("wait", options, ["timeout", "returnWhen"]);
   const when = options.returnWhen ?? ALL_COMPLETED;
   if (![FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED].includes(when)) {
     throw new RangeError(
@@ -336,28 +368,29 @@ export async function wait<F extends Future<unknown>>(
       }`,
     );
   }
-  const finished = async (): Promise<boolean> => {
-    await Promise.resolve();
-    const done = list.filter((f) => f.done());
-    if (when === FIRST_COMPLETED) return done.length > 0;
-    if (when === FIRST_EXCEPTION && done.some((f) => isFailed.get(f))) return true;
-    return done.length === list.length;
-  };
-  const isFailed = new Map<F, boolean>();
-  let wake: (() => void) | undefined;
-  for (const f of list) {
-    f.addDoneCallback(() => {
-      f.result().then(() => isFailed.set(f, false), () => isFailed.set(f, !f.cancelled()))
-        .finally(() => wake?.());
-    });
-  }
-  while (!(await finished())) {
-    if (remaining(deadline) <= 0) break;
-    try {
-      await withDeadline(new Promise<void>((resolve) => (wake = resolve)), deadline, "");
-    } catch {
-      break;
+  const finished = (): boolean => {
+    let done = 0;
+    for (const f of list) {
+      if (!f.done()) continue;
+      if (when === FIRST_COMPLETED) return true;
+      if (when === FIRST_EXCEPTION && control.failed(f)) return true;
+      done++;
     }
+    return done === list.length;
+  };
+  let wake: (() => void) | undefined;
+  const onDone = (): void => wake?.();
+  for (const f of list) f.addDoneCallback(onDone);
+  try {
+    while (!finished() && remaining(deadline) > 0) {
+      try {
+        await withDeadline(new Promise<void>((resolve) => (wake = resolve)), deadline, "");
+      } catch {
+        break;
+      }
+    }
+  } finally {
+    for (const f of list) control.removeCallback(f, onDone);
   }
   const done = new Set(list.filter((f) => f.done()));
   return { done, notDone: new Set(list.filter((f) => !done.has(f))) };

@@ -1,0 +1,30 @@
+/**
+ * Test helper (not a test file): a full garbage collection in any of the
+ * three runtimes, to check that the library keeps nothing it no longer needs.
+ */
+
+import v8 from "node:v8";
+import vm from "node:vm";
+
+let gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc;
+const bun = (globalThis as Record<string, unknown>)["Bun"] as
+  | { gc(force: boolean): void }
+  | undefined;
+if (!gc && bun) gc = () => bun.gc(true);
+if (!gc) {
+  v8.setFlagsFromString("--expose-gc");
+  gc = vm.runInNewContext("gc") as () => void;
+}
+
+/**
+ * Whether every target of `refs` is collected after a macrotask (a WeakRef
+ * keeps its target alive until the end of the current job) and a full GC.
+ */
+export async function collected(refs: WeakRef<object>[]): Promise<boolean> {
+  for (let i = 0; i < 3; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    gc!();
+    if (refs.every((r) => r.deref() === undefined)) return true;
+  }
+  return false;
+}
