@@ -288,6 +288,15 @@ export abstract class Executor implements AsyncDisposable {
     await this.finish(wait, cancelFutures);
   }
 
+  /**
+   * Shows whether it still takes calls.
+   *
+   * @returns `<ProcessPoolExecutor(running)>` or `<ThreadPoolExecutor(shutdown)>`.
+   */
+  toString(): string {
+    return `<${this.constructor.name}(${this.#shutdown ? "shutdown" : "running"})>`;
+  }
+
   /** `await using ex = new ...Executor()`: `shutdown({ wait: true })`, as Python's `with`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown({ wait: true });
@@ -388,6 +397,7 @@ export class ProcessPoolExecutor extends Executor {
       maxTasks: maxTasksPerChild ?? 0,
       name: "SpawnProcess",
       onDeath: "break",
+      executor: true,
       brokenError: (message, cause) => new BrokenProcessPool(message, { cause }),
     });
   }
@@ -499,6 +509,7 @@ export class ThreadPoolExecutor extends Executor {
   #queue: Array<QueuedCall> = [];
   #live = new Set<Future<unknown>>();
   #broken: BrokenThreadPool | undefined;
+  #starting = new Set<Promise<void>>();
 
   /**
    * Makes the executor (nothing starts until `submit`).
@@ -561,9 +572,11 @@ export class ThreadPoolExecutor extends Executor {
     const init = this.#initializer;
     if (!init) return this.#work();
     // A microtask later, so that submit() returns before the initializer runs.
-    Promise.resolve()
+    const starting = Promise.resolve()
       .then(() => init(...this.#initargs))
-      .then(() => this.#work(), (error) => this.#break(error));
+      .then(() => this.#work(), (error) => this.#break(error))
+      .finally(() => this.#starting.delete(starting));
+    this.#starting.add(starting);
   }
 
   // One worker takes the next call not cancelled, or goes idle.
@@ -578,14 +591,17 @@ export class ThreadPoolExecutor extends Executor {
     const ctl = futureControl();
     call.started = true;
     ctl.running(future);
+    // The worker is free (takes the next call or goes idle) before the
+    // future settles, so that a call submitted when this one is seen done
+    // reuses it.
+    const finish = (ok: boolean, value: unknown): void => {
+      this.#work();
+      ctl.settle(future, ok, value);
+    };
     // A microtask later, so that submit() returns before the call runs.
     Promise.resolve()
       .then(run)
-      .then(
-        (value) => ctl.settle(future, true, value),
-        (error) => ctl.settle(future, false, error),
-      )
-      .finally(() => this.#work());
+      .then((value) => finish(true, value), (error) => finish(false, error));
   }
 
   #break(error: unknown): void {
@@ -624,6 +640,8 @@ export class ThreadPoolExecutor extends Executor {
   protected async finish(wait: boolean, cancelFutures: boolean): Promise<void> {
     if (cancelFutures) { for (const f of this.#live) f.cancel(); }
     if (!wait) return;
+    // As Python's shutdown joins every thread: initializers still running too.
     await Promise.allSettled([...this.#live].map((f) => f.result()));
+    await Promise.allSettled([...this.#starting]);
   }
 }

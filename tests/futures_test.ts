@@ -25,6 +25,14 @@ import {
   square,
 } from "./fixtures/pool_targets.ts";
 import { collected } from "./_gc.ts";
+import { activeChildren } from "../process.ts";
+import {
+  exitWith,
+  initCounters,
+  mul,
+  tracked,
+  unsendable,
+} from "./fixtures/conformance_targets.ts";
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -188,10 +196,10 @@ describe("ThreadPoolExecutor initializer", () => {
     });
     const fs = [1, 2, 3, 4, 5].map((x) => ex.submit(() => [x, ready] as const));
     const results = await Promise.all(fs.map((f) => f.result({ timeout: 30_000 })));
+    await ex.shutdown();
     assert.deepEqual(seen, ["init", "init"]);
     for (const [, readyWhenRun] of results) assert.ok(readyWhenRun >= 1);
     assert.deepEqual(results.map(([x]) => x), [1, 2, 3, 4, 5]);
-    await ex.shutdown();
   });
 
   test("an idle worker is reused: sequential calls start one worker", async () => {
@@ -234,12 +242,14 @@ describe("The executors keep nothing they no longer need", () => {
   test("map drops each value once it is handed out", async () => {
     const ex = new ThreadPoolExecutor(2);
     const it = ex.map((i: number) => ({ i }), [0, 1, 2, 3, 4, 5]);
-    for (let i = 0; i < 6; i++) {
-      let step: IteratorResult<{ i: number }> | undefined = await it.next();
+    // A helper, so that no temporary of this test's own frame holds the value.
+    const nextRef = async (i: number) => {
+      const step = await it.next();
       assert.equal(step.value.i, i);
-      const ref = new WeakRef(step.value);
-      step = undefined;
-      assert.ok(await collected([ref]), `value ${i} is still referenced`);
+      return new WeakRef(step.value);
+    };
+    for (let i = 0; i < 6; i++) {
+      assert.ok(await collected([await nextRef(i)]), `value ${i} is still referenced`);
     }
     assert.equal((await it.next()).done, true);
     await ex.shutdown();
@@ -250,17 +260,72 @@ describe("The executors keep nothing they no longer need", () => {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const pending = [ex.submit(() => gate), ex.submit(() => gate)];
-    let finished: Future<unknown> | undefined = ex.submit(() => ({ big: new Array(100).fill(1) }));
-    await finished.result();
-    const ref = new WeakRef(finished);
-    const it = asCompleted([...pending, finished], { timeout: 50 });
-    finished = undefined;
-    let step: IteratorResult<Future<unknown>> | undefined = await it.next();
-    assert.equal(step.value, ref.deref());
-    step = undefined;
+    // Helpers, so that no temporary of this test's own frame holds the future
+    // (JavaScriptCore keeps those of an async function across its awaits).
+    const start = async () => {
+      const finished = ex.submit(() => ({ big: new Array(100).fill(1) }));
+      await finished.result();
+      return {
+        ref: new WeakRef(finished),
+        it: asCompleted([...pending, finished], { timeout: 50 }),
+      };
+    };
+    const { ref, it } = await start();
+    const yieldedIt = async () => (await it.next()).value === ref.deref();
+    assert.equal(await yieldedIt(), true);
     assert.ok(await collected([ref]), "the yielded future is still referenced");
     await assert.rejects(it.next(), TimeoutError);
     open();
+    await ex.shutdown();
+  });
+});
+
+describe("ProcessPoolExecutor as Python's", () => {
+  test("workers start on demand and idle ones are reused", async () => {
+    const before = activeChildren().length;
+    const ex = new ProcessPoolExecutor(4);
+    assert.equal(activeChildren().length, before);
+    for (const [a, b] of [[21, 2], [6, 7], [3, 14]]) {
+      assert.equal(await ex.submit(mul, a, b).result({ timeout: 30_000 }), 42);
+    }
+    assert.equal(activeChildren().length - before, 1);
+    await ex.shutdown();
+  });
+
+  test("maxTasksPerChild never runs more than maxWorkers calls at once", async () => {
+    const counters = new Int32Array(new SharedArrayBuffer(8));
+    const ex = new ProcessPoolExecutor(1, {
+      maxTasksPerChild: 1,
+      initializer: initCounters,
+      initargs: [counters],
+    });
+    const fs = [60, 60, 60, 60].map((ms) => ex.submit(tracked, ms));
+    const pids = await Promise.all(fs.map((f) => f.result({ timeout: 30_000 })));
+    assert.equal(counters[1], 1, "calls ran at once");
+    assert.equal(new Set(pids).size, 4);
+    await ex.shutdown();
+  });
+
+  test("exit() in a call fails only that call, with SystemExit; the executor goes on", async () => {
+    const ex = new ProcessPoolExecutor(1);
+    const f = ex.submit(exitWith, 3);
+    await assert.rejects(f.result({ timeout: 30_000 }), (error: Error) => {
+      assert.equal(error.name, "SystemExit");
+      assert.equal((error as Error & { code: number }).code, 3);
+      return true;
+    });
+    assert.equal(await ex.submit(mul, 6, 7).result({ timeout: 30_000 }), 42);
+    await ex.shutdown();
+  });
+
+  test("a result that cannot be sent fails its call with the codec's own error", async () => {
+    const ex = new ProcessPoolExecutor(1);
+    await assert.rejects(ex.submit(unsendable).result({ timeout: 30_000 }), (error: Error) => {
+      assert.equal(error.name, "TypeError");
+      assert.match(error.message, /function/);
+      return true;
+    });
+    assert.equal(await ex.submit(mul, 2, 3).result({ timeout: 30_000 }), 6);
     await ex.shutdown();
   });
 });

@@ -27,6 +27,8 @@ import {
   square,
   whoAmI,
 } from "./fixtures/pool_targets.ts";
+import { identity, initCounters, tracked } from "./fixtures/conformance_targets.ts";
+import { collected } from "./_gc.ts";
 
 async function* countTo(n: number): AsyncGenerator<number> {
   for (let i = 0; i < n; i++) {
@@ -267,5 +269,47 @@ describe("Pool", () => {
     assert.throws(() => pool.imap(square, [1], 1.5), RangeError);
     assert.throws(() => pool.apply(square, 5 as never), /'args' must be an array/);
     await assert.rejects(pool.apply(add, [() => 1, 2] as never), /args\[0\] is a function/);
+  });
+});
+
+describe("Pool limits and lifetimes", () => {
+  test("maxtasksperchild never runs more than `processes` tasks at once", async () => {
+    const counters = new Int32Array(new SharedArrayBuffer(8));
+    await using pool = new Pool(1, {
+      maxtasksperchild: 1,
+      initializer: initCounters,
+      initargs: [counters],
+    });
+    const pids = await pool.map(tracked, [60, 60, 60, 60, 60], 1);
+    assert.equal(counters[1], 1, "tasks ran at once");
+    assert.equal(new Set(pids).size, 5);
+  });
+
+  test("a map over a generator that throws rejects; it never throws at the caller", async () => {
+    await using pool = new Pool(1);
+    function* items(): Generator<number> {
+      yield 1;
+      throw new Error("generator failed");
+    }
+    let promise: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => (promise = pool.map(square, items())));
+    await assert.rejects(promise!, /generator failed/);
+    let starmapped: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => (starmapped = pool.starmap(add, [[1, 2], 3 as never])));
+    await assert.rejects(starmapped!, TypeError);
+  });
+
+  test("the arguments of finished tasks are not kept alive", async () => {
+    await using pool = new Pool(1);
+    // A helper, so that no temporary of this test's own frame holds them.
+    const mapOnce = async () => {
+      const objs = Array.from({ length: 10 }, (_, i) => ({ i }));
+      const out = await pool.map(identity, objs);
+      assert.deepEqual(out, objs);
+      return objs.map((o) => new WeakRef(o));
+    };
+    const refs = await mapOnce();
+    await pool.apply(identity, [{ one: 1 }]);
+    assert.ok(await collected(refs), "a finished task's argument is still referenced");
   });
 });

@@ -107,6 +107,13 @@ export interface CoreOptions {
   brokenError(message: string, cause?: unknown): Error;
   /** How the workers are started; the method in force if not given. */
   startMethod?: StartMethod;
+  /**
+   * Python's `ProcessPoolExecutor` rather than its `Pool`: workers start
+   * only as tasks need them (idle ones are reused first), and `exit()` in a
+   * task or a result that cannot be sent fails only that task, with the
+   * error itself.
+   */
+  executor?: boolean;
 }
 
 const QUEUED = 0;
@@ -184,10 +191,13 @@ export class PoolCore implements Scheduler {
   #busy: AbortController | null = null;
   #grace: ReturnType<typeof setTimeout> | undefined;
 
-  /** Starts `options.processes` workers. Throws what `new Process`/`start()` throw. */
+  /**
+   * Starts `options.processes` workers (none for an executor). Throws what
+   * `new Process`/`start()` throw.
+   */
   constructor(options: CoreOptions) {
     this.#options = options;
-    for (let i = 0; i < options.processes; i++) this.#spawn();
+    if (!options.executor) { for (let i = 0; i < options.processes; i++) this.#spawn(); }
   }
 
   /** The error that broke the pool, or null. */
@@ -250,6 +260,7 @@ export class PoolCore implements Scheduler {
     this.#tasks.set(task.id, task);
     this.#outstanding++;
     this.#queue.push(task);
+    if (this.#options.executor) this.#grow();
     if (!this.#dispatchScheduled) {
       this.#dispatchScheduled = true;
       queueMicrotask(() => {
@@ -310,9 +321,9 @@ export class PoolCore implements Scheduler {
   }
 
   async #allExited(): Promise<void> {
-    // Workers started while waiting (replacements) are joined too.
-    for (let n = -1; n !== this.#workers.length;) {
-      n = this.#workers.length;
+    // Workers started while waiting (replacements) are joined too; an ended
+    // worker leaves #workers (see #onExit).
+    while (this.#workers.length > 0) {
       await Promise.all(this.#workers.map((w) => w.process.join().then(() => this.#exited(w))));
     }
   }
@@ -346,6 +357,7 @@ export class PoolCore implements Scheduler {
       control,
       initializer: o.initializer,
       maxTasks: o.maxTasks,
+      executor: o.executor ?? false,
     };
     const options: ProcessOptions<[WorkerSetup, unknown[]]> & { [START_METHOD]?: StartMethod } = {
       target: poolWorkerMain,
@@ -373,6 +385,20 @@ export class PoolCore implements Scheduler {
     this.#watch(w);
   }
 
+  // A worker is started for a task only when no started one is idle, up to
+  // `processes`; a worker still running its last tasks before retiring
+  // counts, so that no more than `processes` tasks ever run at once.
+  #grow(): void {
+    let live = 0;
+    let idle = 0;
+    for (const w of this.#workers) {
+      if (w.dead) continue;
+      live++;
+      if (!w.retired && w.outstanding.size === 0) idle++;
+    }
+    if (live < this.#options.processes && idle < this.#queued()) this.#replace();
+  }
+
   #depth(): number {
     const avg = this.#avgMicros;
     if (avg < 0) return 2;
@@ -382,12 +408,19 @@ export class PoolCore implements Scheduler {
 
   #peek(): Task | undefined {
     const q = this.#queue;
-    while (this.#queueHead < q.length && q[this.#queueHead].state !== QUEUED) this.#queueHead++;
+    while (this.#queueHead < q.length && q[this.#queueHead].state !== QUEUED) this.#take();
     if (this.#queueHead > 1024 && this.#queueHead * 2 > q.length) {
       q.splice(0, this.#queueHead);
       this.#queueHead = 0;
     }
     return q[this.#queueHead];
+  }
+
+  /** Takes the head of the queue, leaving no reference behind (its arguments may be large). */
+  #take(): Task {
+    const task = this.#queue[this.#queueHead];
+    this.#queue[this.#queueHead++] = undefined as unknown as Task;
+    return task;
   }
 
   #queued(): number {
@@ -408,7 +441,7 @@ export class PoolCore implements Scheduler {
         // the worker stops nothing else.
         const w = this.#workers.find((w) => this.#eligible(w) && w.outstanding.size === 0);
         if (!w) return;
-        this.#queueHead++;
+        this.#take();
         w.exclusive = true;
         this.#send(w, [head]);
         continue;
@@ -429,8 +462,7 @@ export class PoolCore implements Scheduler {
       if (max > 0) n = Math.min(n, max - best.sent);
       const batch: Task[] = [];
       for (let t = this.#peek(); t && !t.timed && batch.length < n; t = this.#peek()) {
-        this.#queueHead++;
-        batch.push(t);
+        batch.push(this.#take());
       }
       this.#send(best, batch);
     }
@@ -494,11 +526,9 @@ export class PoolCore implements Scheduler {
       w.sent++;
       t.onDispatch?.();
     }
-    if (this.#options.maxTasks > 0 && w.sent >= this.#options.maxTasks) {
-      // It ends by itself after these; start its successor now.
-      w.retired = true;
-      if (this.#state === "running" || this.#queued() > 0) this.#replace();
-    }
+    // It ends by itself after these; its successor starts once it has
+    // ended (#onExit), so that no more than `processes` workers ever run.
+    if (this.#options.maxTasks > 0 && w.sent >= this.#options.maxTasks) w.retired = true;
   }
 
   async #pump(): Promise<void> {
@@ -656,6 +686,9 @@ export class PoolCore implements Scheduler {
   #onExit(w: Worker): void {
     if (w.dead) return;
     w.dead = true;
+    // Forget it, so that a pool replacing workers often (maxtasksperchild)
+    // neither grows nor slows down.
+    this.#workers = this.#workers.filter((x) => x !== w);
     // Its last results may still be in the channel: they count.
     for (let m = this.#results.tryGet(true); m !== NOTHING; m = this.#results.tryGet(true)) {
       this.#onResults(m);
@@ -705,10 +738,12 @@ export class PoolCore implements Scheduler {
     this.#kick();
   }
 
-  /** Whether a retiring worker needs a successor (none was started for it). */
+  /** Whether a retired worker that ended needs a successor. */
   #needsWorker(): boolean {
     const live = this.#workers.filter((x) => !x.dead && !x.retired).length;
-    return live < this.#options.processes &&
-      (this.#state === "running" || this.#outstanding > 0);
+    if (live >= this.#options.processes) return false;
+    return this.#options.executor
+      ? this.#queued() > 0
+      : this.#state === "running" || this.#outstanding > 0;
   }
 }

@@ -51,6 +51,12 @@ export interface WorkerSetup {
   initializer: TargetRef | null;
   /** Tasks after which the worker ends (and is replaced); 0 for no limit. */
   maxTasks: number;
+  /**
+   * A `ProcessPoolExecutor`'s worker: `exit()` in a task and a result that
+   * cannot be sent fail that task with the error itself (a `Pool`'s worker
+   * ends on `exit()`, and reports `MaybeEncodingError`), as in Python.
+   */
+  executor: boolean;
 }
 
 /** One task record, as the worker reads it. */

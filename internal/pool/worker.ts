@@ -63,7 +63,7 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
   const held: ResultMessage[] = [];
   let heldSince = 0;
   const flush = (): void => {
-    if (held.length > 0) send(results, held);
+    if (held.length > 0) send(results, held, setup.executor);
     held.length = 0;
   };
   let done = 0;
@@ -100,9 +100,11 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
         if (isThenable(value)) value = await value;
         message = [taskId, OK, kind === APPLY ? value : packNumbers(value as unknown[]), 0];
       } catch (error) {
-        // exit() inside a task ends the worker with its code, as Python's
-        // SystemExit does; the pool sees a worker that died mid-task.
-        if (error instanceof SystemExit) {
+        // exit() inside a Pool's task ends the worker with its code, as
+        // Python's SystemExit does there; the pool sees a worker that died
+        // mid-task. An executor's worker gives the SystemExit to the future
+        // and goes on, as Python's ProcessPoolExecutor does.
+        if (error instanceof SystemExit && !setup.executor) {
           flush();
           throw error;
         }
@@ -157,10 +159,11 @@ function isThenable(value: unknown): boolean {
 }
 
 /**
- * Puts results; one that cannot be sent fails its task instead (Python's
- * MaybeEncodingError), the others go as they are.
+ * Puts results; one that cannot be sent fails its task instead, the others
+ * go as they are. The task's error is Python's: `MaybeEncodingError` (the
+ * error as its cause) in a `Pool`, the error itself in an executor.
  */
-function send(results: Channel, messages: ResultMessage[]): void {
+function send(results: Channel, messages: ResultMessage[], executor: boolean): void {
   try {
     results.tryPut(messages, "result");
     return;
@@ -170,6 +173,9 @@ function send(results: Channel, messages: ResultMessage[]): void {
         pack(message[2], "result");
         return message;
       } catch (error) {
+        if (executor) {
+          return [message[0], FAILED, serializeError(error), message[3]] as ResultMessage;
+        }
         const reason = error instanceof Error ? error.message : String(error);
         const failure = new Error(`Error sending result: ${reason}`, { cause: error });
         failure.name = "MaybeEncodingError";
