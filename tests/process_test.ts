@@ -29,6 +29,7 @@ import {
   sumInto,
 } from "./fixtures/process_targets.ts";
 import { runAndJoin } from "./fixtures/spawner.ts";
+import { mark } from "./fixtures/conformance_targets.ts";
 import { runScript } from "./_run.ts";
 
 const BOUND = { timeout: 20_000 };
@@ -268,6 +269,27 @@ describe("Start methods", () => {
       setStartMethod("spawn", { force: true });
     }
     assert.equal(getStartMethod(), "spawn");
+  });
+});
+
+describe("The forkserver start method", () => {
+  test("start() never creates a worker inline: the event loop runs between spawns", async () => {
+    setStartMethod("forkserver", { force: true });
+    try {
+      const flags = new Int32Array(new SharedArrayBuffer(4 * 8));
+      let ranWhenTimerFired = -1;
+      setTimeout(() => (ranWhenTimerFired = flags.reduce((n, f) => n + f, 0)), 0);
+      const ps = [...flags.keys()].map((i) => new Process({ target: mark, args: [flags, i] }));
+      for (const p of ps) p.start();
+      for (const p of ps) await p.join(BOUND);
+      assert.deepEqual(ps.map((p) => p.exitcode), ps.map(() => 0));
+      assert.deepEqual([...flags], ps.map(() => 1));
+      // Spawned inline, the workers would have been running long before the
+      // timer (due at once) could fire; queued, at most the warm one could.
+      assert.ok(ranWhenTimerFired >= 0 && ranWhenTimerFired <= 1, `${ranWhenTimerFired} ran`);
+    } finally {
+      setStartMethod("spawn", { force: true });
+    }
   });
 });
 

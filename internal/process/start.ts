@@ -26,8 +26,10 @@ let warm: { handle: WorkerHandle; dead: boolean } | undefined;
 /** Sets the method; leaving forkserver ends its waiting worker. */
 function setMethod(next: StartMethod): void {
   current = next;
-  if (next !== "forkserver" && warm) {
-    warm.handle.terminate();
+  if (next !== "forkserver") {
+    // No new warm worker either (one may be queued).
+    for (let i; (i = spawnQueue.indexOf(prepareWarm)) >= 0;) spawnQueue.splice(i, 1);
+    warm?.handle.terminate();
     warm = undefined;
   }
 }
@@ -40,6 +42,75 @@ function prepareWarm(): void {
   handle.exited.then(() => (entry.dead = true));
   handle.onError(() => (entry.dead = true));
   warm = entry;
+}
+
+// Creating a worker blocks the thread that creates it (tens of ms, more
+// under load). A forkserver start() never does it inline: it takes the warm
+// worker if there is one, else queues its spawn; queued spawns, and the next
+// warm worker, are made one per macrotask, so that the event loop runs
+// between them however many processes are started in one go.
+const spawnQueue: Array<() => void> = [];
+let spawnTimer: ReturnType<typeof setTimeout> | undefined;
+
+function later(spawn: () => void): void {
+  spawnQueue.push(spawn);
+  spawnTimer ??= setTimeout(spawnNext, 0);
+}
+
+function spawnNext(): void {
+  spawnTimer = undefined;
+  spawnQueue.shift()?.();
+  if (spawnQueue.length > 0) spawnTimer = setTimeout(spawnNext, 0);
+}
+
+/** A worker spawned a macrotask later; what is done to it before then is replayed. */
+class LaterHandle implements WorkerHandle {
+  #real: WorkerHandle | undefined;
+  #pending: Array<(real: WorkerHandle) => void> = [];
+  #stopped = false;
+  #settle!: (code: number | null) => void;
+  readonly exited: Promise<number | null> = new Promise((resolve) => (this.#settle = resolve));
+
+  constructor(data: unknown, options: SpawnOptions) {
+    later(() => {
+      if (this.#stopped) return;
+      const real = this.#real = runtime.spawn(WORKER_URL, data, options);
+      real.exited.then(this.#settle);
+      for (const op of this.#pending.splice(0)) op(real);
+    });
+  }
+
+  #do(op: (real: WorkerHandle) => void): void {
+    if (this.#real) op(this.#real);
+    else this.#pending.push(op);
+  }
+
+  post(message: unknown): void {
+    this.#do((real) => real.post(message));
+  }
+
+  onMessage(listener: (message: unknown) => void): void {
+    this.#do((real) => real.onMessage(listener));
+  }
+
+  onError(listener: (error: unknown) => void): void {
+    this.#do((real) => real.onError(listener));
+  }
+
+  terminate(): void {
+    if (this.#real) return this.#real.terminate();
+    // Never spawned: there is no thread to stop.
+    this.#stopped = true;
+    this.#settle(null);
+  }
+
+  ref(): void {
+    this.#do((real) => real.ref());
+  }
+
+  unref(): void {
+    this.#do((real) => real.unref());
+  }
 }
 
 /**
@@ -78,12 +149,12 @@ export function startWorker(
   if (warm && !warm.dead) {
     handle = warm.handle;
     handle.post(data);
+    warm = undefined;
   } else {
-    handle = runtime.spawn(WORKER_URL, data, options);
+    handle = new LaterHandle(data, options);
   }
-  warm = undefined;
   // The next one starts while this one runs, on another core.
-  prepareWarm();
+  later(prepareWarm);
   return handle;
 }
 
