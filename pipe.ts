@@ -287,6 +287,19 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
   }
 
   /**
+   * Shows what this end can do.
+   *
+   * @returns `<Connection(readable, writable)>`, `<Connection(readable)>`,
+   * `<Connection(writable)>` or `<Connection(closed)>`.
+   */
+  toString(): string {
+    const can = this.#closed
+      ? ["closed"]
+      : [...(this.#read ? ["readable"] : []), ...(this.#write ? ["writable"] : [])];
+    return `<Connection(${can.join(", ")})>`;
+  }
+
+  /**
    * Closes this end in this process. Once every process holding the sending
    * side of a direction has closed it or ended, the reader gets `EOFError`
    * after the last message. Closing twice is allowed.

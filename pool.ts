@@ -519,6 +519,17 @@ export class Pool implements AsyncDisposable {
   }
 
   /**
+   * Shows its state and size, as Python's repr does.
+   *
+   * @returns `<Pool state=RUN pool_size=4>` (`CLOSE` after `close()`,
+   * `TERMINATE` after `terminate()` or once broken).
+   */
+  toString(): string {
+    const state = this.#core.running ? "RUN" : this.#core.alive ? "CLOSE" : "TERMINATE";
+    return `<${this.constructor.name} state=${state} pool_size=${this.#processes}>`;
+  }
+
+  /**
    * Accepts no more work; what is queued still runs. Then
    * {@linkcode Pool.prototype.join} waits for it.
    */

@@ -486,6 +486,29 @@ export class Process<A extends unknown[] = unknown[]> implements AsyncDisposable
     this.close();
   }
 
+  /**
+   * Describes the process, as Python's repr does.
+   *
+   * @returns `<Process name='Process-1' pid=5000001 parent=5000000 stopped exitcode=0>`
+   * (the status is `initial`, `started`, `stopped` or `closed`; -15 and -9
+   * show as `SIGTERM` and `SIGKILL`).
+   */
+  toString(): string {
+    const info = [this.constructor.name, `name='${this.#name}'`];
+    if (this.#closed) info.push("closed");
+    else {
+      const code = this.#slot < 0 ? null : slotExitCode(this.#slot);
+      if (this.#started) info.push(`pid=${this.#pid}`);
+      if (!this.#started) info.push("initial");
+      else info.push(code === null ? "started" : "stopped");
+      if (code !== null) {
+        info.push(`exitcode=${code === -15 ? "SIGTERM" : code === -9 ? "SIGKILL" : code}`);
+      }
+    }
+    if (this.#daemon) info.push("daemon");
+    return `<${info.join(" ")}>`;
+  }
+
   #checkOpen(): void {
     if (this.#closed) throw new ProcessClosedError();
   }

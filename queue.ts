@@ -273,6 +273,16 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   }
 
   /**
+   * Shows its bound and size.
+   *
+   * @returns `<Queue(maxsize=0, qsize=2)>` (`closed` added once closed).
+   */
+  toString(): string {
+    return `<${this.constructor.name}(maxsize=${this.maxsize}, qsize=${this.#ch.size()}` +
+      (this.closed ? ", closed)>" : ")>");
+  }
+
+  /**
    * Closes the queue for every holder: later `put`s throw, `get`s return
    * what is left and then throw, and `for await` loops end once it is
    * drained. Closing twice is allowed.
@@ -480,6 +490,15 @@ export class SimpleQueue<T = unknown> {
    */
   [readySymbol](): ReadyWord {
     return this.#q[readySymbol]();
+  }
+
+  /**
+   * Shows whether it is empty.
+   *
+   * @returns `<SimpleQueue(empty)>` or `<SimpleQueue(not empty)>`.
+   */
+  toString(): string {
+    return `<SimpleQueue(${this.empty() ? "empty" : "not empty"})>`;
   }
 
   /** Sends the queue to another process (used by `Process` args). */

@@ -358,6 +358,17 @@ export class Barrier {
   }
 
   /**
+   * Shows how many wait, as Python's repr does.
+   *
+   * @returns `<Barrier(waiters=1/3)>` or `<Barrier(broken)>`.
+   */
+  toString(): string {
+    return this.broken
+      ? "<Barrier(broken)>"
+      : `<Barrier(waiters=${this.nWaiting}/${this.parties})>`;
+  }
+
+  /**
    * Describes it for sending to another process (used by `Process` args).
    *
    * @returns The barrier's state for `_share.ts`.

@@ -313,6 +313,15 @@ export class Condition extends LockLike {
   }
 
   /**
+   * Shows its lock and how many wait, as Python's repr does.
+   *
+   * @returns `<Condition(<Lock(owner=None)>, 0)>`.
+   */
+  override toString(): string {
+    return `<Condition(${this.#lock}, ${waiters(Atomics.load(this.#view, STATE))})>`;
+  }
+
+  /**
    * Describes the condition for sending to another process.
    *
    * @returns Its kind, module, buffer and lock.

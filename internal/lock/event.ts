@@ -103,6 +103,15 @@ export class Event {
   }
 
   /**
+   * Shows whether it is set.
+   *
+   * @returns `<Event(set)>` or `<Event(unset)>`.
+   */
+  toString(): string {
+    return `<Event(${this.isSet() ? "set" : "unset"})>`;
+  }
+
+  /**
    * Describes the event for sending to another process.
    *
    * @returns Its kind, module and buffer.

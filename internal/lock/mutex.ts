@@ -8,6 +8,7 @@
  */
 
 import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
+import { slotName } from "../process/table.ts";
 import {
   acquireDeadline,
   type AcquireOptions,
@@ -161,13 +162,13 @@ export class Lock extends LockLike {
   }
 
   /**
-   * Shows the owner, for debugging.
+   * Shows the owner, as Python's repr does.
    *
-   * @returns `<Lock(owner=slot N)>` or `<Lock(unlocked)>`.
+   * @returns `<Lock(owner=MainProcess)>` (the holder's process name) or `<Lock(owner=None)>`.
    */
   override toString(): string {
     const word = Atomics.load(this.#view, WORD);
-    return word === 0 ? "<Lock(unlocked)>" : `<Lock(owner=slot ${(word >>> 1) - 1})>`;
+    return `<Lock(owner=${word === 0 ? "None" : slotName((word >>> 1) - 1)})>`;
   }
 }
 
@@ -309,15 +310,15 @@ export class RLock extends LockLike {
   }
 
   /**
-   * Shows the owner and its count, for debugging.
+   * Shows the owner and its count, as Python's repr does.
    *
-   * @returns `<RLock(owner=slot N, count=C)>` or `<RLock(unlocked)>`.
+   * @returns `<RLock(MainProcess, 3)>` (the holder's process name) or `<RLock(None, 0)>`.
    */
   override toString(): string {
     const word = Atomics.load(this.#view, WORD);
     return word === 0
-      ? "<RLock(unlocked)>"
-      : `<RLock(owner=slot ${(word >>> 1) - 1}, count=${this.#view[COUNT]})>`;
+      ? "<RLock(None, 0)>"
+      : `<RLock(${slotName((word >>> 1) - 1)}, ${this.#view[COUNT]})>`;
   }
 }
 

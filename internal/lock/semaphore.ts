@@ -295,10 +295,12 @@ export class Semaphore extends LockLike {
   /**
    * Shows it for debugging.
    *
-   * @returns `<Semaphore(value=N)>`.
+   * @returns `<Semaphore(value=N)>`, `<BoundedSemaphore(value=N, maxvalue=M)>`.
    */
   override toString(): string {
-    return `<${this.#kind()}(value=${this.getValue()})>`;
+    const bound = this.#view[BOUND];
+    return `<${this.#kind()}(value=${this.getValue()}` +
+      (bound >= 0 ? `, maxvalue=${bound})>` : ")>");
   }
 }
 

@@ -177,6 +177,27 @@ export class Future<out T> {
   }
 
   /**
+   * Shows its state, as Python's repr does.
+   *
+   * @returns `<Future state=pending>`, `<Future state=running>`,
+   * `<Future state=cancelled>`, `<Future state=finished returned number>` or
+   * `<Future state=finished raised TypeError>`.
+   */
+  toString(): string {
+    const names = ["pending", "running", "cancelled", "finished"];
+    let text = `<Future state=${names[this.#state]}`;
+    if (this.#state === FINISHED) {
+      const v = this.#value;
+      text += this.#ok
+        ? ` returned ${
+          v === null ? "null" : typeof v === "object" ? v.constructor?.name ?? "object" : typeof v
+        }`
+        : ` raised ${(v as Error)?.name ?? typeof v}`;
+    }
+    return text + ">";
+  }
+
+  /**
    * Whether the future is finished or cancelled.
    *
    * @returns true once done.

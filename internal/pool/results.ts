@@ -119,6 +119,17 @@ export class AsyncResult<T> implements PromiseLike<T> {
   }
 
   /**
+   * Shows its state.
+   *
+   * @returns `<AsyncResult(pending)>`, `<AsyncResult(ready, successful)>` or
+   * `<AsyncResult(ready, failed)>`.
+   */
+  toString(): string {
+    const state = { pending: "pending", ok: "ready, successful", failed: "ready, failed" };
+    return `<AsyncResult(${state[this.#state]})>`;
+  }
+
+  /**
    * Makes the result awaitable.
    *
    * @param onfulfilled Called with the value.
