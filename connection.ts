@@ -21,7 +21,8 @@
  * @module
  */
 
-import { checkSignal, deadlineOf, describe } from "./internal/wait/futex.ts";
+import { describe } from "./internal/wait/futex.ts";
+import { blockingOptions, TIMEOUT, TIMEOUT_SIGNAL } from "./internal/options.ts";
 import {
   isWaitable,
   readySymbol,
@@ -47,19 +48,15 @@ export interface ConnectionWaitOptions {
 
 function check<T>(
   objects: Iterable<T>,
-  options: ConnectionWaitOptions,
-): { list: T[]; deadline: number } {
+  options: ConnectionWaitOptions | undefined,
+  sync: boolean,
+): { list: T[]; deadline: number; signal: AbortSignal | undefined } {
   if (typeof objects !== "object" || objects === null || !(Symbol.iterator in objects)) {
     throw new TypeError(`'objects' must be an iterable, got ${describe(objects)}`);
   }
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`'options' must be an object, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== "timeout" && key !== "signal") {
-      throw new TypeError(`Unknown option '${key}' (expected 'timeout' or 'signal')`);
-    }
-  }
+  const { deadline, signal } = sync
+    ? blockingOptions("waitSync", options, TIMEOUT)
+    : blockingOptions("wait", options, TIMEOUT_SIGNAL);
   const list = [...objects];
   list.forEach((o, i) => {
     if (!isWaitable(o)) {
@@ -68,11 +65,10 @@ function check<T>(
       );
     }
   });
-  const deadline = deadlineOf(options.timeout);
   if (list.length === 0 && deadline === Infinity) {
     throw new RangeError("'objects' is empty and there is no 'timeout': the wait could never end");
   }
-  return { list, deadline };
+  return { list, deadline, signal };
 }
 
 function words<T>(list: T[]): ReadyWord[] {
@@ -92,7 +88,7 @@ function words<T>(list: T[]): ReadyWord[] {
  * @returns The ready objects, in the order given; empty after the timeout.
  * @throws {TypeError} For an object that cannot be waited on (the message
  * names its index), or an unknown option.
- * @throws {RangeError} For a negative timeout, or no objects and no timeout.
+ * @throws {RangeError} For no objects and no timeout (a negative timeout counts as 0).
  * @throws {Error} For a closed or write-only `Connection`.
  *
  * @example A result queue and the workers' ends, in one loop
@@ -117,11 +113,10 @@ function words<T>(list: T[]): ReadyWord[] {
  */
 export function wait<T extends Waitable>(
   objects: Iterable<T>,
-  options: ConnectionWaitOptions = {},
+  options?: ConnectionWaitOptions,
 ): Promise<T[]> {
   try {
-    const { list, deadline } = check(objects, options);
-    const signal = checkSignal(options.signal);
+    const { list, deadline, signal } = check(objects, options, false);
     return waitReady(list, words(list), deadline, signal);
   } catch (error) {
     return Promise.reject(error);
@@ -138,7 +133,7 @@ export function wait<T extends Waitable>(
  * @param options `timeout` in ms.
  * @returns The ready objects, in the order given; empty after the timeout.
  * @throws {TypeError} For an object that cannot be waited on, or an unknown option.
- * @throws {RangeError} For a negative timeout, or no objects and no timeout.
+ * @throws {RangeError} For no objects and no timeout (a negative timeout counts as 0).
  *
  * @example Polling two pipes from a worker
  * ```ts
@@ -152,8 +147,8 @@ export function wait<T extends Waitable>(
  */
 export function waitSync<T extends Waitable>(
   objects: Iterable<T>,
-  options: Omit<ConnectionWaitOptions, "signal"> = {},
+  options?: Omit<ConnectionWaitOptions, "signal">,
 ): T[] {
-  const { list, deadline } = check(objects, options);
+  const { list, deadline } = check(objects, options, true);
   return waitReadySync(list, words(list), deadline);
 }

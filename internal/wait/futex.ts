@@ -23,21 +23,6 @@ const SPIN_LOADS = 200;
 // so a lost wake-up delays a waiter by at most this much.
 const ASYNC_SLICE_MS = 200;
 
-/**
- * Checks a timeout option and turns it into an absolute deadline on
- * `performance.now()`'s clock (`Infinity` when there is none).
- */
-export function deadlineOf(timeout: number | undefined, name = "timeout"): number {
-  if (timeout === undefined || timeout === null) return Infinity;
-  if (typeof timeout !== "number" || Number.isNaN(timeout)) {
-    throw new TypeError(`'${name}' must be a number of milliseconds, got ${describe(timeout)}`);
-  }
-  if (timeout < 0) {
-    throw new RangeError(`'${name}' must be a non-negative number of milliseconds, got ${timeout}`);
-  }
-  return timeout === Infinity ? Infinity : performance.now() + timeout;
-}
-
 /** Milliseconds left until `deadline`, never negative. */
 export function remaining(deadline: number): number {
   return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
@@ -54,7 +39,7 @@ export function checkSignal(signal: unknown, name = "signal"): AbortSignal | und
 
 /**
  * Blocks the calling thread while `view[index] === expected`, until woken or
- * until `deadline` (absolute, from {@linkcode deadlineOf}).
+ * until `deadline` (absolute, on `performance.now()`'s clock).
  */
 export function waitSync(
   view: Int32Array,
