@@ -29,7 +29,9 @@ import {
   sumInto,
 } from "./fixtures/process_targets.ts";
 import { runAndJoin } from "./fixtures/spawner.ts";
-import { mark } from "./fixtures/conformance_targets.ts";
+import { mark, spawnHolder } from "./fixtures/conformance_targets.ts";
+import { AbandonedLockError, Lock } from "../lock.ts";
+import { EOFError, Pipe } from "../pipe.ts";
 import { runScript } from "./_run.ts";
 
 const BOUND = { timeout: 20_000 };
@@ -290,6 +292,31 @@ describe("The forkserver start method", () => {
     } finally {
       setStartMethod("spawn", { force: true });
     }
+  });
+});
+
+describe("A process's own children", () => {
+  test("end with it when it is terminated: their locks are abandoned, their pipe ends closed", async () => {
+    const lock = new Lock();
+    const [reader, writer] = Pipe<number>(false);
+    const ready = new Int32Array(new SharedArrayBuffer(4));
+    const child = new Process({ target: spawnHolder, args: [lock, writer, ready] });
+    child.start();
+    writer.close();
+    for (let i = 0; i < 400 && Atomics.load(ready, 0) === 0; i++) await sleep(50);
+    assert.equal(Atomics.load(ready, 0), 1, "the grandchild never took the lock");
+    child.terminate();
+    await child.join(BOUND);
+    assert.equal(child.exitcode, -15);
+    await assert.rejects(lock.acquire({ timeout: 5000 }), (error: Error) => {
+      assert.ok(error instanceof AbandonedLockError);
+      assert.match(error.message, /exit code -15/);
+      return true;
+    });
+    await assert.rejects(reader.recv({ timeout: 5000 }), EOFError);
+    assert.equal(await lock.acquire({ timeout: 5000 }), true);
+    lock.release();
+    reader.close();
   });
 });
 

@@ -9,7 +9,7 @@
  */
 
 import type { WorkerHandle } from "../../runtime/mod.ts";
-import { EXITED, markExited, slotState } from "./table.ts";
+import { EXITED, markDescendantsExited, markExited, slotState } from "./table.ts";
 import { type StartMethod, startWorker } from "./start.ts";
 import { deserializeError } from "../errors.ts";
 import type { ChildMessage, StartData } from "./bootstrap.ts";
@@ -59,9 +59,12 @@ export class Child {
     const natural = handle.exited.then((code) =>
       void markExited(slot, this.#stopCode ?? code ?? 1)
     );
-    this.done = Promise.race([natural, forced]).then(() =>
-      void markExited(slot, this.#stopCode ?? 1)
-    );
+    this.done = Promise.race([natural, forced]).then(() => {
+      markExited(slot, this.#stopCode ?? 1);
+      // Its own children ended with it (a daemon child it terminated as it
+      // ended, or any child of a child that was stopped or crashed).
+      markDescendantsExited(slot, this.#stopCode === -9 ? -9 : -15);
+    });
   }
 
   /** The child's uncaught error, once it has reported one. */

@@ -30,7 +30,9 @@ const EXITCODE = 1;
  */
 const NAME = 2;
 const NAME_INTS = 12;
-const SLOT_INTS = NAME + NAME_INTS;
+/** The slot of the process that started this one (0 for the main process's children). */
+const PARENT = NAME + NAME_INTS;
+const SLOT_INTS = PARENT + 1;
 
 /** The slot is handed out; the child has not started running yet. */
 export const STARTING = 0;
@@ -112,9 +114,30 @@ export function allocSlot(name: string): number {
     const hi = stored.charCodeAt(2 * i + 1) || 0;
     view[at(slot, NAME + i)] = lo | (hi << 16);
   }
-  // The STATE store publishes the name words written before it.
+  view[at(slot, PARENT)] = registry().slot;
+  // The STATE store publishes the name and parent words written before it.
   Atomics.store(view, at(slot, STATE), STARTING);
   return slot;
+}
+
+/**
+ * Records every descendant of the process in `slot` that has not recorded
+ * its own end as ended with `code`: a worker's nested workers end with it
+ * (Node and Bun stop them; Deno's stop running their timers), and nothing
+ * else would record them, so their locks would never count as abandoned nor
+ * their pipe ends as closed. Called once `slot` itself has ended.
+ */
+export function markDescendantsExited(slot: number, code: number): void {
+  const { view } = registry();
+  const next = Atomics.load(view, NEXT_SLOT);
+  // A descendant's slot is always higher than its ancestors' (slots are
+  // handed out in order), so one pass finds the whole subtree.
+  const ended = new Set([slot]);
+  for (let s = slot + 1; s < next; s++) {
+    if (!ended.has(view[at(s, PARENT)])) continue;
+    ended.add(s);
+    markExited(s, code);
+  }
 }
 
 /**
