@@ -52,12 +52,6 @@ export { ProcessClosedError } from "./internal/process/errors.ts";
 const PROCESS_BASE = Symbol.for("@tsmp/multiprocessing.ProcessBase");
 const ADOPT = Symbol.for("@tsmp/multiprocessing.adopt");
 
-const BOOTSTRAP_MESSAGE = "An attempt has been made to start a new process before the current " +
-  "process has finished its bootstrapping phase. This probably means that you have forgotten " +
-  "to use the proper idiom in the main module: put the code that starts processes inside " +
-  "`if (import.meta.main) { ... }`, so that a worker importing the module to find its target " +
-  "does not run it";
-
 // A child's pid is this base plus its slot in the process table: above the
 // largest pid Linux (2^22) and macOS (99,998) give, so `process.kill(p.pid)`
 // (Python's `os.kill`) fails with ESRCH instead of reaching a real process.
@@ -333,8 +327,6 @@ export class Process<A extends unknown[] = unknown[]> implements AsyncDisposable
     this.#checkOpen();
     if (this.#started) throw new Error("Cannot start a process twice");
     const st = state();
-    if (workerSide.isWorker() && st.bootstrapping) throw new Error(BOOTSTRAP_MESSAGE);
-    if (st.self.daemon) throw new Error("Daemonic processes are not allowed to have children");
     checkCanStart();
     const subclass = this.constructor !== Process &&
       (this.constructor as typeof Process).prototype.run !== Process.prototype.run;

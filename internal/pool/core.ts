@@ -40,7 +40,7 @@ import { waitAsync } from "../wait/futex.ts";
 import { encode, Writer } from "../codec/encode.ts";
 import { packNumbers, unpack } from "./wire.ts";
 import { Process, type ProcessOptions } from "../../process.ts";
-import { START_METHOD, type StartMethod } from "../process/start.ts";
+import { checkCanStart, START_METHOD, type StartMethod } from "../process/start.ts";
 import { WorkerLostError } from "./errors.ts";
 
 const WORKER_MODULE = ownModule("./worker", import.meta.url).href;
@@ -197,6 +197,10 @@ export class PoolCore implements Scheduler {
    */
   constructor(options: CoreOptions) {
     this.#options = options;
+    // What start() would throw, thrown now even where workers start later:
+    // a pool made at a module's top level, without the main guard, fails
+    // where it is made, as Python's.
+    checkCanStart();
     if (!options.executor) { for (let i = 0; i < options.processes; i++) this.#spawn(); }
   }
 

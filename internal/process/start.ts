@@ -10,7 +10,8 @@
  * @module
  */
 
-import { runtime, type SpawnOptions, type WorkerHandle } from "../../runtime/mod.ts";
+import { runtime, type SpawnOptions, type WorkerHandle, workerSide } from "../../runtime/mod.ts";
+import { existingThreadState } from "./state.ts";
 import { describe } from "../wait/futex.ts";
 import { ownModule } from "../target/target.ts";
 import { optionsOf } from "../options.ts";
@@ -113,11 +114,24 @@ class LaterHandle implements WorkerHandle {
   }
 }
 
+const BOOTSTRAP_MESSAGE = "An attempt has been made to start a new process before the current " +
+  "process has finished its bootstrapping phase. This probably means that you have forgotten " +
+  "to use the proper idiom in the main module: put the code that starts processes inside " +
+  "`if (import.meta.main) { ... }`, so that a worker importing the module to find its target " +
+  "does not run it";
+
 /**
- * Throws when no worker can be started: in a single-file executable the
- * bootstrap and the target's module are not files a worker can load.
+ * Throws when this process may not start a child now, as `start()` does:
+ * while a worker is still importing its modules (a missing
+ * `if (import.meta.main)` guard: Python's bootstrapping error), in a daemon
+ * (Python's rule), and in a single-file executable, where the bootstrap and
+ * the target's module are not files a worker can load. Pools check it when
+ * made, since they may start their workers later.
  */
 export function checkCanStart(): void {
+  const st = existingThreadState();
+  if (workerSide.isWorker() && st?.bootstrapping) throw new Error(BOOTSTRAP_MESSAGE);
+  if (st?.self.daemon) throw new Error("Daemonic processes are not allowed to have children");
   const executable = runtime.singleFileExecutable();
   if (executable === null) return;
   throw new Error(

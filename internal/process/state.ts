@@ -44,6 +44,11 @@ export interface ThreadState {
 const KEY = Symbol.for("@tsmp/multiprocessing.state");
 type Holder = { [KEY]?: ThreadState };
 
+/** This thread's state if it has been made (a main process that made no process has none). */
+export function existingThreadState(): ThreadState | undefined {
+  return (globalThis as Holder)[KEY];
+}
+
 /** This thread's state; made on first use in the main process. */
 export function threadState(init: () => ThreadState): ThreadState {
   const holder = globalThis as Holder;
