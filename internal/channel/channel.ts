@@ -105,6 +105,8 @@ export class Channel {
   /** HEAD as this producer last read it, and TAIL and its seq as they were then (see #headFor). */
   #head = 0;
   #tailSeen = -1;
+  /** The private buffer of `tryGet("reused")`. */
+  #taken = new Uint8Array(0);
   #seqSeen = -1;
 
   /** A new, empty channel holding at most `maxsize` messages (0: unbounded). */
@@ -234,8 +236,13 @@ export class Channel {
     }
   }
 
-  /** Takes the oldest message, or returns {@linkcode NOTHING}; `raw` returns its bytes. */
-  tryGet(raw = false): unknown {
+  /**
+   * Takes the oldest message, or returns {@linkcode NOTHING}. `raw`: its
+   * bytes instead, in a new buffer; `"reused"`: its bytes in a private
+   * buffer this object reuses, valid until its next such get (no allocation
+   * and no garbage per message: decode them at once).
+   */
+  tryGet(raw: boolean | "reused" = false): unknown {
     const i32 = this.i32;
     this.#lock(GET_LOCK);
     let got = false;
@@ -258,6 +265,7 @@ export class Channel {
         const start = DATA + head + HEADER;
         if (start + len > this.#u8.length) this.#refresh();
         try {
+          if (raw === "reused") return this.#reuse(start, len);
           if (raw) return copyOut(this.#u8, start, len);
           this.#reader.pos = start;
           return decode(this.#reader);
@@ -279,6 +287,15 @@ export class Channel {
         notify(i32, SPACE);
       }
     }
+  }
+
+  #reuse(start: number, len: number): Uint8Array {
+    // Grown by doubling; let go of after an unusually large message.
+    if (this.#taken.length < len || this.#taken.length > KEEP_SCRATCH) {
+      this.#taken = new Uint8Array(Math.max(len, Math.min(2 * this.#taken.length, KEEP_SCRATCH)));
+    }
+    this.#taken.set(this.#u8.subarray(start, start + len));
+    return this.#taken.subarray(0, len);
   }
 
   /** Walks TAIL over records published by a producer that died before moving it. */

@@ -548,7 +548,7 @@ export class PoolCore implements Scheduler {
       while (this.#outstanding > 0) {
         let n = 0;
         for (; n < DRAIN_BATCH; n++) {
-          const message = results.tryGet(true);
+          const message = results.tryGet("reused");
           if (message === NOTHING) break;
           this.#onResults(message);
         }
@@ -565,7 +565,7 @@ export class PoolCore implements Scheduler {
         Atomics.add(i32, WAKE + 1, 1);
         try {
           const seen = Atomics.load(i32, WAKE);
-          const message = results.tryGet(true);
+          const message = results.tryGet("reused");
           if (message !== NOTHING) {
             this.#onResults(message);
             this.#dispatch();
@@ -694,7 +694,11 @@ export class PoolCore implements Scheduler {
     // neither grows nor slows down.
     this.#workers = this.#workers.filter((x) => x !== w);
     // Its last results may still be in the channel: they count.
-    for (let m = this.#results.tryGet(true); m !== NOTHING; m = this.#results.tryGet(true)) {
+    for (
+      let m = this.#results.tryGet("reused");
+      m !== NOTHING;
+      m = this.#results.tryGet("reused")
+    ) {
       this.#onResults(m);
     }
     const lost = [...w.outstanding].filter((t) => t.state !== DONE);

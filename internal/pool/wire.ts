@@ -2,7 +2,8 @@
  * How pool messages travel. A message is put on its channel as a value
  * (the codec writes it straight into the ring, through fixed-length views,
  * as fast as into private memory) and taken off as its bytes
- * (`tryGet(true)`: one bulk copy) that {@linkcode unpack} decodes: reading
+ * (`tryGet("reused")`: one bulk copy into a buffer each side reuses, so no
+ * garbage per message) that {@linkcode unpack} decodes at once: reading
  * many small strings and objects out of a `SharedArrayBuffer` costs up to
  * 3x reading them from private memory in Deno and Bun, while the copy costs
  * ~0.05 ns a byte. Chunks of numbers travel as one Float64Array
@@ -31,7 +32,7 @@ export function pack(value: unknown, root: string): Uint8Array {
   return writer.u8.subarray(0, writer.pos);
 }
 
-/** Decodes a message's bytes (a private copy, as `tryGet(true)` hands it out). */
+/** Decodes a message's bytes (a private copy, as `tryGet("reused")` hands it out). */
 export function unpack(bytes: Uint8Array): unknown {
   return decode(new Reader(bytes));
 }

@@ -57,7 +57,7 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
   // it fails with that error rather than the whole worker dying.
   const fns = new Map<number, Fn | { error: unknown }>();
   const take = (): unknown => {
-    const batch = tasks.tryGet(true);
+    const batch = tasks.tryGet("reused");
     return batch === NOTHING ? AGAIN : batch;
   };
   const held: ResultMessage[] = [];
@@ -68,7 +68,7 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
   };
   let done = 0;
   for (;;) {
-    let batch = tasks.tryGet(true);
+    let batch = tasks.tryGet("reused");
     if (batch === NOTHING) {
       flush();
       batch = await untilAsync(tasks.i32, WAKE, true, take, Infinity);
