@@ -14,8 +14,8 @@ import { Lock, Process, Value } from "../mod.ts";
 import { done as end, emit, ROUNDS } from "./_stats.ts";
 
 const WORKERS = 3;
-const PER_WORKER = 1_000_000;
-const PAIRS = 20_000_000;
+const PER_WORKER = 300_000;
+const PAIRS = 5_000_000;
 
 // Control words shared with the workers.
 /** Workers that are ready; the main process waits for WORKERS. */

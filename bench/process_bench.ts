@@ -22,7 +22,7 @@ const { Process, setStartMethod }: typeof import("../mod.ts") = await import(
   process.env.BENCH_LIB === "dist" ? "../dist/mod.js" : "../mod.ts"
 );
 
-const ROUNDS = 30;
+const ROUNDS = 15;
 const WARMUP = 3;
 
 type WebWorkerCtor = new (url: URL, options: { type: "module" }) => {

@@ -16,9 +16,9 @@ import { Pipe, Process, Queue } from "../mod.ts";
 import { consume, ping, pong, pongAsync, produce } from "./_queue_targets.ts";
 import { bounded, done, emit, rounds } from "./_stats.ts";
 
-const SMALL_N = 400_000;
-const BYTES_N = 100_000;
-const RT_N = 20_000;
+const SMALL_N = 100_000;
+const BYTES_N = 25_000;
+const RT_N = 5_000;
 
 // Bounds: on a round, and on a single get/recv that should answer at once.
 const ROUND_MS = 60_000;
@@ -128,7 +128,7 @@ async function bareOneToOne(
 async function pipeSyncWorkers(): Promise<number> {
   const [a, b] = Pipe<number>();
   const out = new Float64Array(new SharedArrayBuffer(8));
-  const warm = 2000;
+  const warm = 500;
   const ps = [
     new Process({ target: ping, args: [a, RT_N, warm, out] }),
     new Process({ target: pong, args: [b, RT_N + warm] }),
@@ -143,7 +143,7 @@ async function pipeSyncWorkers(): Promise<number> {
 /** Main ↔ worker round trip with `await recv()` in main and an async child. */
 async function pipeAsyncMain(): Promise<number> {
   const [a, b] = Pipe<number>();
-  const warm = 2000;
+  const warm = 500;
   const p = new Process({ target: pongAsync, args: [b, RT_N + warm] });
   p.start();
   for (let i = 0; i < warm; i++) {
@@ -178,7 +178,7 @@ async function bareRoundTrip(): Promise<number> {
   const trips = async (n: number) => {
     for (let i = 0; i < n; i++) await trip(i);
   };
-  await bounded("bare postMessage warm-up", trips(2000), ROUND_MS);
+  await bounded("bare postMessage warm-up", trips(500), ROUND_MS);
   const t0 = performance.now();
   await bounded("bare postMessage round trips", trips(RT_N), ROUND_MS);
   const us = ((performance.now() - t0) * 1000) / RT_N;

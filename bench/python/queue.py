@@ -17,9 +17,9 @@ import json  # noqa: E402
 import multiprocessing as mp  # noqa: E402
 import time  # noqa: E402
 
-SMALL_N = 400_000
-BYTES_N = 100_000
-RT_N = 20_000
+SMALL_N = 100_000
+BYTES_N = 25_000
+RT_N = 5_000
 
 
 def emit(bench, unit, samples):
