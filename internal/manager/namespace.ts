@@ -17,6 +17,26 @@ type Stored = Record<string, unknown>;
  * properties live in shared memory. Reading one returns a copy; setting,
  * deleting, `in` and `Object.keys` work as on a plain object, each atomic.
  * A missing attribute reads as `undefined` (Python raises AttributeError).
+ *
+ * @typeParam T The attributes' types.
+ *
+ * @example Set in a child, read in the parent
+ * ```ts
+ * import { Manager, type Namespace, Process } from "@tsmp/multiprocessing";
+ *
+ * export function report(ns: Namespace<{ done?: string }>): void {
+ *   ns.done = "yes";
+ * }
+ *
+ * if (import.meta.main) {
+ *   await using manager = new Manager();
+ *   const ns = manager.Namespace<{ done?: string }>();
+ *   const p = new Process({ target: report, args: [ns] });
+ *   p.start();
+ *   await p.join();
+ *   console.log(ns.done); // yes
+ * }
+ * ```
  */
 // deno-lint-ignore no-explicit-any
 export type Namespace<T extends Record<string, any> = Record<string, any>> = T;

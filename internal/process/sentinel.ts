@@ -23,10 +23,11 @@ import { readySymbol, type ReadyWord, type Waitable } from "../wait/ready.ts";
  * }
  *
  * if (import.meta.main) {
- *   const ps = [500, 10].map((ms) => new Process({ target: nap, args: [ms] }));
+ *   const ps = [60_000, 10].map((ms) => new Process({ target: nap, args: [ms] }));
  *   for (const p of ps) p.start();
  *   const [first] = await connectionWait(ps.map((p) => p.sentinel));
  *   console.log(first === ps[1].sentinel); // true
+ *   ps[0].terminate();
  *   for (const p of ps) await p.join();
  * }
  * ```
