@@ -17,7 +17,7 @@ import {
 import { APPLY, STARMAP } from "./internal/pool/protocol.ts";
 import { callerModules, resolveTarget } from "./internal/target/target.ts";
 import { describe, remaining } from "./internal/wait/futex.ts";
-import { deadlineAfter, optionsOf } from "./internal/options.ts";
+import { afterWaiting, deadlineAfter, optionsOf } from "./internal/options.ts";
 import { TimeoutError } from "./internal/errors.ts";
 import { cpuCount } from "./process.ts";
 
@@ -44,6 +44,7 @@ export type {
 } from "./internal/pool/future.ts";
 
 import type { PoolFunction } from "./pool.ts";
+import { printAsString } from "./internal/inspect.ts";
 
 type Fn = PoolFunction;
 
@@ -244,7 +245,7 @@ export abstract class Executor implements AsyncDisposable {
             const future = futures[at]!;
             const left = remaining(deadline);
             if (left <= 0 && !future.done()) {
-              throw new TimeoutError("map() result not ready in time");
+              throw new TimeoutError(afterWaiting("map() result not ready", options));
             }
             values = await future.result(left === Infinity ? undefined : { timeout: left });
             futures[at++] = undefined;
@@ -302,6 +303,8 @@ export abstract class Executor implements AsyncDisposable {
     await this.shutdown({ wait: true });
   }
 }
+
+printAsString(Executor);
 
 async function collect(
   iterables: Array<Iterable<unknown> | AsyncIterable<unknown>>,

@@ -40,6 +40,7 @@ import {
   Semaphore,
 } from "./lock.ts";
 import { type ElementOf, SharedArray, type Typecode, Value } from "./shared.ts";
+import { printAsString } from "./internal/inspect.ts";
 
 export { DictProxy, KeyError, ListProxy, ManagerShutdownError };
 export type { Namespace };
@@ -321,4 +322,15 @@ export class Manager implements Disposable, AsyncDisposable {
     this.shutdown();
     return Promise.resolve();
   }
+
+  /**
+   * Whether the manager runs, Python's repr style.
+   *
+   * @returns `<Manager(running)>` or `<Manager(shut down)>`.
+   */
+  toString(): string {
+    return `<Manager(${managerRunning(this.#at) ? "running" : "shut down"})>`;
+  }
 }
+
+printAsString(Manager);

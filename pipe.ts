@@ -22,7 +22,8 @@ import { ConnectionClosedError, EOFError } from "./internal/channel/errors.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./internal/shareable.ts";
 import { readySymbol, type ReadyWord } from "./internal/wait/ready.ts";
 import { describe } from "./internal/wait/futex.ts";
-import { blockingOptions, TIMEOUT, TIMEOUT_SIGNAL } from "./internal/options.ts";
+import { afterWaiting, blockingOptions, TIMEOUT, TIMEOUT_SIGNAL } from "./internal/options.ts";
+import { printAsString } from "./internal/inspect.ts";
 
 export { ConnectionClosedError, EOFError };
 
@@ -195,7 +196,7 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    * @throws {Error} If this end is write-only.
    */
   async recv(options: RecvOptions = {}): Promise<T> {
-    return finish(await this.#wait(this.#attempt(false, false), options)) as T;
+    return finish(await this.#wait(this.#attempt(false, false), options), options) as T;
   }
 
   /**
@@ -209,7 +210,7 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    * @throws {Error} If this end is write-only.
    */
   recvSync(options: Omit<RecvOptions, "signal"> = {}): T {
-    return finish(this.#waitSync(this.#attempt(false, true), options)) as T;
+    return finish(this.#waitSync(this.#attempt(false, true), options), options) as T;
   }
 
   /**
@@ -225,7 +226,10 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    */
   async recvBytes(maxlength?: number, options: RecvOptions = {}): Promise<Uint8Array> {
     checkMaxlength(maxlength);
-    const raw = finish(await this.#wait(this.#attempt(true, false), options)) as Uint8Array;
+    const raw = finish(
+      await this.#wait(this.#attempt(true, false), options),
+      options,
+    ) as Uint8Array;
     return limit(messageBytes(raw), maxlength);
   }
 
@@ -241,7 +245,7 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    */
   recvBytesSync(maxlength?: number, options: Omit<RecvOptions, "signal"> = {}): Uint8Array {
     checkMaxlength(maxlength);
-    const raw = finish(this.#waitSync(this.#attempt(true, true), options)) as Uint8Array;
+    const raw = finish(this.#waitSync(this.#attempt(true, true), options), options) as Uint8Array;
     return limit(messageBytes(raw), maxlength);
   }
 
@@ -361,8 +365,10 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
   }
 }
 
-function finish(result: unknown): unknown {
-  if (result === AGAIN) throw new TimeoutError("No message arrived before the timeout");
+printAsString(Connection);
+
+function finish(result: unknown, options: RecvOptions): unknown {
+  if (result === AGAIN) throw new TimeoutError(afterWaiting("No message arrived", options));
   if (result === EOF) throw new EOFError();
   return result;
 }

@@ -30,6 +30,7 @@ import { describe } from "./internal/wait/futex.ts";
 import { blockingOptions, optionsOf, TIMEOUT_SIGNAL } from "./internal/options.ts";
 import { cpuCount } from "./process.ts";
 import { START_METHOD, type StartMethod } from "./internal/process/start.ts";
+import { printAsString } from "./internal/inspect.ts";
 
 export { BrokenPoolError, PoolNotRunningError, TimeoutError, WorkerLostError };
 export { AsyncResult, IMapIterator, StopIteration };
@@ -590,6 +591,8 @@ export class Pool implements AsyncDisposable {
     return promise;
   }
 }
+
+printAsString(Pool);
 
 function withCallbacks<T>(
   promise: Promise<T>,

@@ -506,6 +506,8 @@ export class Process<A extends unknown[] = unknown[]> implements AsyncDisposable
   }
 }
 
+printAsString(Process);
+
 Object.defineProperty(Process, PROCESS_BASE, { value: true });
 
 const NOOP: TargetRef = { name: "", source: "() => {}", modules: [], isClass: false };
@@ -624,3 +626,4 @@ export {
   type SetStartMethodOptions,
   type StartMethod,
 } from "./internal/process/start.ts";
+import { printAsString } from "./internal/inspect.ts";

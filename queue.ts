@@ -22,6 +22,7 @@ import { registerShareable, type SharedRef, shareSymbol } from "./internal/share
 import { readySymbol, type ReadyWord } from "./internal/wait/ready.ts";
 import { notify } from "./internal/wait/futex.ts";
 import {
+  afterWaiting,
   BLOCK_TIMEOUT,
   BLOCK_TIMEOUT_SIGNAL,
   blockingOptions,
@@ -36,6 +37,7 @@ import {
 } from "./internal/channel/queue_options.ts";
 
 import { Empty, Full, QueueClosedError } from "./internal/channel/errors.ts";
+import { printAsString } from "./internal/inspect.ts";
 
 export { Empty, Full, QueueClosedError };
 export type { JoinQueueOptions, QueueOptions } from "./internal/channel/queue_options.ts";
@@ -142,7 +144,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const result = block
       ? await untilAsync(this.#ch.i32, SPACE, true, tryPut, deadline, signal, GET_COUNT)
       : AGAIN;
-    if (result === AGAIN) throw new Full();
+    if (result === AGAIN) throw new Full(afterWaiting("Queue is full", options));
   }
 
   /**
@@ -161,7 +163,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const result = block
       ? untilSync(this.#ch.i32, SPACE, true, tryPut, deadline, GET_COUNT)
       : tryPut();
-    if (result === AGAIN) throw new Full();
+    if (result === AGAIN) throw new Full(afterWaiting("Queue is full", options));
   }
 
   /**
@@ -194,7 +196,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const result = block && first === AGAIN
       ? await untilAsync(this.#ch.i32, WAKE, true, tryGet, deadline, signal, PUT_COUNT)
       : first;
-    if (result === AGAIN) throw new Empty();
+    if (result === AGAIN) throw new Empty(afterWaiting("Queue is empty", options));
     if (result === END) throw new QueueClosedError();
     return result;
   }
@@ -214,7 +216,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const result = block
       ? untilSync(this.#ch.i32, WAKE, true, tryGet, deadline, PUT_COUNT)
       : tryGet();
-    if (result === AGAIN) throw new Empty();
+    if (result === AGAIN) throw new Empty(afterWaiting("Queue is empty", options));
     if (result === END) throw new QueueClosedError();
     return result;
   }
@@ -330,6 +332,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     return { kind, module: import.meta.url, state: { sab: this.#ch.sab } };
   }
 }
+
+printAsString(Queue);
 
 /**
  * A {@linkcode Queue} that counts unfinished items: each `put` adds one,
@@ -506,6 +510,8 @@ export class SimpleQueue<T = unknown> {
     return { ...this.#q[shareSymbol](), kind: "SimpleQueue" };
   }
 }
+
+printAsString(SimpleQueue);
 
 registerShareable("Queue", (state) => revive(() => new Queue(), state));
 registerShareable("JoinableQueue", (state) => revive(() => new JoinableQueue(), state));

@@ -106,3 +106,19 @@ export function blockingOptions(
     signal: checkSignal(signal),
   };
 }
+
+/**
+ * A timed-out call's message with how long it waited, so that a timeout
+ * written in seconds shows at once: `"Queue is empty after waiting 2 ms"`.
+ * Without a finite timeout (or with `block: false`) the message stays as is.
+ */
+export function afterWaiting(
+  message: string,
+  options: { block?: boolean; timeout?: number | null } | undefined,
+): string {
+  const timeout = options?.timeout;
+  if (options?.block === false || typeof timeout !== "number" || !Number.isFinite(timeout)) {
+    return message;
+  }
+  return `${message} after waiting ${Math.max(0, timeout)} ms`;
+}

@@ -7,7 +7,11 @@ import { currentProcess, Process, ProcessError } from "../process.ts";
 import { AbandonedLockError, Lock } from "../lock.ts";
 import { Pool } from "../pool.ts";
 import { add, identity, putInto, square, throwOops } from "./fixtures/habits_targets.ts";
-import { Queue } from "../queue.ts";
+import { Empty, Full, Queue } from "../queue.ts";
+import { Pipe } from "../pipe.ts";
+import { TimeoutError } from "../pool.ts";
+import { inspect } from "node:util";
+import { SharedArray, Value } from "../shared.ts";
 import type { ProcessPoolExecutor } from "../futures.ts";
 import { holdAndReturn } from "./fixtures/lock_targets.ts";
 import { runScript } from "./_run.ts";
@@ -148,5 +152,55 @@ describe("types", () => {
       void pool.apply(square, ["3"]);
     };
     assert.equal(checks.length, 2);
+  });
+});
+
+describe("timeouts are milliseconds, and say so", () => {
+  test("Empty and Full say how long they waited", async () => {
+    const q = new Queue<number>(1);
+    await assert.rejects(q.get({ timeout: 2 }), {
+      name: "Empty",
+      message: "Queue is empty after waiting 2 ms",
+    });
+    assert.throws(() => q.getSync({ timeout: 3 }), (e: unknown) => {
+      assert.ok(e instanceof Empty);
+      assert.equal(e.message, "Queue is empty after waiting 3 ms");
+      return true;
+    });
+    assert.throws(() => q.getNowait(), { message: "Queue is empty" });
+    q.putNowait(1);
+    assert.throws(() => q.putSync(2, { timeout: 1 }), (e: unknown) => {
+      assert.ok(e instanceof Full);
+      assert.equal(e.message, "Queue is full after waiting 1 ms");
+      return true;
+    });
+    await assert.rejects(q.put(2, { timeout: 4 }), { message: "Queue is full after waiting 4 ms" });
+    await assert.rejects(q.put(2, { block: false, timeout: 4 }), { message: "Queue is full" });
+  });
+
+  test("a pipe's recv says how long it waited", async () => {
+    const [a, b] = Pipe<number>();
+    await assert.rejects(a.recv({ timeout: 5 }), (e: unknown) => {
+      assert.ok(e instanceof TimeoutError);
+      assert.equal(e.message, "No message arrived after waiting 5 ms");
+      return true;
+    });
+    a.close();
+    b.close();
+  });
+});
+
+describe("printing the library's objects", () => {
+  test("util.inspect and console.log show contents and state", async () => {
+    assert.equal(inspect(new SharedArray("i", [1, 2, 3])), "SharedArray('i', [1, 2, 3])");
+    assert.equal(inspect(new Value("q", 5n)), "Value('q', 5)");
+    const { stdout, code } = await runScript("./fixtures/scripts/print_objects.ts");
+    assert.equal(code, 0);
+    // Runtimes break lines differently (Bun puts an array's items on lines of their own).
+    assert.equal(
+      stdout.replace(/\s+/g, " "),
+      "SharedArray('i', [1, 2, 3]) Value('d', 2.5) <Lock(owner=MainProcess)> " +
+        "<Queue(maxsize=3, qsize=1)> [ SharedArray('b', [7]) ] ",
+    );
   });
 });

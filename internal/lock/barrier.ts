@@ -27,6 +27,7 @@ import {
 } from "./core.ts";
 import { deadlineAfter, optionsOf } from "../options.ts";
 import { describe } from "../wait/futex.ts";
+import { printAsString } from "../inspect.ts";
 
 // Layout of a Barrier's buffer (Int32 words).
 /** The mutex word guarding every other word. */
@@ -388,6 +389,8 @@ export class Barrier {
     };
   }
 }
+
+printAsString(Barrier);
 
 registerShareable("Barrier", (state) => {
   const { buffer, timeout } = state as { buffer: SharedArrayBuffer; timeout?: number };

@@ -30,6 +30,7 @@ import {
 import { LockLike } from "./guard.ts";
 import { Lock, type RLock } from "./mutex.ts";
 import { describe, remaining } from "../wait/futex.ts";
+import { printAsString } from "../inspect.ts";
 
 // Layout of a Condition's buffer (Int32 words).
 /** (waiters << 16) | grants: registered waiters, and notifies not yet taken by one. */
@@ -334,6 +335,8 @@ export class Condition extends LockLike {
     };
   }
 }
+
+printAsString(Condition);
 
 registerShareable("Condition", (state) => {
   const { buffer, lock } = state as { buffer: SharedArrayBuffer; lock: SharedRef };

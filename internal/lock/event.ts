@@ -15,6 +15,7 @@ import {
   waitDeadline,
   type WaitOptions,
 } from "./core.ts";
+import { printAsString } from "../inspect.ts";
 
 let adoptEvent: (e: Event, buffer: SharedArrayBuffer) => void;
 
@@ -120,6 +121,8 @@ export class Event {
     return { kind: "Event", module: import.meta.url, state: { buffer: this.#view.buffer } };
   }
 }
+
+printAsString(Event);
 
 registerShareable("Event", (state) => {
   const e = new Event();

@@ -24,6 +24,7 @@ import {
   unlockWord,
 } from "./core.ts";
 import { LockLike } from "./guard.ts";
+import { printAsString } from "../inspect.ts";
 
 // Layout of a Lock's buffer (Int32 words).
 /** The mutex word: 0 free, else (owner id << 1) | WAITERS. */
@@ -171,6 +172,8 @@ export class Lock extends LockLike {
     return `<Lock(owner=${word === 0 ? "None" : slotName((word >>> 1) - 1)})>`;
   }
 }
+
+printAsString(Lock);
 
 let reviveRLock: (buffer: SharedArrayBuffer) => RLock;
 
@@ -321,6 +324,8 @@ export class RLock extends LockLike {
       : `<RLock(${slotName((word >>> 1) - 1)}, ${this.#view[COUNT]})>`;
   }
 }
+
+printAsString(RLock);
 
 function reviver<T>(revive: (buffer: SharedArrayBuffer) => T) {
   return (state: unknown): T => revive((state as { buffer: SharedArrayBuffer }).buffer);

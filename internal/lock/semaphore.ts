@@ -26,6 +26,7 @@ import {
 import { LockLike } from "./guard.ts";
 import { optionsOf } from "../options.ts";
 import { describe } from "../wait/futex.ts";
+import { printAsString } from "../inspect.ts";
 
 // Layout of a semaphore's buffer (Int32 words).
 /** Permits available; waiters sleep on this word while it is 0. */
@@ -303,6 +304,8 @@ export class Semaphore extends LockLike {
       (bound >= 0 ? `, maxvalue=${bound})>` : ")>");
   }
 }
+
+printAsString(Semaphore);
 
 /**
  * A {@linkcode Semaphore} that may not be released past its initial value:

@@ -11,6 +11,7 @@ import { KeyError } from "./errors.ts";
 import type { SharedRef } from "../shareable.ts";
 import { shareSymbol } from "../shareable.ts";
 import { describe } from "../wait/futex.ts";
+import { printAsString, repr } from "../inspect.ts";
 
 type Stored = Map<unknown, unknown>;
 
@@ -290,7 +291,18 @@ export class DictProxy<K = unknown, V = unknown> implements Iterable<[K, V]> {
   [shareSymbol](): SharedRef {
     return { kind: "DictProxy", module: REVIVE_URL, state: this.#ref };
   }
+
+  /**
+   * The shared mapping's entries, as Python prints a dict.
+   *
+   * @returns `DictProxy({"a": 1, "b": 2})`.
+   */
+  toString(): string {
+    return `DictProxy({${this.entries().map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(", ")}})`;
+  }
 }
+
+printAsString(DictProxy);
 
 /** A proxy over the dict at `ref`. */
 export function dictProxy<K, V>(ref: Ref): DictProxy<K, V> {

@@ -11,6 +11,7 @@ import { compare, make, REVIVE_URL, takeRef } from "./common.ts";
 import { indexed } from "../shared/indexed.ts";
 import { type SharedRef, shareSymbol } from "../shareable.ts";
 import { describe } from "../wait/futex.ts";
+import { printAsString, repr } from "../inspect.ts";
 
 type Stored = unknown[];
 
@@ -281,7 +282,18 @@ export class ListProxy<T = unknown> implements Iterable<T> {
   [shareSymbol](): SharedRef {
     return { kind: "ListProxy", module: REVIVE_URL, state: this.#ref };
   }
+
+  /**
+   * The shared list's items, as Python prints a list.
+   *
+   * @returns `ListProxy([1, 2, 3])`.
+   */
+  toString(): string {
+    return `ListProxy(${repr(this.toArray())})`;
+  }
 }
+
+printAsString(ListProxy);
 
 /** A proxy over the list at `ref`, with `xs[i]`. */
 export function listProxy<T>(ref: Ref): ListProxy<T> {

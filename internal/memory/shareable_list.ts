@@ -16,6 +16,7 @@ import { SharedMemory } from "./shared_memory.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
 import { indexed } from "../shared/indexed.ts";
 import { describe } from "../wait/futex.ts";
+import { printAsString, repr } from "../inspect.ts";
 
 /** What a ShareableList holds. */
 export type ShareableItem = number | bigint | string | Uint8Array | boolean | null;
@@ -303,7 +304,18 @@ export class ShareableList<T extends ShareableItem = ShareableItem> implements I
   [shareSymbol](): SharedRef {
     return { kind: "ShareableList", module: import.meta.url, state: this.#shm.name };
   }
+
+  /**
+   * Python's repr of a `ShareableList`.
+   *
+   * @returns `ShareableList([1, "a", null], name="psm_...")`.
+   */
+  toString(): string {
+    return `ShareableList(${repr(this.toArray())}, name=${JSON.stringify(this.shm.name)})`;
+  }
 }
+
+printAsString(ShareableList);
 
 function same(a: unknown, b: unknown): boolean {
   if (a instanceof Uint8Array && b instanceof Uint8Array) {

@@ -24,6 +24,7 @@ import {
 import { FileExistsError, FileNotFoundError } from "./errors.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
 import { describe } from "../wait/futex.ts";
+import { printAsString } from "../inspect.ts";
 
 /** Options for {@linkcode SharedMemory}. */
 export interface SharedMemoryOptions {
@@ -210,6 +211,17 @@ export class SharedMemory implements Disposable {
   [shareSymbol](): SharedRef {
     return { kind: "SharedMemory", module: import.meta.url, state: this.#name };
   }
+
+  /**
+   * Python's repr of a `SharedMemory`.
+   *
+   * @returns `SharedMemory("psm_...", size=100)`.
+   */
+  toString(): string {
+    return `SharedMemory(${JSON.stringify(this.#name)}, size=${this.#size})`;
+  }
 }
+
+printAsString(SharedMemory);
 
 registerShareable("SharedMemory", (name) => new SharedMemory({ name: name as string }));

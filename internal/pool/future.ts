@@ -10,6 +10,7 @@ import { CancelledError } from "./errors.ts";
 import { withDeadline } from "./results.ts";
 import { describe, remaining } from "../wait/futex.ts";
 import { blockingOptions, TIMEOUT } from "../options.ts";
+import { printAsString } from "../inspect.ts";
 
 /** Options for {@linkcode Future.prototype.result} and {@linkcode Future.prototype.exception}. */
 export interface ResultOptions {
@@ -224,6 +225,8 @@ export class Future<out T> {
     for (const fn of this.#callbacks.splice(0)) callSafely(fn as (f: Future<T>) => void, this);
   }
 }
+
+printAsString(Future);
 
 function callSafely<T>(fn: (future: Future<T>) => void, future: Future<T>): void {
   try {

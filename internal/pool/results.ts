@@ -9,6 +9,7 @@
 import { TimeoutError } from "../errors.ts";
 import { remaining } from "../wait/futex.ts";
 import { blockingOptions, TIMEOUT } from "../options.ts";
+import { printAsString } from "../inspect.ts";
 
 /** Options for {@linkcode AsyncResult.prototype.get} and {@linkcode AsyncResult.prototype.wait}. */
 export interface GetOptions {
@@ -143,6 +144,8 @@ export class AsyncResult<T> implements PromiseLike<T> {
     return this.#promise.then(onfulfilled, onrejected);
   }
 }
+
+printAsString(AsyncResult);
 
 /** Options for {@linkcode IMapIterator.prototype.next}. */
 export interface NextOptions {

@@ -27,6 +27,7 @@ import {
 } from "./typecodes.ts";
 import { describe } from "../wait/futex.ts";
 import { indexed, unwrap } from "./indexed.ts";
+import { printAsString } from "../inspect.ts";
 
 function proxied<A extends RawArray>(array: A): A {
   return indexed(array);
@@ -188,6 +189,8 @@ export class RawArray<T extends Typecode = Typecode> {
     return `${this.constructor.name}('${this.#typecode}', [${this.toArray().join(", ")}])`;
   }
 }
+
+printAsString(RawArray);
 
 let adoptArrayLock: (a: SharedArray, lock: Lock | RLock | undefined) => void;
 

@@ -25,6 +25,7 @@ import {
   stateOf,
   type Typecode,
 } from "./typecodes.ts";
+import { printAsString } from "../inspect.ts";
 
 let adoptRawValue: (v: RawValue, elements: Elements) => void;
 let cellOf: (v: RawValue) => Elements;
@@ -102,6 +103,8 @@ export class RawValue<T extends Typecode = Typecode> {
     return `${this.constructor.name}('${this.#typecode}', ${this.value})`;
   }
 }
+
+printAsString(RawValue);
 
 let adoptLock: (v: Value, lock: Lock | RLock | undefined) => void;
 
