@@ -16,7 +16,7 @@
 import { claim, hold, release, ticket, writersAlive } from "./internal/channel/holders.ts";
 import { AGAIN, untilAsync, untilSync } from "./internal/channel/wait.ts";
 import { Channel, NOTHING, PUT_COUNT, WAKE } from "./internal/channel/channel.ts";
-import { messageBytes } from "./internal/codec/encode.ts";
+import { messageBytes, RawBytes } from "./internal/codec/encode.ts";
 import { TimeoutError } from "./internal/errors.ts";
 import { ConnectionClosedError, EOFError } from "./internal/channel/errors.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./internal/shareable.ts";
@@ -170,7 +170,7 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
         `'size' must be an integer from 0 to ${bytes.length - offset}, got ${n}`,
       );
     }
-    this.#writer().tryPut(bytes.subarray(offset, offset + n), "buf");
+    this.#writer().tryPut(new RawBytes(bytes.subarray(offset, offset + n)), "buf");
   }
 
   #attempt(raw: boolean, sync: boolean): () => unknown {

@@ -432,7 +432,7 @@ export class Pool implements AsyncDisposable {
           fn: func,
           ref,
           payload: numbers
-            ? numbers.subarray(at, at + size)
+            ? numbers.slice(at, at + size)
             : size === len
             ? items
             : items.slice(at, at + size),

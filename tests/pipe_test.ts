@@ -112,6 +112,23 @@ describe("Pipe in one process", () => {
     assert.throws(() => a.sendBytes("abc" as unknown as Uint8Array), /'buf'/);
   });
 
+  test("bytes relayed through recvBytes and sendBytes arrive as what was sent", async () => {
+    const [a, b] = Pipe<unknown>();
+    const sent = [[1, 2.25, null], { k: new Map([[1, "x"]]) }, "s", new Uint8Array([0xf5, 1])];
+    for (const value of sent) {
+      a.send(value);
+      b.sendBytes(await b.recvBytes(undefined, BOUND));
+      assert.deepEqual(await a.recv(BOUND), value);
+    }
+    // Raw bytes come back unchanged, whatever their first byte; recv gives them as bytes.
+    for (const bytes of [[], [0xf6], [0xf6, 0xf5, 1], [0xf5], [0xf5, 7, 0], [0, 1, 2]]) {
+      b.sendBytes(new Uint8Array(bytes));
+      assert.deepEqual(await a.recvBytes(undefined, BOUND), new Uint8Array(bytes));
+      b.sendBytes(new Uint8Array(bytes));
+      assert.deepEqual(await a.recv(BOUND), new Uint8Array(bytes));
+    }
+  });
+
   test("an unsendable message is refused by path and nothing is sent", async () => {
     const [a, b] = Pipe<unknown>();
     assert.throws(() => a.send({ cb: [() => 0] }), { name: "TypeError", message: /^obj\.cb\[0\]/ });

@@ -268,6 +268,7 @@ export class Channel {
           if (raw === "reused") return this.#reuse(start, len);
           if (raw) return copyOut(this.#u8, start, len);
           this.#reader.pos = start;
+          this.#reader.end = start + len;
           return decode(this.#reader);
         } finally {
           // Consumed even if decoding threw, so one bad record cannot wedge

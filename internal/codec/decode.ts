@@ -1,35 +1,53 @@
 /**
- * The codec's decoding side (see `_codec.ts`): values are read straight out
- * of the channel's shared buffer.
+ * The codec's decoding side (see `encode.ts` and the format in `tags.ts`):
+ * values are read straight out of the channel's shared buffer. Every count
+ * is checked against the bytes left, so bytes that are not an encoded
+ * message (raw bytes that happen to start with `MAGIC`) are found out in
+ * time linear in their length and handed back as bytes.
  *
  * @module
  */
 
-import { deserialize } from "node:v8";
 import {
-  KIND_ARRAYBUFFER,
+  ERROR_CAUSE,
+  ERROR_MESSAGE,
+  ERROR_STACK,
+  ERROR_TYPES,
+  MAGIC,
+  RAW,
   T_ARRAY,
+  T_ARRAY_KEYS,
   T_ASCII,
   T_BIGINT,
+  T_BOXED,
+  T_BUFFER,
   T_DATE,
+  T_DOMEXCEPTION,
+  T_ERROR,
   T_FALSE,
   T_FLOAT64,
+  T_HOLE,
   T_INT32,
   T_INT8,
+  T_MAP,
   T_NULL,
   T_OBJECT,
+  T_REF,
+  T_REGEXP,
+  T_SET,
+  T_SPARSE,
   T_TRUE,
-  T_TYPED,
   T_UNDEFINED,
   T_UTF16,
   T_UTF8,
-  T_V8,
-  TYPED_KINDS,
+  T_VIEW,
+  VIEW_KINDS,
+  VIEW_NAMES,
 } from "./tags.ts";
 
 const decoder = new TextDecoder();
 
-/** A cursor over bytes that values are decoded from. */
+/** A cursor over bytes that one message is decoded from. */
 export class Reader {
   /** Bytes read from. */
   u8: Uint8Array;
@@ -37,11 +55,14 @@ export class Reader {
   dv: DataView;
   /** Next byte to read. */
   pos = 0;
+  /** First byte past the message. */
+  end: number;
 
-  /** A reader over `u8` (its whole buffer, so that positions are absolute). */
-  constructor(u8: Uint8Array) {
+  /** A reader over `u8` (its whole buffer, so that positions are absolute), the message ending at `end`. */
+  constructor(u8: Uint8Array, end: number = u8.length) {
     this.u8 = u8;
     this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    this.end = end;
   }
 }
 
@@ -57,10 +78,57 @@ export function copyOut(u8: Uint8Array, at: number, n: number): Uint8Array<Array
   return bytes;
 }
 
-/** Decodes one value at `r.pos`, moving `r.pos` past it. */
+// Thrown (as this very object) when the bytes are not an encoded message.
+const CORRUPT = Object.freeze({ corrupt: true });
+
+// The objects of the message being decoded, by number (see tags.ts).
+const objects: unknown[] = [];
+
+/**
+ * Decodes the message from `r.pos` to `r.end`, moving `r.pos` to its end:
+ * its value, or, for a message of raw bytes, a copy of the bytes.
+ */
 export function decode(r: Reader): unknown {
-  const u8 = r.u8;
-  const tag = u8[r.pos++];
+  const start = r.pos;
+  const end = r.end;
+  const first = r.u8[start];
+  if (start < end && first === MAGIC) {
+    r.pos = start + 1;
+    try {
+      const value = get(r);
+      if (r.pos === end) return value;
+    } catch (error) {
+      // A DataView read past the end of the memory: not a message either.
+      if (error !== CORRUPT && !(error instanceof RangeError)) throw error;
+    } finally {
+      objects.length = 0;
+    }
+  }
+  r.pos = end;
+  const from = start < end && first === RAW ? start + 1 : start;
+  return copyOut(r.u8, from, end - from);
+}
+
+/**
+ * The bytes a message carries for `recvBytes`: what `sendBytes` sent, or
+ * the encoded message itself (as Python's `recv_bytes` returns a pickled
+ * message's bytes), which `sendBytes` carries back to a message.
+ */
+export function messageBytes(message: Uint8Array): Uint8Array {
+  return message.length > 0 && message[0] === RAW ? message.subarray(1) : message;
+}
+
+// A count of things each at least one byte long, checked against what is left.
+function count(r: Reader): number {
+  const n = r.dv.getUint32(r.pos, true);
+  r.pos += 4;
+  if (n > r.end - r.pos) throw CORRUPT;
+  return n;
+}
+
+function get(r: Reader): unknown {
+  if (r.pos >= r.end) throw CORRUPT;
+  const tag = r.u8[r.pos++];
   switch (tag) {
     case T_INT8:
       return r.dv.getInt8(r.pos++);
@@ -84,48 +152,140 @@ export function decode(r: Reader): unknown {
     case T_TRUE:
       return true;
     case T_ARRAY: {
-      const n = r.dv.getUint32(r.pos, true);
-      r.pos += 4;
+      const n = count(r);
       const out = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = decode(r);
+      objects.push(out);
+      for (let i = 0; i < n; i++) out[i] = get(r);
       return out;
     }
     case T_OBJECT: {
-      const n = r.dv.getUint32(r.pos, true);
-      r.pos += 4;
+      const n = count(r);
       const out: Record<string, unknown> = {};
+      objects.push(out);
       for (let i = 0; i < n; i++) {
         const key = getString(r);
-        const value = decode(r);
-        // A key "__proto__" must become an own property, as structured clone makes it.
-        if (key === "__proto__") {
-          Object.defineProperty(out, key, {
-            value,
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
-        } else out[key] = value;
+        setKey(out, key, get(r));
       }
       return out;
     }
-    case T_TYPED:
-      return getTyped(r);
-    case T_DATE:
-      r.pos += 8;
-      return new Date(r.dv.getFloat64(r.pos - 8, true));
-    case T_BIGINT:
-      return getBigInt(r);
-    case T_V8: {
+    case T_REF: {
+      const id = r.dv.getUint32(r.pos, true);
+      r.pos += 4;
+      if (id >= objects.length) throw CORRUPT;
+      return objects[id];
+    }
+    case T_ARRAY_KEYS: {
+      const n = count(r);
+      const out = new Array(n);
+      objects.push(out);
+      for (let i = 0; i < n; i++) {
+        if (r.u8[r.pos] === T_HOLE) r.pos++;
+        else out[i] = get(r);
+      }
+      getKeys(r, out);
+      return out;
+    }
+    case T_SPARSE: {
       const n = r.dv.getUint32(r.pos, true);
       r.pos += 4;
-      r.pos += n;
-      // Copied out: deserialize straight from shared memory works in all
-      // three runtimes, but the copy keeps a later writer from racing it.
-      return deserialize(copyOut(u8, r.pos - n, n));
+      const m = count(r);
+      const out: unknown[] = [];
+      out.length = n;
+      objects.push(out);
+      for (let j = 0; j < m; j++) {
+        const i = r.dv.getUint32(r.pos, true);
+        r.pos += 4;
+        if (i >= n) throw CORRUPT;
+        out[i] = get(r);
+      }
+      getKeys(r, out);
+      return out;
     }
+    case T_VIEW:
+      return getView(r);
+    case T_BUFFER: {
+      const buffer = getBuffer(r);
+      objects.push(buffer);
+      return buffer;
+    }
+    case T_DATE: {
+      r.pos += 8;
+      const date = new Date(r.dv.getFloat64(r.pos - 8, true));
+      objects.push(date);
+      return date;
+    }
+    case T_REGEXP: {
+      const source = getString(r);
+      const flags = getString(r);
+      let regexp: RegExp;
+      try {
+        regexp = new RegExp(source, flags);
+      } catch {
+        throw CORRUPT;
+      }
+      objects.push(regexp);
+      return regexp;
+    }
+    case T_MAP: {
+      const n = count(r);
+      const out = new Map();
+      objects.push(out);
+      for (let i = 0; i < n; i++) {
+        const key = get(r);
+        out.set(key, get(r));
+      }
+      return out;
+    }
+    case T_SET: {
+      const n = count(r);
+      const out = new Set();
+      objects.push(out);
+      for (let i = 0; i < n; i++) out.add(get(r));
+      return out;
+    }
+    case T_ERROR:
+      return getError(r);
+    case T_BOXED: {
+      const at = objects.length;
+      objects.push(undefined);
+      const value = get(r);
+      if (typeof value === "object" || typeof value === "undefined") throw CORRUPT;
+      return objects[at] = Object(value);
+    }
+    case T_DOMEXCEPTION: {
+      const name = getString(r);
+      const message = getString(r);
+      const error = new DOMException(message, name);
+      if (r.u8[r.pos++] === 1) {
+        Object.defineProperty(error, "stack", {
+          value: getString(r),
+          writable: true,
+          configurable: true,
+        });
+      }
+      objects.push(error);
+      return error;
+    }
+    case T_BIGINT:
+      return getBigInt(r);
   }
-  throw new RangeError(`Corrupt message: unknown tag ${tag} at byte ${r.pos - 1}`);
+  throw CORRUPT;
+}
+
+// A key "__proto__" must become an own property, as structured clone makes it.
+function setKey(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  } else out[key] = value;
+}
+
+function getKeys(r: Reader, out: unknown[]): void {
+  const n = count(r);
+  for (let i = 0; i < n; i++) {
+    const key = getString(r);
+    if (key === "length") throw CORRUPT;
+    setKey(out as unknown as Record<string, unknown>, key, get(r));
+  }
 }
 
 function getString(r: Reader): string {
@@ -133,7 +293,11 @@ function getString(r: Reader): string {
   const tag = u8[r.pos];
   const n = r.dv.getUint32(r.pos + 1, true);
   const at = r.pos + 5;
-  r.pos = at + n;
+  const bytes = tag === T_UTF16 ? 2 * n : n;
+  if (bytes > r.end - at || (tag !== T_ASCII && tag !== T_UTF8 && tag !== T_UTF16)) {
+    throw CORRUPT;
+  }
+  r.pos = at + bytes;
   if (tag === T_ASCII) {
     if (n <= 16) {
       let s = "";
@@ -144,10 +308,7 @@ function getString(r: Reader): string {
       return String.fromCharCode.apply(null, u8.subarray(at, at + n) as unknown as number[]);
     }
   }
-  if (tag === T_UTF16) {
-    r.pos = at + 2 * n;
-    return getUtf16(r.dv, at, n);
-  }
+  if (tag === T_UTF16) return getUtf16(r.dv, at, n);
   return decoder.decode(u8.subarray(at, at + n));
 }
 
@@ -165,38 +326,76 @@ function getUtf16(dv: DataView, at: number, n: number): string {
   return s;
 }
 
-function getTyped(r: Reader): unknown {
+function getBuffer(r: Reader): ArrayBuffer {
+  const n = count(r);
+  const resizable = r.u8[r.pos++] === 1;
+  if (resizable) {
+    const max = r.dv.getUint32(r.pos, true);
+    r.pos += 4;
+    if (max < n || n > r.end - r.pos) throw CORRUPT;
+    const buffer = new ArrayBuffer(n, { maxByteLength: max });
+    new Uint8Array(buffer).set(r.u8.subarray(r.pos, r.pos + n));
+    r.pos += n;
+    return buffer;
+  }
+  if (n > r.end - r.pos) throw CORRUPT;
+  const bytes = copyOut(r.u8, r.pos, n);
+  r.pos += n;
+  return bytes.buffer;
+}
+
+function getView(r: Reader): ArrayBufferView {
   const kind = r.u8[r.pos];
-  const n = r.dv.getUint32(r.pos + 1, true);
-  const at = r.pos + 5;
-  r.pos = at + n;
-  const bytes = copyOut(r.u8, at, n);
-  if (kind === KIND_ARRAYBUFFER) return bytes.buffer;
-  if (kind === 1) return bytes;
-  const Type = TYPED_KINDS[kind];
-  if (Type === DataView) return new DataView(bytes.buffer);
-  const size = (Type as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-  return new Type(bytes.buffer, 0, n / size);
+  const offset = r.dv.getUint32(r.pos + 1, true);
+  const length = r.dv.getUint32(r.pos + 5, true);
+  r.pos += 9;
+  if (kind >= VIEW_KINDS.length) throw CORRUPT;
+  const buffer = get(r);
+  if (!(buffer instanceof ArrayBuffer)) throw CORRUPT;
+  const Type = VIEW_KINDS[kind];
+  if (Type === undefined) {
+    throw new TypeError(`A message holds a ${VIEW_NAMES[kind]}, which this runtime does not have`);
+  }
+  const size = kind === 0 ? 1 : (Type as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  if (offset % size !== 0 || offset + length * size > buffer.byteLength) throw CORRUPT;
+  const view = new Type(buffer, offset, length);
+  objects.push(view);
+  return view;
+}
+
+const ERROR_FIELDS = ERROR_MESSAGE | ERROR_STACK | ERROR_CAUSE;
+
+function getError(r: Reader): Error {
+  const type = r.u8[r.pos];
+  const fields = r.u8[r.pos + 1];
+  r.pos += 2;
+  if (type >= ERROR_TYPES.length || (fields & ~ERROR_FIELDS) !== 0) throw CORRUPT;
+  const message = fields & ERROR_MESSAGE ? getString(r) : undefined;
+  const stack = fields & ERROR_STACK ? getString(r) : undefined;
+  const Type = ERROR_TYPES[type];
+  const error = message === undefined ? new Type() : new Type(message);
+  // structured clone leaves no stack where the original had none.
+  error.stack = stack;
+  objects.push(error);
+  if (fields & ERROR_CAUSE) {
+    Object.defineProperty(error, "cause", {
+      value: get(r),
+      writable: true,
+      configurable: true,
+    });
+  }
+  return error;
 }
 
 function getBigInt(r: Reader): bigint {
   const negative = r.u8[r.pos] === 1;
   const n = r.dv.getUint32(r.pos + 1, true);
   r.pos += 5;
+  if (8 * n > r.end - r.pos) throw CORRUPT;
   let out = 0n;
   for (let i = n - 1; i >= 0; i--) {
     out = (out << 64n) | r.dv.getBigUint64(r.pos + 8 * i, true);
   }
   r.pos += 8 * n;
   return negative ? -out : out;
-}
-
-/**
- * The bytes a message carries for `recvBytes`: the bytes of a `Uint8Array`
- * message (what `sendBytes` sends), else the encoded message itself, as
- * Python's `recv_bytes` returns a pickled message's bytes.
- */
-export function messageBytes(encoded: Uint8Array): Uint8Array {
-  if (encoded[0] === T_TYPED && encoded[1] === 1) return encoded.subarray(6);
-  return encoded;
 }

@@ -1,41 +1,61 @@
 /**
- * The compact codec the message channel writes its messages with: the common
- * values (numbers, strings, booleans, null/undefined, bigint, plain arrays
- * and objects, typed arrays, `ArrayBuffer`, `Date`) are written straight
- * into the destination bytes — the channel's `SharedArrayBuffer` — and read
- * straight back out of it. Anything else structured clone carries (`Map`,
- * `Set`, `RegExp`, `Error`, cyclic graphs) goes through `node:v8`'s
- * `serialize`, which is slower and leaks in Deno 2.9, so it is kept off the
- * common path.
+ * The compact codec the message channel writes its messages with, written
+ * straight into the destination bytes (the channel's `SharedArrayBuffer`)
+ * and read straight back out of it (`decode.ts`). It carries what
+ * `structuredClone` carries and gives back what `structuredClone` would
+ * give: primitives (strings with lone surrogates too), plain objects,
+ * arrays (holes, sparse arrays and their other keys too), `Map`, `Set`,
+ * `Date`, `RegExp`, errors (`Error` and its built-in subclasses, with
+ * message, stack and cause), `DOMException`, boxed primitives, `ArrayBuffer`
+ * (resizable too), every typed array and `DataView` (their byte offset, and
+ * one buffer shared by several views, kept). Shared and cyclic references
+ * come back shared and cyclic; the cost is linear in the distinct objects.
+ * `node:v8` is never used.
  *
- * Functions, symbols, class instances (which would lose their methods),
- * `SharedArrayBuffer`s and shared objects (a `Lock`, a `Queue`) are refused
- * with a `TypeError` that names the path of the offending value.
+ * Refused, with a `TypeError` that names the path of the offending value:
+ * functions, symbols, class instances (which would lose their methods),
+ * `SharedArrayBuffer`s and shared objects (a `Lock`, a `Queue`: they travel
+ * in a process's args), and built-in objects structured clone cannot carry
+ * or this codec cannot read synchronously (`WeakMap`, `Promise`, `Blob`).
  *
  * @module
  */
 
-import { serialize } from "node:v8";
 import { isShareable } from "../shareable.ts";
 import {
-  KIND_ARRAYBUFFER,
+  ERROR_CAUSE,
+  ERROR_MESSAGE,
+  ERROR_STACK,
+  ERROR_TYPES,
+  MAGIC,
+  RAW,
   T_ARRAY,
+  T_ARRAY_KEYS,
   T_ASCII,
   T_BIGINT,
+  T_BOXED,
+  T_BUFFER,
   T_DATE,
+  T_DOMEXCEPTION,
+  T_ERROR,
   T_FALSE,
   T_FLOAT64,
+  T_HOLE,
   T_INT32,
   T_INT8,
+  T_MAP,
   T_NULL,
   T_OBJECT,
+  T_REF,
+  T_REGEXP,
+  T_SET,
+  T_SPARSE,
   T_TRUE,
-  T_TYPED,
   T_UNDEFINED,
   T_UTF16,
   T_UTF8,
-  T_V8,
-  TYPED_KINDS,
+  T_VIEW,
+  VIEW_NAMES,
 } from "./tags.ts";
 
 // Shared objects travel only where a worker is handed them at its start,
@@ -46,24 +66,8 @@ const SHARE_INSTEAD = "give it to a Process in its args, or to a pool's workers 
 
 export { copyOut, decode, messageBytes, Reader } from "./decode.ts";
 
-// Deeper than this, the value is assumed cyclic and goes to `node:v8` whole.
-const MAX_DEPTH = 200;
-
-// Objects structured clone carries whole that the codec leaves to `node:v8`.
-const CLONEABLE: ReadonlyArray<abstract new (...args: never[]) => unknown> = [
-  Map,
-  Set,
-  RegExp,
-  Error,
-  Boolean,
-  Number,
-  String,
-];
-
 /** Thrown (as this very object) when a fixed-size writer runs out of room. */
 export const OVERFLOW: { readonly overflow: true } = Object.freeze({ overflow: true });
-
-const TOO_DEEP = Object.freeze({ tooDeep: true });
 
 /** A cursor over bytes that values are encoded into. */
 export class Writer {
@@ -83,7 +87,7 @@ export class Writer {
     this.growable = u8 === undefined;
     this.u8 = u8 ?? new Uint8Array(256);
     // Fixed-length on purpose: V8 is ~10x slower through a length-tracking
-    // view of a growable buffer (see _channel.ts).
+    // view of a growable buffer (see channel.ts).
     this.dv = new DataView(this.u8.buffer, this.u8.byteOffset, this.u8.byteLength);
     this.end = end ?? this.u8.length;
   }
@@ -100,6 +104,20 @@ export class Writer {
   }
 }
 
+/**
+ * Bytes to put in a message as they are (`sendBytes`): `recvBytes` gives
+ * them back unchanged, and bytes that `recvBytes` returned for an encoded
+ * message arrive as that message again, as on Python's one stream of pickles.
+ */
+export class RawBytes {
+  /** The bytes. */
+  readonly bytes: Uint8Array;
+  /** Wraps `bytes` (not copied: encode them before they change). */
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+  }
+}
+
 /** The path-carrying error raised for a value that cannot be sent. */
 class Unsendable extends TypeError {
   readonly path: string[] = [];
@@ -112,31 +130,58 @@ class Unsendable extends TypeError {
 
 const encoder = new TextEncoder();
 
+// Every object met in the message being encoded, with its number (see tags.ts).
+let seen = new Map<object, number>();
+let numbered = 0;
+let encoding = false;
+
 /**
- * Encodes `value` at `w.pos`. Throws {@linkcode OVERFLOW} if a fixed writer
- * runs out of room (nothing is then valid past the start position), or a
- * `TypeError` naming the path (rooted at `root`) of a value that cannot be
- * sent.
+ * Encodes `value` at `w.pos` as one message. Throws {@linkcode OVERFLOW} if
+ * a fixed writer runs out of room (nothing is then valid past the start
+ * position), or a `TypeError` naming the path (rooted at `root`) of a value
+ * that cannot be sent.
  */
 export function encode(value: unknown, w: Writer, root: string): void {
-  const start = w.pos;
+  if (value instanceof RawBytes) return putRaw(value.bytes, w);
+  // A getter that sends a message while we encode gets its own numbering.
+  const outer = encoding ? { seen, numbered } : undefined;
+  if (outer) seen = new Map();
+  encoding = true;
+  numbered = 0;
   try {
-    put(value, w, 0);
+    w.room(1);
+    w.u8[w.pos++] = MAGIC;
+    put(value, w);
   } catch (error) {
-    if (error === TOO_DEEP) {
-      w.pos = start;
-      putV8(value, w, root);
-      return;
-    }
     if (error instanceof Unsendable) {
       const path = root + error.path.reverse().join("");
       throw new TypeError(`${path} ${error.what}`);
     }
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new TypeError(`${root} is nested too deeply to be sent`, { cause: error });
+    }
     throw error;
+  } finally {
+    if (outer) ({ seen, numbered } = outer);
+    else {
+      if (numbered > 0) seen.clear();
+      encoding = false;
+    }
   }
 }
 
-function put(value: unknown, w: Writer, depth: number): void {
+function putRaw(bytes: Uint8Array, w: Writer): void {
+  const n = bytes.length;
+  // Verbatim, unless the first byte would be read as the RAW marker (or
+  // there is none: a message is never empty).
+  const mark = n === 0 || bytes[0] === RAW ? 1 : 0;
+  w.room(mark + n);
+  if (mark) w.u8[w.pos++] = RAW;
+  w.u8.set(bytes, w.pos);
+  w.pos += n;
+}
+
+function put(value: unknown, w: Writer): void {
   switch (typeof value) {
     case "number":
       return putNumber(value, w);
@@ -164,17 +209,80 @@ function put(value: unknown, w: Writer, depth: number): void {
     w.u8[w.pos++] = T_NULL;
     return;
   }
-  if (depth > MAX_DEPTH) throw TOO_DEEP;
   const object = value as object;
+  const id = seen.get(object);
+  if (id !== undefined) {
+    w.room(5);
+    w.u8[w.pos] = T_REF;
+    w.dv.setUint32(w.pos + 1, id, true);
+    w.pos += 5;
+    return;
+  }
   if (Array.isArray(object)) {
-    const n = object.length;
+    seen.set(object, numbered++);
+    return putArray(object, w);
+  }
+  const proto = Object.getPrototypeOf(object);
+  if (proto === Object.prototype || proto === null) {
+    seen.set(object, numbered++);
+    return putPlain(object as Record<string, unknown>, w);
+  }
+  putOther(object, proto, w);
+}
+
+/** Encodes `value` as the part of its parent at `step`, naming that step if it cannot be sent. */
+function putAt(value: unknown, w: Writer, step: string): void {
+  try {
+    put(value, w);
+  } catch (error) {
+    if (error instanceof Unsendable) error.path.push(step);
+    throw error;
+  }
+}
+
+function keyStep(key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+
+function putPlain(object: Record<string, unknown>, w: Writer): void {
+  const keys = Object.keys(object);
+  w.room(5);
+  w.u8[w.pos] = T_OBJECT;
+  w.dv.setUint32(w.pos + 1, keys.length, true);
+  w.pos += 5;
+  for (const key of keys) {
+    putString(key, w);
+    try {
+      put(object[key], w);
+    } catch (error) {
+      if (error instanceof Unsendable) error.path.push(keyStep(key));
+      throw error;
+    }
+  }
+}
+
+// Whether `key` (from Object.keys) is an array index.
+function isIndex(key: string): boolean {
+  const c = key.charCodeAt(0);
+  if (c < 48 || c > 57) return false;
+  const i = Number(key);
+  return (i >>> 0) === i && i !== 4294967295 && String(i) === key;
+}
+
+function putArray(array: unknown[], w: Writer): void {
+  const n = array.length;
+  // Object.keys lists the indices (ascending) before the other keys, and
+  // leaves out holes: n keys ending in n - 1 means a plain dense array.
+  const keys = Object.keys(array);
+  const k = keys.length;
+  if (k === n && (n === 0 || keys[n - 1] === String(n - 1))) {
     w.room(5);
     w.u8[w.pos] = T_ARRAY;
     w.dv.setUint32(w.pos + 1, n, true);
     w.pos += 5;
     for (let i = 0; i < n; i++) {
       try {
-        put(object[i], w, depth + 1);
+        put(array[i], w);
       } catch (error) {
         if (error instanceof Unsendable) error.path.push(`[${i}]`);
         throw error;
@@ -182,36 +290,132 @@ function put(value: unknown, w: Writer, depth: number): void {
     }
     return;
   }
-  const proto = Object.getPrototypeOf(object);
-  if (proto === Object.prototype || proto === null) {
-    const keys = Object.keys(object);
-    w.room(5);
-    w.u8[w.pos] = T_OBJECT;
-    w.dv.setUint32(w.pos + 1, keys.length, true);
-    w.pos += 5;
-    for (const key of keys) {
-      putString(key, w);
-      try {
-        put((object as Record<string, unknown>)[key], w, depth + 1);
-      } catch (error) {
-        if (error instanceof Unsendable) {
-          error.path.push(/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
-        }
-        throw error;
-      }
-    }
-    return;
+  // How many keys are indices (they come first).
+  let lo = 0;
+  let hi = k;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (isIndex(keys[mid])) lo = mid + 1;
+    else hi = mid;
   }
-  if (ArrayBuffer.isView(object)) return putTyped(object, w);
+  const indices = lo;
+  if (n - indices > indices + 64) {
+    // Mostly holes: only the elements there are (a length of 2^32 - 1 costs nothing).
+    w.room(9);
+    w.u8[w.pos] = T_SPARSE;
+    w.dv.setUint32(w.pos + 1, n, true);
+    w.dv.setUint32(w.pos + 5, indices, true);
+    w.pos += 9;
+    for (let j = 0; j < indices; j++) {
+      const i = Number(keys[j]);
+      w.room(4);
+      w.dv.setUint32(w.pos, i, true);
+      w.pos += 4;
+      putAt(array[i], w, `[${i}]`);
+    }
+  } else {
+    w.room(5);
+    w.u8[w.pos] = T_ARRAY_KEYS;
+    w.dv.setUint32(w.pos + 1, n, true);
+    w.pos += 5;
+    for (let i = 0; i < n; i++) {
+      const v = array[i];
+      if (v === undefined && !Object.hasOwn(array, i)) {
+        w.room(1);
+        w.u8[w.pos++] = T_HOLE;
+      } else putAt(v, w, `[${i}]`);
+    }
+  }
+  w.room(4);
+  w.dv.setUint32(w.pos, k - indices, true);
+  w.pos += 4;
+  for (let j = indices; j < k; j++) {
+    const key = keys[j];
+    putString(key, w);
+    putAt((array as unknown as Record<string, unknown>)[key], w, keyStep(key));
+  }
+}
+
+const typedArrayName = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Uint8Array.prototype),
+  Symbol.toStringTag,
+)!.get!;
+const VIEW_KIND = new Map(VIEW_NAMES.map((name, kind) => [name, kind]));
+const isError: (value: unknown) => boolean =
+  (Error as { isError?: (value: unknown) => boolean }).isError ??
+    ((value) => value instanceof Error);
+const DOMExceptionClass = (globalThis as { DOMException?: typeof DOMException }).DOMException;
+
+function putOther(object: object, proto: object | null, w: Writer): void {
+  if (ArrayBuffer.isView(object)) return putView(object, w);
   if (object instanceof ArrayBuffer) {
-    return putBytes(KIND_ARRAYBUFFER, new Uint8Array(object), w);
+    seen.set(object, numbered++);
+    return putBuffer(object, w);
   }
   if (object instanceof Date) {
+    seen.set(object, numbered++);
     w.room(9);
     w.u8[w.pos] = T_DATE;
-    w.dv.setFloat64(w.pos + 1, object.getTime(), true);
+    w.dv.setFloat64(w.pos + 1, Date.prototype.getTime.call(object), true);
     w.pos += 9;
     return;
+  }
+  if (object instanceof RegExp) {
+    seen.set(object, numbered++);
+    w.room(1);
+    w.u8[w.pos++] = T_REGEXP;
+    putString(object.source, w);
+    putString(object.flags, w);
+    return;
+  }
+  if (object instanceof Map) {
+    seen.set(object, numbered++);
+    w.room(5);
+    w.u8[w.pos] = T_MAP;
+    const at = w.pos + 1;
+    w.pos += 5;
+    let n = 0;
+    for (const [key, value] of Map.prototype.entries.call(object)) {
+      putAt(key, w, ".<key>");
+      putAt(value, w, `.get(${keyText(key)})`);
+      n++;
+    }
+    w.dv.setUint32(at, n, true);
+    return;
+  }
+  if (object instanceof Set) {
+    seen.set(object, numbered++);
+    w.room(5);
+    w.u8[w.pos] = T_SET;
+    const at = w.pos + 1;
+    w.pos += 5;
+    let n = 0;
+    for (const member of Set.prototype.values.call(object)) {
+      putAt(member, w, ".<member>");
+      n++;
+    }
+    w.dv.setUint32(at, n, true);
+    return;
+  }
+  if (DOMExceptionClass !== undefined && object instanceof DOMExceptionClass) {
+    seen.set(object, numbered++);
+    const stack = (object as { stack?: unknown }).stack;
+    w.room(1);
+    w.u8[w.pos++] = T_DOMEXCEPTION;
+    putString(object.name, w);
+    putString(object.message, w);
+    w.room(1);
+    w.u8[w.pos++] = typeof stack === "string" ? 1 : 0;
+    if (typeof stack === "string") putString(stack, w);
+    return;
+  }
+  if (isError(object)) return putError(object as Error, w);
+  if (object instanceof Number) return putBoxed(object, Number.prototype.valueOf.call(object), w);
+  if (object instanceof String) return putBoxed(object, String.prototype.valueOf.call(object), w);
+  if (object instanceof Boolean) return putBoxed(object, Boolean.prototype.valueOf.call(object), w);
+  if (object instanceof BigInt) return putBoxed(object, BigInt.prototype.valueOf.call(object), w);
+  if (object instanceof Symbol) {
+    throw new Unsendable("is a Symbol object, which cannot be sent to another process");
   }
   if (isShareable(object)) {
     throw new Unsendable(
@@ -225,11 +429,107 @@ function put(value: unknown, w: Writer, depth: number): void {
         `${SHARE_INSTEAD}`,
     );
   }
-  if (CLONEABLE.some((type) => object instanceof type)) return putV8(object, w, "");
+  const type = (proto as { constructor?: unknown } | null)?.constructor;
+  if (typeof type === "function" && isNative(type)) {
+    throw new Unsendable(
+      `is a ${type.name}, which cannot be sent through a Queue or Pipe: send plain data`,
+    );
+  }
   throw new Unsendable(
-    `is a ${proto?.constructor?.name || "class"} instance, which would lose its methods ` +
-      "in another process: send plain data",
+    `is a ${(type as { name?: string } | undefined)?.name || "class"} instance, ` +
+      "which would lose its methods in another process: send plain data",
   );
+}
+
+function isNative(fn: Function): boolean {
+  return /\[native code\]\s*\}$/.test(Function.prototype.toString.call(fn));
+}
+
+function putBoxed(object: object, value: unknown, w: Writer): void {
+  seen.set(object, numbered++);
+  w.room(1);
+  w.u8[w.pos++] = T_BOXED;
+  put(value, w);
+}
+
+// As structured clone does: the class from `name` (one of ERROR_TYPES, else
+// Error), the own `message`, the `stack` if a string, the own `cause`.
+function putError(error: Error, w: Writer): void {
+  seen.set(error, numbered++);
+  const message = Object.getOwnPropertyDescriptor(error, "message");
+  const cause = Object.getOwnPropertyDescriptor(error, "cause");
+  const name = String(error.name);
+  const type = Math.max(0, ERROR_TYPES.findIndex((t) => t.name === name));
+  const stack = error.stack;
+  const hasMessage = message !== undefined && "value" in message;
+  const hasCause = cause !== undefined && "value" in cause;
+  w.room(3);
+  w.u8[w.pos] = T_ERROR;
+  w.u8[w.pos + 1] = type;
+  w.u8[w.pos + 2] = (hasMessage ? ERROR_MESSAGE : 0) |
+    (typeof stack === "string" ? ERROR_STACK : 0) | (hasCause ? ERROR_CAUSE : 0);
+  w.pos += 3;
+  if (hasMessage) putString(String(message.value), w);
+  if (typeof stack === "string") putString(stack, w);
+  if (hasCause) putAt(cause.value, w, ".cause");
+}
+
+function putView(view: ArrayBufferView, w: Writer): void {
+  const name = typedArrayName.call(view) as string | undefined;
+  const kind = name === undefined ? 0 : VIEW_KIND.get(name);
+  if (kind === undefined) {
+    throw new Unsendable(`is a ${name}, which cannot be sent through a Queue or Pipe`);
+  }
+  const buffer = view.buffer;
+  const length = kind === 0 ? view.byteLength : (view as Uint8Array).length;
+  const shared = !(buffer instanceof ArrayBuffer);
+  if (!shared && buffer.detached) {
+    throw new Unsendable("is a view of a detached ArrayBuffer, which cannot be sent");
+  }
+  w.room(10);
+  w.u8[w.pos] = T_VIEW;
+  w.u8[w.pos + 1] = kind;
+  // A view of shared memory gets a copy of just the bytes it sees.
+  w.dv.setUint32(w.pos + 2, shared ? 0 : view.byteOffset, true);
+  w.dv.setUint32(w.pos + 6, length, true);
+  w.pos += 10;
+  if (shared) {
+    numbered++;
+    putBytes(new Uint8Array(buffer, view.byteOffset, view.byteLength), false, 0, w);
+  } else {
+    const id = seen.get(buffer);
+    if (id !== undefined) {
+      w.room(5);
+      w.u8[w.pos] = T_REF;
+      w.dv.setUint32(w.pos + 1, id, true);
+      w.pos += 5;
+    } else {
+      seen.set(buffer, numbered++);
+      putBuffer(buffer, w);
+    }
+  }
+  // Numbered after its buffer: the decoder makes the buffer first.
+  seen.set(view, numbered++);
+}
+
+function putBuffer(buffer: ArrayBuffer, w: Writer): void {
+  if (buffer.detached) throw new Unsendable("is a detached ArrayBuffer, which cannot be sent");
+  putBytes(new Uint8Array(buffer), buffer.resizable, buffer.maxByteLength, w);
+}
+
+function putBytes(bytes: Uint8Array, resizable: boolean, max: number, w: Writer): void {
+  const n = bytes.length;
+  w.room(10 + n);
+  w.u8[w.pos] = T_BUFFER;
+  w.dv.setUint32(w.pos + 1, n, true);
+  w.u8[w.pos + 5] = resizable ? 1 : 0;
+  w.pos += 6;
+  if (resizable) {
+    w.dv.setUint32(w.pos, max, true);
+    w.pos += 4;
+  }
+  w.u8.set(bytes, w.pos);
+  w.pos += n;
 }
 
 function putNumber(n: number, w: Writer): void {
@@ -315,43 +615,6 @@ function putBigInt(b: bigint, w: Writer): void {
   }
 }
 
-function putTyped(view: ArrayBufferView, w: Writer): void {
-  if (view.constructor === Uint8Array) return putBytes(1, view as Uint8Array, w);
-  // instanceof, not the constructor: a Node Buffer arrives as the
-  // Uint8Array it is, as structured clone delivers it.
-  let kind = TYPED_KINDS.findIndex((type) => view.constructor === type);
-  if (kind < 0) kind = TYPED_KINDS.findIndex((type) => view instanceof type);
-  // A kind this codec does not know (Float16Array, say): structured clone's.
-  if (kind < 0) return putV8(view, w, "");
-  putBytes(kind, new Uint8Array(view.buffer, view.byteOffset, view.byteLength), w);
-}
-
-function putBytes(kind: number, bytes: Uint8Array, w: Writer): void {
-  const n = bytes.length;
-  w.room(6 + n);
-  w.u8[w.pos] = T_TYPED;
-  w.u8[w.pos + 1] = kind;
-  w.dv.setUint32(w.pos + 2, n, true);
-  w.u8.set(bytes, w.pos + 6);
-  w.pos += 6 + n;
-}
-
-function putV8(value: unknown, w: Writer, root: string): void {
-  let bytes: Uint8Array;
-  try {
-    bytes = serialize(value);
-  } catch (error) {
-    const what = `cannot be sent to another process (${(error as Error).message})`;
-    if (root) throw new TypeError(`${root} ${what}`, { cause: error });
-    throw new Unsendable(what);
-  }
-  w.room(5 + bytes.length);
-  w.u8[w.pos] = T_V8;
-  w.dv.setUint32(w.pos + 1, bytes.length, true);
-  w.u8.set(bytes, w.pos + 5);
-  w.pos += 5 + bytes.length;
-}
-
 function fnName(fn: unknown): string {
   const name = (fn as { name?: string }).name;
   return name ? `the function ${name}` : "a function";
@@ -359,4 +622,11 @@ function fnName(fn: unknown): string {
 
 function kindName(object: object): string {
   return (object as { constructor?: { name?: string } }).constructor?.name || "object";
+}
+
+function keyText(key: unknown): string {
+  if (typeof key === "string") return JSON.stringify(key);
+  if (typeof key === "bigint") return `${key}n`;
+  if (typeof key === "object" && key !== null) return "<object>";
+  return String(key);
 }

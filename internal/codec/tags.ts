@@ -1,12 +1,25 @@
 /**
- * The codec's wire format: one tag byte per value, then what the tag says
- * (lengths are little-endian u32). Shared by `_codec.ts` (encoding) and
- * `_codec_decode.ts`.
+ * The codec's wire format, shared by `encode.ts` and `decode.ts`.
+ *
+ * A message is {@linkcode MAGIC}, then one value. A value is one tag byte,
+ * then what the tag says (lengths and counts are little-endian u32). Every
+ * object (anything not a primitive) is numbered in the order it is first
+ * met, on both sides; meeting it again writes {@linkcode T_REF} and its
+ * number, so shared and cyclic references come back as they were, and the
+ * cost is linear in the distinct objects. Bytes that do not start with
+ * `MAGIC` are a message of raw bytes (what `sendBytes` sends).
  *
  * @module
  */
 
-// One byte per value says what follows. Lengths are little-endian u32.
+/** First byte of every encoded message: never valid in UTF-8, so text sent as bytes is not taken for one. */
+export const MAGIC = 0xf5;
+/**
+ * First byte of a message of raw bytes that are empty or start with this
+ * byte themselves (others are carried as they are): it is not part of them.
+ */
+export const RAW = 0xf6;
+
 export const T_UNDEFINED = 0;
 export const T_NULL = 1;
 export const T_FALSE = 2;
@@ -19,28 +32,93 @@ export const T_INT32 = 5;
 export const T_FLOAT64 = 6;
 /** u32 length, then that many one-byte (< 0x80) characters. */
 export const T_ASCII = 7;
-/** u32 byte length, then UTF-8. */
+/** u32 byte length, then UTF-8 (well-formed strings only). */
 export const T_UTF8 = 8;
 /** u8 sign, u32 count of 64-bit words, then the words, least significant first. */
 export const T_BIGINT = 9;
-/** u32 length, then the elements (holes read back as undefined). */
+/** An array without holes or other keys: u32 length, then the elements. */
 export const T_ARRAY = 10;
 /** u32 count, then count × (key string, value). */
 export const T_OBJECT = 11;
-/** u8 kind (TYPED_KINDS index), u32 byte length, then the bytes. */
-export const T_TYPED = 12;
+/**
+ * A typed array or DataView: u8 kind (VIEW_KINDS index), u32 byte offset,
+ * u32 length (elements; bytes for a DataView), then its buffer (a
+ * {@linkcode T_BUFFER} or a {@linkcode T_REF} to one). Numbered after its buffer.
+ */
+export const T_VIEW = 12;
 /** float64 time value. */
 export const T_DATE = 13;
-/** u32 length, then `node:v8` serialize output. */
-export const T_V8 = 14;
 /** u32 length in UTF-16 code units, then the units (little-endian): strings with lone surrogates. */
 export const T_UTF16 = 15;
+/** An array element that is a hole. */
+export const T_HOLE = 16;
+/** An array with holes or other keys: as T_ARRAY, then u32 count and count × (key, value). */
+export const T_ARRAY_KEYS = 17;
+/** A sparse array: u32 length, u32 count, count × (u32 index, value), then u32 count and (key, value)s. */
+export const T_SPARSE = 18;
+/** u32 number of an object met before. */
+export const T_REF = 19;
+/** ArrayBuffer: u32 byte length, u8 1 if resizable (then u32 max byte length), then the bytes. */
+export const T_BUFFER = 20;
+/** u32 count, then count × (key, value). */
+export const T_MAP = 21;
+/** u32 count, then the members. */
+export const T_SET = 22;
+/** source string, flags string. */
+export const T_REGEXP = 23;
+/**
+ * u8 constructor (ERROR_TYPES index), u8 fields present (ERROR_MESSAGE,
+ * ERROR_STACK, ERROR_CAUSE), then the message string, the stack string and
+ * the cause value, those present.
+ */
+export const T_ERROR = 24;
+/** A boxed primitive (`Object(1n)`, `new String("s")`): then the primitive. */
+export const T_BOXED = 25;
+/** name string, message string, u8 1 if a stack string follows. */
+export const T_DOMEXCEPTION = 26;
 
-// The index in this list is the kind byte of T_TYPED.
+export const ERROR_MESSAGE = 1;
+export const ERROR_STACK = 2;
+export const ERROR_CAUSE = 4;
+
+/**
+ * The error classes structured clone keeps (by the error's `name`); any
+ * other error comes back as an `Error`, as it does from `structuredClone`.
+ */
+export const ERROR_TYPES: ErrorConstructor[] = [
+  Error,
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+];
+
+/** A typed array or DataView class. */
 export type ViewClass = {
   new (buffer: ArrayBuffer, offset?: number, length?: number): ArrayBufferView;
 };
-export const TYPED_KINDS: ViewClass[] = [
+
+// The index in this list is the kind byte of T_VIEW. Float16Array is last:
+// a runtime without it refuses that kind by name.
+const float16 = (globalThis as { Float16Array?: ViewClass }).Float16Array;
+export const VIEW_NAMES: string[] = [
+  "DataView",
+  "Uint8Array",
+  "Int8Array",
+  "Uint8ClampedArray",
+  "Int16Array",
+  "Uint16Array",
+  "Int32Array",
+  "Uint32Array",
+  "Float32Array",
+  "Float64Array",
+  "BigInt64Array",
+  "BigUint64Array",
+  "Float16Array",
+];
+export const VIEW_KINDS: Array<ViewClass | undefined> = [
   DataView,
   Uint8Array,
   Int8Array,
@@ -53,5 +131,5 @@ export const TYPED_KINDS: ViewClass[] = [
   Float64Array,
   BigInt64Array,
   BigUint64Array,
+  float16,
 ];
-export const KIND_ARRAYBUFFER = 255;
