@@ -275,7 +275,12 @@ function get(r: Reader): unknown {
 // A key "__proto__" must become an own property, as structured clone makes it.
 function setKey(out: Record<string, unknown>, key: string, value: unknown): void {
   if (key === "__proto__") {
-    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   } else out[key] = value;
 }
 
@@ -356,7 +361,9 @@ function getView(r: Reader): ArrayBufferView {
   if (Type === undefined) {
     throw new TypeError(`A message holds a ${VIEW_NAMES[kind]}, which this runtime does not have`);
   }
-  const size = kind === 0 ? 1 : (Type as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  const size = kind === 0
+    ? 1
+    : (Type as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
   if (offset % size !== 0 || offset + length * size > buffer.byteLength) throw CORRUPT;
   const view = new Type(buffer, offset, length);
   objects.push(view);

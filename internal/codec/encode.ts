@@ -441,7 +441,7 @@ function putOther(object: object, proto: object | null, w: Writer): void {
   );
 }
 
-function isNative(fn: Function): boolean {
+function isNative(fn: object): boolean {
   return /\[native code\]\s*\}$/.test(Function.prototype.toString.call(fn));
 }
 

@@ -135,7 +135,17 @@ class Generator {
         return this.#fill(o, () => {
           const n = this.int(6);
           for (let i = 0; i < n; i++) {
-            const key = this.pick(["a", "b", "long key", "1", "0", "é", "\ud800", "__proto__", "x" + i]);
+            const key = this.pick([
+              "a",
+              "b",
+              "long key",
+              "1",
+              "0",
+              "é",
+              "\ud800",
+              "__proto__",
+              "x" + i,
+            ]);
             Object.defineProperty(o, key, {
               value: this.any(depth + 1),
               enumerable: true,
@@ -161,7 +171,9 @@ class Generator {
           a.length = this.pick([3, 10, 200, isBun ? 5000 : 2 ** 32 - 1]);
           const n = this.int(5);
           for (let i = 0; i < n; i++) a[this.int(Math.min(a.length, 300))] = this.any(depth + 1);
-          if (this.#r() < 0.5) (a as unknown as Record<string, unknown>).extra = this.any(depth + 1);
+          if (this.#r() < 0.5) {
+            (a as unknown as Record<string, unknown>).extra = this.any(depth + 1);
+          }
           if (this.#r() < 0.3) (a as unknown as Record<string, unknown>)["-1"] = 1;
         });
       }
@@ -183,7 +195,10 @@ class Generator {
         return this.#keep(new Date(this.pick([0, 1e12, -1e10, NaN, 8.64e15])));
       case 9:
         return this.#keep(
-          new RegExp(this.pick(["a+", "^x$", "[\\u0100-\\uffff]", "(?<n>b)", ""]), this.pick(["", "g", "gimsuy", "d", "v"])),
+          new RegExp(
+            this.pick(["a+", "^x$", "[\\u0100-\\uffff]", "(?<n>b)", ""]),
+            this.pick(["", "g", "gimsuy", "d", "v"]),
+          ),
         );
       case 10: {
         const Type = this.pick(ERRORS);
@@ -241,7 +256,12 @@ class Generator {
 }
 
 /** Whether `a` and `b` are the same graph: same kinds, contents and sharing. */
-function same(a: unknown, b: unknown, pairs: Map<unknown, unknown>, taken: Set<unknown>): string | null {
+function same(
+  a: unknown,
+  b: unknown,
+  pairs: Map<unknown, unknown>,
+  taken: Set<unknown>,
+): string | null {
   if (typeof a !== typeof b) return `typeof ${typeof a} vs ${typeof b}`;
   if (typeof a !== "object" || a === null || b === null) {
     return Object.is(a, b) ? null : `${String(a)} vs ${String(b)}`;
@@ -288,27 +308,38 @@ function same(a: unknown, b: unknown, pairs: Map<unknown, unknown>, taken: Set<u
   }
   if (a instanceof Error) {
     const e = b as Error;
-    if (a.name !== e.name || a.message !== e.message) return `${a.name}: ${a.message} vs ${e.name}: ${e.message}`;
+    if (a.name !== e.name || a.message !== e.message) {
+      return `${a.name}: ${a.message} vs ${e.name}: ${e.message}`;
+    }
     if (Object.hasOwn(a, "message") !== Object.hasOwn(e, "message")) return "own message differs";
     if (a.stack !== e.stack) return "stacks differ";
     if (Object.hasOwn(a, "cause") !== Object.hasOwn(e, "cause")) return "own cause differs";
     return sub(a.cause, e.cause, ".cause");
   }
-  for (const Box of [Number, String, Boolean, BigInt] as Array<{ prototype: { valueOf(): unknown } }>) {
+  for (
+    const Box of [Number, String, Boolean, BigInt] as Array<{ prototype: { valueOf(): unknown } }>
+  ) {
     if (Object.getPrototypeOf(a) === Box.prototype) {
-      return Object.is(Box.prototype.valueOf.call(a), Box.prototype.valueOf.call(b)) ? null : "boxed values differ";
+      return Object.is(Box.prototype.valueOf.call(a), Box.prototype.valueOf.call(b))
+        ? null
+        : "boxed values differ";
     }
   }
   if (a instanceof ArrayBuffer) {
     const c = b as ArrayBuffer;
-    if (a.byteLength !== c.byteLength || a.resizable !== c.resizable || a.maxByteLength !== c.maxByteLength) {
+    if (
+      a.byteLength !== c.byteLength || a.resizable !== c.resizable ||
+      a.maxByteLength !== c.maxByteLength
+    ) {
       return "buffer sizes differ";
     }
     return new Uint8Array(a).every((v, i) => new Uint8Array(c)[i] === v) ? null : "bytes differ";
   }
   if (ArrayBuffer.isView(a)) {
     const v = b as ArrayBufferView;
-    if (a.byteOffset !== v.byteOffset || a.byteLength !== v.byteLength) return "view offsets differ";
+    if (a.byteOffset !== v.byteOffset || a.byteLength !== v.byteLength) {
+      return "view offsets differ";
+    }
     return sub(a.buffer, v.buffer, ".buffer");
   }
   const keys = Object.keys(x);
@@ -355,7 +386,9 @@ describe("codec fuzz against structuredClone", () => {
       values.push(value);
       q.putSync(value);
       // Keep a few in the ring so that records wrap and the ring grows.
-      if (i % 7 === 6) for (let j = 0; j < 5; j++) compare(values.shift(), q.getSync({ timeout: 5000 }), i);
+      if (i % 7 === 6) {
+        for (let j = 0; j < 5; j++) compare(values.shift(), q.getSync({ timeout: 5000 }), i);
+      }
     }
     while (values.length > 0) compare(values.shift(), q.getSync({ timeout: 5000 }), -1);
     q.close();

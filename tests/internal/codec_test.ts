@@ -180,7 +180,15 @@ describe("codec", () => {
   });
 
   test("errors: every built-in class, with message, stack and cause", () => {
-    const classes = [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError];
+    const classes = [
+      Error,
+      EvalError,
+      RangeError,
+      ReferenceError,
+      SyntaxError,
+      TypeError,
+      URIError,
+    ];
     for (const Type of classes) {
       const error = new Type("bad", { cause: { code: 7 } });
       const out = roundTrip(error) as Error;
