@@ -415,7 +415,8 @@ export class Pool implements AsyncDisposable {
     if (len === 0) return Promise.resolve([]);
     if (kind === STARMAP) { for (let i = 0; i < len; i++) items[i] = argList(items[i], i); }
     const size = chunksize ?? Math.ceil(len / (4 * this.#processes));
-    // Large chunks of numbers travel as views on one Float64Array.
+    // Large chunks of numbers travel as slices of one Float64Array (a view
+    // would carry the whole buffer, as structured clone does).
     const packed = kind === MAP && size >= 32 ? packNumbers(items) : items;
     const numbers = packed instanceof Float64Array ? packed : undefined;
     // Filled in input order, each chunk as soon as those before it are in:
