@@ -4,7 +4,7 @@
 # running them all.
 set -u
 source "$(dirname "$0")/check.sh"
-files=$(ls tests/*_test.ts tests/internal/*_test.ts)
+files=$(ls tests/*_test.ts tests/internal/*_test.ts tests/conformance/*_test.ts)
 cat <<'NOTE'
 Note: many tests make a child fail on purpose, and the child prints its traceback
 ("Process Process-N:" and a stack) as Python does. Those tracebacks are expected;
