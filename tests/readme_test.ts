@@ -7,8 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 
-const README = new URL("../README.md", import.meta.url);
+const README = fileURLToPath(new URL("../README.md", import.meta.url).href);
 const MOD = new URL("../mod.ts", import.meta.url).href;
 
 /** The README's TypeScript blocks that are whole programs using the package. */
