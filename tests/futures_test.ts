@@ -299,7 +299,8 @@ describe("ProcessPoolExecutor as Python's", () => {
       initializer: initCounters,
       initargs: [counters],
     });
-    const fs = [60, 60, 60, 60].map((ms) => ex.submit(tracked, ms));
+    // Calls longer than a worker's start-up, so that an early replacement would overlap.
+    const fs = [400, 400, 400, 400].map((ms) => ex.submit(tracked, ms));
     const pids = await Promise.all(fs.map((f) => f.result({ timeout: 30_000 })));
     assert.equal(counters[1], 1, "calls ran at once");
     assert.equal(new Set(pids).size, 4);
