@@ -101,7 +101,7 @@ export function decode(r: Reader): unknown {
       // A DataView read past the end of the memory: not a message either.
       if (error !== CORRUPT && !(error instanceof RangeError)) throw error;
     } finally {
-      objects.length = 0;
+      if (objects.length > 0) objects.length = 0;
     }
   }
   r.pos = end;

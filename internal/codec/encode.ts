@@ -130,10 +130,24 @@ class Unsendable extends TypeError {
 
 const encoder = new TextEncoder();
 
-// Every object met in the message being encoded, with its number (see tags.ts).
-let seen = new Map<object, number>();
-let numbered = 0;
+// Every object met in the message being encoded; its index is its number
+// (see tags.ts). Searched in place while short (cheaper than a Map for the
+// commonest messages), through `index` once longer.
+let met: object[] = [];
+let index: Map<object, number> | undefined;
 let encoding = false;
+const SHORT_LIST = 16;
+
+function numberOf(object: object): number {
+  if (index !== undefined) return index.get(object) ?? -1;
+  return met.indexOf(object);
+}
+
+function number(object: object): void {
+  if (index !== undefined) index.set(object, met.length);
+  met.push(object);
+  if (met.length === SHORT_LIST) index = new Map(met.map((o, i) => [o, i]));
+}
 
 /**
  * Encodes `value` at `w.pos` as one message. Throws {@linkcode OVERFLOW} if
@@ -144,10 +158,9 @@ let encoding = false;
 export function encode(value: unknown, w: Writer, root: string): void {
   if (value instanceof RawBytes) return putRaw(value.bytes, w);
   // A getter that sends a message while we encode gets its own numbering.
-  const outer = encoding ? { seen, numbered } : undefined;
-  if (outer) seen = new Map();
+  const outer = encoding ? { met, index } : undefined;
+  if (outer) (met = [], index = undefined);
   encoding = true;
-  numbered = 0;
   try {
     w.room(1);
     w.u8[w.pos++] = MAGIC;
@@ -162,9 +175,11 @@ export function encode(value: unknown, w: Writer, root: string): void {
     }
     throw error;
   } finally {
-    if (outer) ({ seen, numbered } = outer);
+    if (outer) ({ met, index } = outer);
     else {
-      if (numbered > 0) seen.clear();
+      // Nothing of the message stays reachable from here.
+      if (met.length > 0) met.length = 0;
+      index = undefined;
       encoding = false;
     }
   }
@@ -210,8 +225,8 @@ function put(value: unknown, w: Writer): void {
     return;
   }
   const object = value as object;
-  const id = seen.get(object);
-  if (id !== undefined) {
+  const id = met.length === 0 ? -1 : numberOf(object);
+  if (id >= 0) {
     w.room(5);
     w.u8[w.pos] = T_REF;
     w.dv.setUint32(w.pos + 1, id, true);
@@ -219,12 +234,12 @@ function put(value: unknown, w: Writer): void {
     return;
   }
   if (Array.isArray(object)) {
-    seen.set(object, numbered++);
+    number(object);
     return putArray(object, w);
   }
   const proto = Object.getPrototypeOf(object);
   if (proto === Object.prototype || proto === null) {
-    seen.set(object, numbered++);
+    number(object);
     return putPlain(object as Record<string, unknown>, w);
   }
   putOther(object, proto, w);
@@ -349,11 +364,11 @@ const DOMExceptionClass = (globalThis as { DOMException?: typeof DOMException })
 function putOther(object: object, proto: object | null, w: Writer): void {
   if (ArrayBuffer.isView(object)) return putView(object, w);
   if (object instanceof ArrayBuffer) {
-    seen.set(object, numbered++);
+    number(object);
     return putBuffer(object, w);
   }
   if (object instanceof Date) {
-    seen.set(object, numbered++);
+    number(object);
     w.room(9);
     w.u8[w.pos] = T_DATE;
     w.dv.setFloat64(w.pos + 1, Date.prototype.getTime.call(object), true);
@@ -361,7 +376,7 @@ function putOther(object: object, proto: object | null, w: Writer): void {
     return;
   }
   if (object instanceof RegExp) {
-    seen.set(object, numbered++);
+    number(object);
     w.room(1);
     w.u8[w.pos++] = T_REGEXP;
     putString(object.source, w);
@@ -369,7 +384,7 @@ function putOther(object: object, proto: object | null, w: Writer): void {
     return;
   }
   if (object instanceof Map) {
-    seen.set(object, numbered++);
+    number(object);
     w.room(5);
     w.u8[w.pos] = T_MAP;
     const at = w.pos + 1;
@@ -384,7 +399,7 @@ function putOther(object: object, proto: object | null, w: Writer): void {
     return;
   }
   if (object instanceof Set) {
-    seen.set(object, numbered++);
+    number(object);
     w.room(5);
     w.u8[w.pos] = T_SET;
     const at = w.pos + 1;
@@ -398,7 +413,7 @@ function putOther(object: object, proto: object | null, w: Writer): void {
     return;
   }
   if (DOMExceptionClass !== undefined && object instanceof DOMExceptionClass) {
-    seen.set(object, numbered++);
+    number(object);
     const stack = (object as { stack?: unknown }).stack;
     w.room(1);
     w.u8[w.pos++] = T_DOMEXCEPTION;
@@ -446,7 +461,7 @@ function isNative(fn: object): boolean {
 }
 
 function putBoxed(object: object, value: unknown, w: Writer): void {
-  seen.set(object, numbered++);
+  number(object);
   w.room(1);
   w.u8[w.pos++] = T_BOXED;
   put(value, w);
@@ -455,7 +470,7 @@ function putBoxed(object: object, value: unknown, w: Writer): void {
 // As structured clone does: the class from `name` (one of ERROR_TYPES, else
 // Error), the own `message`, the `stack` if a string, the own `cause`.
 function putError(error: Error, w: Writer): void {
-  seen.set(error, numbered++);
+  number(error);
   const message = Object.getOwnPropertyDescriptor(error, "message");
   const cause = Object.getOwnPropertyDescriptor(error, "cause");
   const name = String(error.name);
@@ -494,22 +509,22 @@ function putView(view: ArrayBufferView, w: Writer): void {
   w.dv.setUint32(w.pos + 6, length, true);
   w.pos += 10;
   if (shared) {
-    numbered++;
+    number({}); // the copy, numbered as the decoder numbers it
     putBytes(new Uint8Array(buffer, view.byteOffset, view.byteLength), false, 0, w);
   } else {
-    const id = seen.get(buffer);
-    if (id !== undefined) {
+    const id = numberOf(buffer);
+    if (id >= 0) {
       w.room(5);
       w.u8[w.pos] = T_REF;
       w.dv.setUint32(w.pos + 1, id, true);
       w.pos += 5;
     } else {
-      seen.set(buffer, numbered++);
+      number(buffer);
       putBuffer(buffer, w);
     }
   }
   // Numbered after its buffer: the decoder makes the buffer first.
-  seen.set(view, numbered++);
+  number(view);
 }
 
 function putBuffer(buffer: ArrayBuffer, w: Writer): void {
