@@ -593,9 +593,24 @@ function putString(s: string, w: Writer): void {
   }
   // UTF-8 would replace a lone surrogate by U+FFFD; structured clone keeps it.
   if (!s.isWellFormed()) return putUtf16(s, w);
-  // UTF-8 takes at most 3 bytes per UTF-16 unit.
-  w.room(5 + 3 * n);
-  const { written } = encoder.encodeInto(s, w.u8.subarray(w.pos + 5, w.pos + 5 + 3 * n));
+  // Most strings take a byte a character: ask for that much room first (a
+  // fixed writer, the channel's, then fits a long ASCII message the first
+  // time), and for the rest of the worst case, 3 bytes per UTF-16 unit, only
+  // when the characters outrun it.
+  w.room(5 + n);
+  let { read, written } = encoder.encodeInto(s, w.u8.subarray(w.pos + 5, w.pos + 5 + n));
+  if (read < n) {
+    const rest = n - read;
+    const before = w.u8;
+    w.room(5 + written + 3 * rest);
+    if (w.u8 === before) {
+      const at = w.pos + 5 + written;
+      written += encoder.encodeInto(s.substring(read), w.u8.subarray(at, at + 3 * rest)).written;
+    } else {
+      // A growing writer keeps only what is before `pos`: start over.
+      ({ written } = encoder.encodeInto(s, w.u8.subarray(w.pos + 5, w.pos + 5 + 3 * n)));
+    }
+  }
   w.u8[w.pos] = T_UTF8;
   w.dv.setUint32(w.pos + 1, written, true);
   w.pos += 5 + written;
