@@ -109,9 +109,12 @@ export class Channel {
   #taken = new Uint8Array(0);
   #seqSeen = -1;
 
-  /** A new, empty channel holding at most `maxsize` messages (0: unbounded). */
-  static create(maxsize: number): Channel {
-    const sab = new SharedArrayBuffer(DATA + INITIAL_DATA, { maxByteLength: MAX_BYTES });
+  /**
+   * A new, empty channel holding at most `maxsize` messages (0: unbounded)
+   * in a buffer of at most `maxBytes` bytes (smaller only in tests).
+   */
+  static create(maxsize: number, maxBytes: number = MAX_BYTES): Channel {
+    const sab = new SharedArrayBuffer(DATA + INITIAL_DATA, { maxByteLength: maxBytes });
     const i32 = new Int32Array(sab);
     i32[MAXSIZE] = maxsize;
     i32[CAP] = INITIAL_DATA;
@@ -168,7 +171,10 @@ export class Channel {
    * Puts one message unless the channel is full (then returns false and
    * changes nothing). `root` names the value in error messages; `count`
    * adds one to UNFINISHED (JoinableQueue). Throws for a value that cannot
-   * be encoded, leaving the channel as it was.
+   * be encoded, leaving the channel as it was. An unbounded channel is
+   * never full: when its buffer is at its limit (or memory runs out) the
+   * put throws a `RangeError` saying so instead of returning false,
+   * so that no caller can drop a message by ignoring the result.
    */
   tryPut(value: unknown, root: string, count = false): boolean {
     const i32 = this.i32;
@@ -212,13 +218,20 @@ export class Channel {
       encoded.pos = 0;
       encode(value, encoded, root);
       const len = encoded.pos;
-      if (len > MAX_BYTES - DATA - 4 * HEADER) {
+      const max = this.sab.maxByteLength;
+      if (len > max - DATA - 4 * HEADER) {
         throw new RangeError(
-          `${root} is ${len} bytes encoded, more than a channel can hold (${MAX_BYTES} bytes)`,
+          `${root} is ${len} bytes encoded, more than a channel can hold (${max} bytes)`,
         );
       }
-      const at = this.#reserve(tail, HEADER + align4(len) + HEADER);
-      if (at < 0) return false;
+      const at = this.#reserve(tail, HEADER + align4(len) + HEADER, root);
+      if (at < 0) {
+        if (maxsize > 0) return false;
+        throw new RangeError(
+          `${root} (${len} bytes encoded) does not fit: the channel's unread messages fill ` +
+            `its ${max} bytes; a reader must take some first`,
+        );
+      }
       this.#u8.set(encoded.u8.subarray(0, len), DATA + at + HEADER);
       this.#commit(tail, at, len, count);
       done = true;
@@ -371,7 +384,7 @@ export class Channel {
    * Finds `need` contiguous bytes (record and the terminator after it),
    * growing or jumping as needed; -1 when the buffer is at its limit.
    */
-  #reserve(tail: number, need: number): number {
+  #reserve(tail: number, need: number, root: string): number {
     const head = this.#loadHead(tail);
     const jumped = this.#jumped(tail, head);
     if (jumped || tail >= head) {
@@ -379,26 +392,38 @@ export class Channel {
       // Wrap to the start: the record and its terminator end before HEAD.
       if (!jumped && need <= head) return 0;
       // The data ends at the tail: grow and write on.
-      return this.#grow(tail + need) ? tail : -1;
+      return this.#grow(tail + need, root) ? tail : -1;
     }
     if (tail + need <= head) return tail;
     // The data wraps: jump to new space at the old end.
     const at = this.#cap();
-    if (!this.#grow(at + need)) return -1;
+    if (!this.#grow(at + need, root)) return -1;
     this.i32[JUMP] = at;
     return at;
   }
 
-  #grow(dataBytes: number): boolean {
+  #grow(dataBytes: number, root: string): boolean {
     const want = DATA + dataBytes;
-    if (want > MAX_BYTES) return false;
+    const max = this.sab.maxByteLength;
+    if (want > max) return false;
     if (this.sab.byteLength < want) {
       try {
-        this.sab.grow(Math.min(MAX_BYTES, Math.max(want, this.sab.byteLength * 2)));
-      } catch (error) {
+        this.sab.grow(Math.min(max, Math.max(want, this.sab.byteLength * 2)));
+      } catch {
         // Growing to less than the current length throws; nobody else grows
         // it while we hold the put lock, except a producer that has died.
-        if (this.sab.byteLength < want) throw error;
+        // Else the doubling asked for more memory than there is: ask for
+        // just what this record needs.
+        try {
+          if (this.sab.byteLength < want) this.sab.grow(want);
+        } catch (error) {
+          if (this.sab.byteLength < want) {
+            throw new RangeError(
+              `${root} does not fit: out of memory growing the channel to ${want} bytes`,
+              { cause: error },
+            );
+          }
+        }
       }
     }
     // CAP is what producers use, and it moves only under the put lock; a

@@ -70,7 +70,11 @@ export const REFRESH_ROOM = 4096;
 
 /** Bytes of data region a new channel starts with. */
 export const INITIAL_DATA = 64 * 1024;
-/** The most a channel's buffer may grow to. */
-export const MAX_BYTES = 1 << 30;
+/**
+ * The most a channel's buffer may grow to: every byte offset in it (and
+ * every negative jump word) must fit in an Int32. Only address space is
+ * reserved for it up front, not memory.
+ */
+export const MAX_BYTES = 2 ** 31 - 64 * 1024;
 /** Header words of a record, in bytes. */
 export const HEADER = 8;

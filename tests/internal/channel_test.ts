@@ -215,3 +215,32 @@ describe("channel", () => {
     assert.equal(ch.tryGet(), "x");
   });
 });
+
+describe("channel at its byte limit", () => {
+  test("an unbounded channel throws a RangeError instead of dropping a message", () => {
+    const ch = Channel.create(0, DATA + 256 * 1024);
+    const chunk = new Uint8Array(60_000);
+    let put = 0;
+    assert.throws(() => {
+      for (;;) {
+        ch.tryPut(chunk.fill(put & 0xff), "item");
+        put++;
+      }
+    }, (e: unknown) => e instanceof RangeError && /item \(\d+ bytes encoded\) does not fit/.test(e.message));
+    assert.ok(put >= 3, `put ${put} before the limit`);
+    const got = drain(ch) as Uint8Array[];
+    assert.equal(got.length, put);
+    got.forEach((b, i) => assert.ok(b.every((x) => x === (i & 0xff))));
+    // Room again once read.
+    assert.equal(ch.tryPut(chunk, "item"), true);
+  });
+
+  test("a bounded channel at its byte limit is full: the put returns false", () => {
+    const ch = Channel.create(1000, DATA + 256 * 1024);
+    const chunk = new Uint8Array(60_000);
+    let put = 0;
+    while (ch.tryPut(chunk, "item")) put++;
+    assert.ok(put >= 3);
+    assert.equal(drain(ch).length, put);
+  });
+});
