@@ -32,4 +32,5 @@ export const bun: Runtime = {
   mainModule: () => (bunNs().main ? toUrl(bunNs().main) : undefined),
   exitProgram,
   singleFileExecutable: () => (EMBEDDED.test(bunNs().main) ? "bun build --compile" : null),
+  stopsWorkers: true,
 };

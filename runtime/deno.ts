@@ -30,4 +30,5 @@ export const deno: Runtime = {
   mainModule: () => denoNs().mainModule,
   exitProgram,
   singleFileExecutable: () => (denoNs().build.standalone ? "deno compile" : null),
+  stopsWorkers: false,
 };

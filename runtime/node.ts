@@ -24,6 +24,7 @@ export const node: Runtime = {
     builtin<{ isSea(): boolean } | undefined>("node:sea")?.isSea()
       ? "a Node single executable application"
       : null,
+  stopsWorkers: true,
 };
 
 // A Node worker's process.stdout/stderr are streams into the parent thread,

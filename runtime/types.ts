@@ -61,6 +61,12 @@ export interface Runtime {
   cpuCount(): number;
   /** The URL of the program's main module, where the runtime knows it. */
   mainModule(): string | undefined;
+  /**
+   * Whether a worker reported gone (its exit event) has really stopped
+   * running. Deno 2.9 reports a terminated worker in a busy loop gone while
+   * its thread runs on.
+   */
+  readonly stopsWorkers: boolean;
   /** Ends the whole program with `code`. */
   exitProgram(code: number): never;
   /**

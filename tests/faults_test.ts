@@ -1,7 +1,37 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Pipe } from "../pipe.ts";
-import { Queue } from "../queue.ts";
+import { AbandonedLockError, Lock, Semaphore } from "../lock.ts";
+import { EOFError, Pipe } from "../pipe.ts";
+import { Process } from "../process.ts";
+import { Empty, Queue } from "../queue.ts";
+import { RawValue } from "../shared.ts";
+import {
+  churnPermits,
+  getBlocked,
+  holdLockAndCount,
+  holdPermit,
+  putCounting,
+  sendCounting,
+} from "./fixtures/fault_targets.ts";
+
+const BOUND = { timeout: 20_000 };
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function shared(words = 2): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * words));
+}
+
+/** Waits (bounded) until `state[index] >= at_least`. */
+async function until(state: Int32Array, index: number, atLeast: number): Promise<void> {
+  const deadline = performance.now() + 20_000;
+  while (Atomics.load(state, index) < atLeast) {
+    if (performance.now() > deadline) throw new Error(`state[${index}] never reached ${atLeast}`);
+    await sleep(5);
+  }
+}
 
 // 8 MiB messages, more of them than fitted in a channel before (1 GiB): all
 // must arrive, in order and unaltered.
@@ -41,5 +71,143 @@ describe("nothing is dropped past the old ring limit", () => {
     for (let i = 0; i < COUNT; i++) check(q.getNowait(), i);
     assert.equal(q.empty(), true);
     q.close();
+  });
+});
+
+describe("a process declared ended acts no more", () => {
+  for (const how of ["kill", "terminate"] as const) {
+    test(`a child ${how === "kill" ? "killed" : "terminated"} in a busy loop while it holds a Lock never touches what it guards again`, async () => {
+      const lock = new Lock();
+      const counter = new RawValue("i", 0);
+      const state = shared();
+      const p = new Process({ target: holdLockAndCount, args: [lock, counter, state] });
+      p.start();
+      await until(state, 0, 1);
+      await sleep(50);
+      p[how]();
+      await p.join(BOUND);
+      assert.equal(p.exitcode, how === "kill" ? -9 : -15);
+      // The lock is abandoned: the first acquire says so and frees it.
+      assert.throws(() => lock.acquireSync({ timeout: 5_000 }), AbandonedLockError);
+      assert.equal(lock.acquireSync({ timeout: 5_000 }), true);
+      const seen = counter.value;
+      // Long enough for many more of its steps, had it gone on.
+      await sleep(400);
+      assert.equal(counter.value, seen, "the counter did not move after the holder's end");
+      assert.equal(lock.acquireSync({ block: false }), false, "we still hold the lock alone");
+      lock.release();
+    });
+  }
+
+  test("a child killed while it puts completes no put after its join", async () => {
+    const q = new Queue<number>();
+    const state = shared();
+    const p = new Process({ target: putCounting, args: [q, state] });
+    p.start();
+    await until(state, 0, 20);
+    p.kill();
+    await p.join(BOUND);
+    const confirmed = Atomics.load(state, 0);
+    const got: number[] = [];
+    const drain = () => {
+      for (;;) {
+        try {
+          got.push(q.getNowait());
+        } catch (error) {
+          assert.ok(error instanceof Empty);
+          return;
+        }
+      }
+    };
+    drain();
+    await sleep(400);
+    drain();
+    assert.equal(Atomics.load(state, 0), confirmed, "no put returned after the join");
+    // Exactly 0..n-1: nothing lost, nothing doubled, nothing after the end;
+    // every put that returned is there (one more may have been in flight).
+    assert.deepEqual(got, got.map((_, i) => i));
+    assert.ok(
+      got.length >= confirmed && got.length <= confirmed + 1,
+      `${got.length} vs ${confirmed}`,
+    );
+  });
+
+  test("a child blocked in getSync takes nothing once terminated", async () => {
+    const q = new Queue<number>();
+    const state = shared();
+    const p = new Process({ target: getBlocked, args: [q, state] });
+    p.start();
+    await until(state, 0, 1);
+    await sleep(50);
+    p.terminate();
+    await p.join(BOUND);
+    q.putNowait(42);
+    await sleep(400);
+    assert.equal(q.getNowait(), 42, "the ended child did not take the item");
+    assert.equal(Atomics.load(state, 1), 0);
+  });
+});
+
+describe("writers killed mid-send", () => {
+  test("the reader gets whole messages in order, then EOFError (8 kills)", async () => {
+    for (let trial = 0; trial < 8; trial++) {
+      const [r, w] = Pipe<[number, Uint8Array]>(false);
+      const state = shared();
+      const p = new Process({ target: sendCounting, args: [w, state] });
+      p.start();
+      w.close();
+      await until(state, 0, 3 + trial * 3);
+      trial % 2 ? p.kill() : p.terminate();
+      await p.join(BOUND);
+      const confirmed = Atomics.load(state, 0);
+      let got = 0;
+      for (;;) {
+        let m: [number, Uint8Array];
+        try {
+          m = await r.recv(BOUND);
+        } catch (error) {
+          assert.ok(error instanceof EOFError, String(error));
+          break;
+        }
+        const [i, bytes] = m;
+        assert.equal(i, got, "in order, none lost");
+        const size = i % 13 === 0 ? 100_000 + (i * 7919) % 200_000 : (i * 7919) % 3000;
+        assert.equal(bytes.length, size);
+        assert.ok(bytes.every((x) => x === (i & 0xff)), `message ${i} unaltered`);
+        got++;
+      }
+      assert.ok(got >= confirmed && got <= confirmed + 1, `trial ${trial}: ${got} vs ${confirmed}`);
+    }
+  });
+});
+
+describe("permits of killed holders", () => {
+  test("a Semaphore(3) gives out all 3 permits again after its holders are killed", async () => {
+    const sem = new Semaphore(3);
+    for (let round = 0; round < 6; round++) {
+      const state = shared();
+      const holders = [0, 1].map(() =>
+        new Process({ target: round % 2 ? churnPermits : holdPermit, args: [sem, state] })
+      );
+      for (const p of holders) p.start();
+      await until(state, 0, round % 2 ? 50 : 2);
+      for (const p of holders) round % 3 ? p.kill() : p.terminate();
+      for (const p of holders) await p.join(BOUND);
+    }
+    // Every permit comes back: the acquires that find dead holders' permits
+    // say so (AbandonedLockError) and give them back.
+    let taken = 0;
+    const deadline = performance.now() + 10_000;
+    while (taken < 3 && performance.now() < deadline) {
+      try {
+        if (sem.acquireSync({ timeout: 500 })) taken++;
+      } catch (error) {
+        assert.ok(error instanceof AbandonedLockError, String(error));
+      }
+    }
+    assert.equal(taken, 3);
+    assert.equal(sem.acquireSync({ block: false }), false);
+    for (let i = 0; i < 3; i++) sem.release();
+    assert.equal(sem.getValue(), 3);
   });
 });

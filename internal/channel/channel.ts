@@ -71,7 +71,7 @@ import {
   WAKE,
 } from "./layout.ts";
 import { lock, unlock } from "./lock.ts";
-import { currentSlot } from "../process/table.ts";
+import { checkAlive, currentSlot } from "../process/table.ts";
 import { notify } from "../wait/futex.ts";
 
 /** What tryGet returns when there is nothing to get. */
@@ -100,8 +100,6 @@ export class Channel {
   #reader!: Reader;
   /** This process's slot + 1, the lock owner word. */
   #me = 0;
-  /** Lock acquisitions (see `lock`'s `count`). */
-  #ops = 0;
   /** HEAD as this producer last read it, and TAIL and its seq as they were then (see #headFor). */
   #head = 0;
   #tailSeen = -1;
@@ -155,6 +153,7 @@ export class Channel {
 
   /** Marks the channel closed and wakes every sleeper so that it notices. */
   close(): void {
+    checkAlive();
     Atomics.store(this.i32, CLOSED, 1);
     this.wake();
   }
@@ -464,7 +463,7 @@ export class Channel {
 
   #lock(word: number): void {
     this.#me ||= currentSlot() + 1;
-    lock(this.i32, word, this.#me, ++this.#ops);
+    lock(this.i32, word, this.#me);
   }
 }
 

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { slotAlive } from "../process/table.ts";
+import { enterShared, leaveShared, slotAlive, stopFenced } from "../process/table.ts";
 import { notify, waitSync } from "../wait/futex.ts";
 
 // A lock holder's critical section is a few microseconds; a waiter wakes at
@@ -20,23 +20,19 @@ const LOCK_SLICE_MS = 50;
 const STEAL_GRACE_MS = 300;
 
 /**
- * Takes the lock at `i32[word]` for owner word `me` (slot + 1). `count` is
- * the caller's running count of acquisitions: every 32nd time, the caller's
- * own liveness is checked too.
+ * Takes the lock at `i32[word]` for owner word `me` (slot + 1), and enters
+ * the process's critical section (see `enterShared`).
  */
-export function lock(i32: Int32Array, word: number, me: number, count: number): void {
+export function lock(i32: Int32Array, word: number, me: number): void {
   if (Atomics.compareExchange(i32, word, 0, me) !== 0) lockSlow(i32, word, me);
-  // A process marked ended may still be running (terminate() does not
-  // stop a busy Deno worker at all, a Bun one only after ~50 ms): once the
-  // table says it ended, others may take its locks over, so it must stop
-  // using the channel. Checked every 32nd time (the table read costs as
-  // much as the rest of a put): a few more operations take microseconds,
-  // far inside the takeover grace.
-  if ((count & 31) === 0 && !slotAlive(me - 1)) {
-    unlock(i32, word);
-    throw new Error(
-      "This process was terminated; it can no longer use queues, pipes or a Manager's objects",
-    );
+  // A process declared ended may still be running (terminate() does not
+  // stop a busy Deno worker at all, others only a moment later): it must
+  // not touch the channel again. Checked after taking the lock: whatever it
+  // does under the lock, its parent waits for before publishing its end.
+  if (!enterShared()) {
+    Atomics.store(i32, word, 0);
+    if (Atomics.load(i32, word + 1) > 0) notify(i32, word, 1);
+    stopFenced();
   }
 }
 
@@ -82,5 +78,6 @@ function lockSlow(i32: Int32Array, word: number, me: number): void {
 /** Lets go of the lock at `i32[word]`, waking one sleeper if there is one. */
 export function unlock(i32: Int32Array, word: number): void {
   Atomics.store(i32, word, 0);
+  leaveShared();
   if (Atomics.load(i32, word + 1) > 0) notify(i32, word, 1);
 }

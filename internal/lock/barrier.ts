@@ -8,7 +8,7 @@
  */
 
 import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
-import { slotAlive, slotExitCode } from "../process/table.ts";
+import { checkAlive, slotAlive, slotExitCode } from "../process/table.ts";
 import { AbandonedLockError, BrokenBarrierError } from "./errors.ts";
 import {
   type AsyncWaitOptions,
@@ -294,6 +294,7 @@ export class Barrier {
    * @throws {TypeError} For an unknown option or a `timeout` that is not a number.
    */
   waitSync(options?: WaitOptions): number {
+    checkAlive();
     return runSync(barrierWait(this.#view, this.#deadline(options, true), this.#action));
   }
 
@@ -307,6 +308,7 @@ export class Barrier {
    * @throws {TypeError} For an unknown option or a `timeout` that is not a number.
    */
   async wait(options?: AsyncWaitOptions): Promise<number> {
+    checkAlive();
     const deadline = this.#deadline(options, false);
     return await runAsync(barrierWait(this.#view, deadline, this.#action), signalOf(options));
   }
@@ -316,6 +318,7 @@ export class Barrier {
    * {@linkcode BrokenBarrierError}. Also forgets parties that died.
    */
   reset(): void {
+    checkAlive();
     const view = this.#view;
     runSync(lock(view));
     try {
@@ -336,6 +339,7 @@ export class Barrier {
 
   /** Breaks the barrier: every waiting and later `wait()` throws until `reset()`. */
   abort(): void {
+    checkAlive();
     const view = this.#view;
     runSync(lock(view));
     setState(view, BROKEN);

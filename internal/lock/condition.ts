@@ -31,6 +31,7 @@ import { LockLike } from "./guard.ts";
 import { Lock, type RLock } from "./mutex.ts";
 import { describe, remaining } from "../wait/futex.ts";
 import { printAsString } from "../inspect.ts";
+import { checkAlive } from "../process/table.ts";
 
 // Layout of a Condition's buffer (Int32 words).
 /** (waiters << 16) | grants: registered waiters, and notifies not yet taken by one. */
@@ -258,6 +259,7 @@ export class Condition extends LockLike {
    * @throws {TypeError} If `n` is not an integer.
    */
   notify(n = 1): void {
+    checkAlive();
     if (n !== Infinity && (typeof n !== "number" || !Number.isInteger(n))) {
       throw new TypeError(`'n' must be an integer, got ${describe(n)}`);
     }
@@ -281,6 +283,7 @@ export class Condition extends LockLike {
    * @throws {RangeError} If this process does not hold the lock.
    */
   notifyAll(): void {
+    checkAlive();
     this.notify(Infinity);
   }
 

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { currentSlot, slotAlive } from "../process/table.ts";
+import { checkAlive, currentSlot, slotAlive } from "../process/table.ts";
 import { AbandonedLockError } from "./errors.ts";
 import {
   BLOCK_TIMEOUT,
@@ -78,8 +78,13 @@ const SPIN = 100;
 
 let me = 0;
 
-/** This process's owner id: its slot in the process table plus one (0 = free). */
+/**
+ * This process's owner id: its slot in the process table plus one (0 =
+ * free). Every acquire asks for it before it takes anything, so this is
+ * where a process declared ended is stopped (see `process/table.ts`).
+ */
 export function ownerId(): number {
+  checkAlive();
   // Cached on first use, which is always after a child has adopted its slot:
   // the bootstrap adopts it before importing any user module.
   return me || (me = currentSlot() + 1);
@@ -215,6 +220,8 @@ export function* lockWord(
 
 /** Frees the mutex at `view[index]`; returns the word it held (0: it was free). */
 export function unlockWord(view: Int32Array, index: number): number {
+  // A process declared ended must not free a lock someone has taken over.
+  checkAlive();
   // One seq-cst exchange both publishes the critical section's writes to
   // the next owner (whose CAS reads this 0) and tells us whether anyone
   // set the waiters bit; a waiter that sets it after this sees 0 instead

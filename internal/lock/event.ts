@@ -16,6 +16,7 @@ import {
   type WaitOptions,
 } from "./core.ts";
 import { printAsString } from "../inspect.ts";
+import { checkAlive } from "../process/table.ts";
 
 let adoptEvent: (e: Event, buffer: SharedArrayBuffer) => void;
 
@@ -70,6 +71,7 @@ export class Event {
 
   /** Sets the flag and wakes every waiter. */
   set(): void {
+    checkAlive();
     // Store before notify: a waiter woken (or arming) then reads 1.
     Atomics.store(this.#view, FLAG, 1);
     Atomics.notify(this.#view, FLAG);
@@ -77,6 +79,7 @@ export class Event {
 
   /** Clears the flag. */
   clear(): void {
+    checkAlive();
     Atomics.store(this.#view, FLAG, 0);
   }
 

@@ -5,12 +5,20 @@
  * which processes hold permits, so that permits held by a process that ends
  * are given back.
  *
+ * An owned semaphore changes the count and the holder table together, under
+ * a small lock that is taken over from an owner that died (the channel's
+ * lock): a process can be killed between any two instructions, and a permit
+ * taken but not yet recorded would be lost for good. Each change is written
+ * first as a redo record (`TX`), so that whoever takes the lock over from a
+ * dead owner completes the change it was making.
+ *
  * @module
  */
 
 import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
-import { slotAlive } from "../process/table.ts";
+import { checkAlive, slotAlive } from "../process/table.ts";
 import { AbandonedLockError } from "./errors.ts";
+import { lock, unlock } from "../channel/lock.ts";
 import {
   acquireDeadline,
   type AcquireOptions,
@@ -37,8 +45,16 @@ const SLEEPERS = 1;
 const BOUND = 2;
 /** 1 when permits belong to the process that took them (the `owned` option). */
 const OWNED = 3;
+/** Owned: the lock over VALUE and the holder table (owner id; the next word counts sleepers). */
+const LOCK = 4;
+/** Owned: the change under way, 0 for none, else its holder entry + 2 (1: no entry). */
+const TX = 6;
+/** Owned: the VALUE the change under way sets. */
+const TX_VALUE = 7;
+/** Owned: the permits held its entry is set to. */
+const TX_HELD = 8;
 /** Start of the holder table: HOLDERS entries of [owner id, permits held]. */
-const TABLE = 4;
+const TABLE = 10;
 /** Entries in the holder table; past this many live holders, permits go untracked. */
 const HOLDERS = 32;
 const WORDS = TABLE + 2 * HOLDERS;
@@ -65,16 +81,66 @@ export interface SemaphoreOptions {
   owned?: boolean;
 }
 
-/** Takes a permit: the slow path, after the fast CAS failed. */
-function* take(view: Int32Array, deadline: number, kind: string): Blocking<boolean> {
-  for (;;) {
+/**
+ * Takes a permit if there is one. `entry` is the caller's holder entry, for
+ * an owned semaphore (UNTRACKED when the table had no room for it).
+ */
+function takeOne(view: Int32Array, entry: number): boolean {
+  if (view[OWNED] === 0) {
     let v = Atomics.load(view, VALUE);
     while (v > 0) {
       const seen = Atomics.compareExchange(view, VALUE, v, v - 1);
       if (seen === v) return true;
       v = seen;
     }
-    reclaim(view, kind);
+    return false;
+  }
+  lock(view, LOCK, ownerId());
+  try {
+    redo(view);
+    const v = view[VALUE];
+    if (v <= 0) return false;
+    change(view, entry, v - 1, entry >= 0 ? view[TABLE + 2 * entry + 1] + 1 : 0);
+    return true;
+  } finally {
+    unlock(view, LOCK);
+  }
+}
+
+/**
+ * Sets VALUE to `value` and entry `entry`'s permits to `held` (under the
+ * lock): the redo record first, so that a process killed half-way leaves a
+ * change the next lock holder completes.
+ */
+function change(view: Int32Array, entry: number, value: number, held: number): void {
+  view[TX_VALUE] = value;
+  view[TX_HELD] = held;
+  // Seq-cst: the record's words are visible before TX says there is one.
+  Atomics.store(view, TX, entry >= 0 ? entry + 2 : 1);
+  Atomics.store(view, VALUE, value);
+  if (entry >= 0) Atomics.store(view, TABLE + 2 * entry + 1, held);
+  Atomics.store(view, TX, 0);
+}
+
+/** Completes a change whose maker died under the lock (under the lock). */
+function redo(view: Int32Array): void {
+  const tx = view[TX];
+  if (tx === 0) return;
+  Atomics.store(view, VALUE, view[TX_VALUE]);
+  if (tx >= 2) Atomics.store(view, TABLE + 2 * (tx - 2) + 1, view[TX_HELD]);
+  Atomics.store(view, TX, 0);
+}
+
+/** Takes a permit: the slow path, after the fast attempt failed. */
+function* take(
+  view: Int32Array,
+  entry: number,
+  deadline: number,
+  kind: string,
+): Blocking<boolean> {
+  for (;;) {
+    if (takeOne(view, entry)) return true;
+    if (view[OWNED] === 1) reclaim(view, kind);
     const now = performance.now();
     if (now >= deadline) return false;
     // Count ourselves before the wait re-reads VALUE: a release adds to
@@ -90,17 +156,26 @@ function* take(view: Int32Array, deadline: number, kind: string): Blocking<boole
 
 /** Gives back the permits of holders that have ended; throws if there were any. */
 function reclaim(view: Int32Array, kind: string): void {
-  for (let e = 0; e < HOLDERS; e++) {
-    const owner = Atomics.load(view, TABLE + 2 * e);
-    if (owner === 0 || slotAlive(owner - 1)) continue;
-    const at = TABLE + 2 * e + 1;
-    const held = Atomics.load(view, at);
-    // The owner is dead, so only reclaimers race for this count: one CAS wins.
-    if (held > 0 && Atomics.compareExchange(view, at, held, 0) === held) {
-      Atomics.add(view, VALUE, held);
-      Atomics.notify(view, VALUE, held);
-      throw new AbandonedLockError(kind, owner - 1);
+  let dead = -1;
+  lock(view, LOCK, ownerId());
+  try {
+    redo(view);
+    for (let e = 0; e < HOLDERS; e++) {
+      const owner = Atomics.load(view, TABLE + 2 * e);
+      if (owner === 0 || slotAlive(owner - 1)) continue;
+      const held = view[TABLE + 2 * e + 1];
+      if (held > 0) {
+        change(view, e, view[VALUE] + held, 0);
+        dead = owner - 1;
+        break;
+      }
     }
+  } finally {
+    unlock(view, LOCK);
+  }
+  if (dead >= 0) {
+    Atomics.notify(view, VALUE);
+    throw new AbandonedLockError(kind, dead);
   }
 }
 
@@ -187,11 +262,12 @@ export class Semaphore extends LockLike {
     return this.#view[BOUND] < 0 ? "Semaphore" : "BoundedSemaphore";
   }
 
-  #took(): void {
-    const view = this.#view;
-    if (view[OWNED] === 0) return;
-    if (this.#entry === UNKNOWN) this.#entry = claimEntry(view);
-    if (this.#entry >= 0) Atomics.add(view, TABLE + 2 * this.#entry + 1, 1);
+  /** This process's holder entry (UNTRACKED when the table is full or unowned). */
+  #entryOf(): number {
+    if (this.#entry === UNKNOWN) {
+      this.#entry = this.#view[OWNED] === 1 ? claimEntry(this.#view) : UNTRACKED;
+    }
+    return this.#entry;
   }
 
   /**
@@ -204,17 +280,11 @@ export class Semaphore extends LockLike {
    * @throws {TypeError} For an unknown or malformed option.
    */
   acquireSync(options?: AcquireOptions): boolean {
+    checkAlive();
     const deadline = acquireDeadline(options, `${this.#kind()}.acquireSync`, true);
     const view = this.#view;
-    const v = Atomics.load(view, VALUE);
-    if (
-      (v > 0 && Atomics.compareExchange(view, VALUE, v, v - 1) === v) ||
-      runSync(take(view, deadline, this.#kind()))
-    ) {
-      this.#took();
-      return true;
-    }
-    return false;
+    const entry = this.#entryOf();
+    return takeOne(view, entry) || runSync(take(view, entry, deadline, this.#kind()));
   }
 
   /**
@@ -226,18 +296,13 @@ export class Semaphore extends LockLike {
    * @throws {TypeError} For an unknown or malformed option.
    */
   async acquire(options?: AsyncAcquireOptions): Promise<boolean> {
+    checkAlive();
     const deadline = acquireDeadline(options, `${this.#kind()}.acquire`, false);
     const signal = signalOf(options);
     const view = this.#view;
-    const v = Atomics.load(view, VALUE);
-    if (
-      (v > 0 && Atomics.compareExchange(view, VALUE, v, v - 1) === v) ||
-      await runAsync(take(view, deadline, this.#kind()), signal)
-    ) {
-      this.#took();
-      return true;
-    }
-    return false;
+    const entry = this.#entryOf();
+    return takeOne(view, entry) ||
+      await runAsync(take(view, entry, deadline, this.#kind()), signal);
   }
 
   /**
@@ -247,26 +312,29 @@ export class Semaphore extends LockLike {
    * initial value (Python's `ValueError`).
    */
   release(): void {
+    checkAlive();
     const view = this.#view;
     const bound = view[BOUND];
-    let v = Atomics.load(view, VALUE);
-    for (;;) {
-      if (bound >= 0 && v >= bound) {
-        throw new RangeError(`Cannot release a BoundedSemaphore past its initial value ${bound}`);
+    if (view[OWNED] === 0) {
+      let v = Atomics.load(view, VALUE);
+      for (;;) {
+        if (bound >= 0 && v >= bound) throw pastBound(bound);
+        const seen = Atomics.compareExchange(view, VALUE, v, v + 1);
+        if (seen === v) break;
+        v = seen;
       }
-      const seen = Atomics.compareExchange(view, VALUE, v, v + 1);
-      if (seen === v) break;
-      v = seen;
-    }
-    if (this.#entry === UNKNOWN && view[OWNED] === 1) this.#entry = claimEntry(view);
-    if (this.#entry >= 0) {
-      // Give back one of this process's own permits, if it holds any.
-      const at = TABLE + 2 * this.#entry + 1;
-      let held = Atomics.load(view, at);
-      while (held > 0) {
-        const seen = Atomics.compareExchange(view, at, held, held - 1);
-        if (seen === held) break;
-        held = seen;
+    } else {
+      const entry = this.#entryOf();
+      lock(view, LOCK, ownerId());
+      try {
+        redo(view);
+        const v = view[VALUE];
+        if (bound >= 0 && v >= bound) throw pastBound(bound);
+        // Gives back one of this process's own permits, if it holds any.
+        const held = entry >= 0 ? Math.max(0, view[TABLE + 2 * entry + 1] - 1) : 0;
+        change(view, entry, v + 1, held);
+      } finally {
+        unlock(view, LOCK);
       }
     }
     // VALUE was raised before SLEEPERS is read, and a waiter counts itself
@@ -337,6 +405,10 @@ export class BoundedSemaphore extends Semaphore {
   constructor(value = 1, options: SemaphoreOptions = {}) {
     super(value, options);
   }
+}
+
+function pastBound(bound: number): RangeError {
+  return new RangeError(`Cannot release a BoundedSemaphore past its initial value ${bound}`);
 }
 
 function reviver(Kind: typeof Semaphore) {

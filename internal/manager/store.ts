@@ -74,7 +74,6 @@ interface Replica {
 
 // This process's replicas, by container.
 const replicas = new Map<number, Replica>();
-let locks = 0;
 let writer = new Writer();
 
 /** Makes a Manager's header; returns its data offset. */
@@ -108,7 +107,7 @@ export function shutdownManager(manager: number, containers: Iterable<number>): 
   for (const at of containers) {
     const w = at >> 2;
     // Under the container's lock: no call is between its check and its end.
-    lock(a.i32, w + LOCK, currentSlot() + 1, ++locks);
+    lock(a.i32, w + LOCK, currentSlot() + 1);
     try {
       arena();
       const data = a.i32[w + DATA];
@@ -138,7 +137,7 @@ function enter(ref: Ref, kind: Kind): Replica {
     throw new ManagerShutdownError();
   }
   const w = ref.at >> 2;
-  lock(a.i32, w + LOCK, currentSlot() + 1, ++locks);
+  lock(a.i32, w + LOCK, currentSlot() + 1);
   try {
     // Another process may have grown the arena while we waited.
     arena();

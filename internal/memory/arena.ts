@@ -59,7 +59,6 @@ interface Arena {
   u8: Uint8Array;
   /** The length the views cover. */
   length: number;
-  locks: number;
 }
 
 // On globalThis, as the process table is: two copies of the library in one
@@ -68,7 +67,7 @@ const KEY = Symbol.for("@tsmp/multiprocessing.arena");
 type Holder = { [KEY]?: Arena };
 
 function make(sab: SharedArrayBuffer): Arena {
-  const a = { sab, i32: new Int32Array(0), u8: new Uint8Array(0), length: -1, locks: 0 };
+  const a = { sab, i32: new Int32Array(0), u8: new Uint8Array(0), length: -1 };
   refresh(a);
   return a;
 }
@@ -105,7 +104,7 @@ export function adoptArena(sab: SharedArrayBuffer): void {
 /** Runs `fn` holding the arena lock. */
 export function withArenaLock<T>(fn: (a: Arena) => T): T {
   const a = arena();
-  lock(a.i32, LOCK, currentSlot() + 1, ++a.locks);
+  lock(a.i32, LOCK, currentSlot() + 1);
   try {
     // Another process may have grown the arena while we waited.
     return fn(arena());

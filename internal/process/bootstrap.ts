@@ -9,7 +9,7 @@
  */
 
 import { workerSide } from "../../runtime/mod.ts";
-import { adoptTable, markAlive, markExited } from "./table.ts";
+import { adoptTable, markAlive, markExited, slotExitCode } from "./table.ts";
 import { adoptArena } from "../memory/arena.ts";
 import { decodeArgs } from "../shareable.ts";
 import { type ProcessInfo, setThreadState, type ThreadState } from "./state.ts";
@@ -51,7 +51,11 @@ function processBase(cls: unknown): (new (...args: unknown[]) => object) | undef
 async function main(): Promise<void> {
   workerSide.directOutput();
   const data = await workerSide.startData() as StartData;
-  adoptTable(data.table, data.self.slot);
+  // A thread declared ended (terminated, killed) that still runs stops at
+  // its next shared operation: ending the worker is uncatchable.
+  adoptTable(data.table, data.self.slot, () => {
+    workerSide.exitWorker(slotExitCode(data.self.slot) ?? -15);
+  });
   adoptArena(data.memory);
   const state: ThreadState = {
     self: data.self,

@@ -8,8 +8,15 @@
  * @module
  */
 
-import type { WorkerHandle } from "../../runtime/mod.ts";
-import { EXITED, markDescendantsExited, markExited, slotState } from "./table.ts";
+import { runtime, type WorkerHandle } from "../../runtime/mod.ts";
+import {
+  claimExit,
+  EXITED,
+  markDescendantsExited,
+  markExited,
+  quiesced,
+  slotState,
+} from "./table.ts";
 import { type StartMethod, startWorker } from "./start.ts";
 import { deserializeError } from "../errors.ts";
 import type { ChildMessage, StartData } from "./bootstrap.ts";
@@ -17,6 +24,9 @@ import type { ChildMessage, StartData } from "./bootstrap.ts";
 // How long a stopped worker may take to be reported gone before the parent
 // stops waiting for it.
 const STOP_GRACE_MS = 2_000;
+// How long a stopped child's critical section (a put or get it was inside
+// when stopped) may take to finish before its end is published anyway.
+const QUIESCE_MS = 1_000;
 
 /** A started child, as its parent sees it. */
 export class Child {
@@ -56,10 +66,15 @@ export class Child {
     // one takes over a stopped child's locks while it still runs. A child
     // that died without recording its exit (a crash, running out of memory)
     // gets the runtime's code, or 1.
-    const natural = handle.exited.then((code) =>
-      void markExited(slot, this.#stopCode ?? code ?? 1)
-    );
-    this.done = Promise.race([natural, forced]).then(() => {
+    // A stopped thread may still run where the runtime cannot stop a busy
+    // one (Deno), or where it never reported the exit: it is fenced, and its
+    // end is published only once it is out of any critical section it was
+    // in. A thread the runtime reports gone elsewhere is gone.
+    const natural = handle.exited.then(async (code) => {
+      if (!runtime.stopsWorkers) await quiesced(slot, QUIESCE_MS);
+      markExited(slot, this.#stopCode ?? code ?? 1);
+    });
+    this.done = Promise.race([natural, forced.then(() => quiesced(slot, QUIESCE_MS))]).then(() => {
       markExited(slot, this.#stopCode ?? 1);
       // Its own children ended with it (a daemon child it terminated as it
       // ended, or any child of a child that was stopped or crashed).
@@ -76,6 +91,8 @@ export class Child {
   stop(code: number): void {
     if (slotState(this.#slot) === EXITED || this.#stopCode !== undefined) return;
     this.#stopCode = code;
+    // Fence it first: from here on it cannot complete a shared operation.
+    claimExit(this.#slot, code);
     this.#handle.terminate();
     // A runtime that never reports the stopped worker's exit must not leave
     // join() waiting forever; the timer does not keep the program alive.

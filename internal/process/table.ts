@@ -8,16 +8,30 @@
  * A process is named by its slot; slots are never reused, so a lock owner
  * word (`slot + 1`, 0 meaning free) can never point at a newer process.
  *
+ * ## Fencing
+ *
+ * A process is declared ended in two steps. Its exit code is claimed first
+ * (by the process itself, or by `terminate()`/`kill()` in its parent): from
+ * then on the process is *fenced*, and every shared operation it starts
+ * (a put or get, taking a lock, reading a shared value, a blocked wait
+ * waking up) stops its thread instead ({@linkcode checkAlive}). Only then is
+ * `STATE` set to EXITED, which `join()` waits for and which lets others take
+ * over its locks; the parent sets it once the thread is reported gone and
+ * no critical section it entered before the claim is still under way
+ * (`BUSY`, see {@linkcode enterShared}). So a thread the runtime cannot
+ * stop (Deno's busy workers) never acts on shared memory after its end.
+ *
  * @module
  */
 
-import { notify, waitAsync, waitSync } from "../wait/futex.ts";
+import { notify, onWaitSlice, waitAsync, waitSync } from "../wait/futex.ts";
 import type { ReadyWord } from "../wait/ready.ts";
 
 // Header words, then SLOT_INTS words per slot.
 /** Next slot to hand out (Atomics.add). */
 const NEXT_SLOT = 0;
-const HEADER_INTS = 4;
+// One 64-byte line, so that slots start on line boundaries.
+const HEADER_INTS = 16;
 
 // Words of one slot.
 /** STARTING, ALIVE or EXITED; waiters on exit wait on this word. */
@@ -32,7 +46,11 @@ const NAME = 2;
 const NAME_INTS = 12;
 /** The slot of the process that started this one (0 for the main process's children). */
 const PARENT = NAME + NAME_INTS;
-const SLOT_INTS = PARENT + 1;
+/** 1 while the process is inside a channel's critical section (enterShared). */
+const BUSY = PARENT + 1;
+// A slot fills a 64-byte line: BUSY is written on every put and get, and
+// must not share a line with the words another process reads on its own.
+const SLOT_INTS = 16;
 
 /** The slot is handed out; the child has not started running yet. */
 export const STARTING = 0;
@@ -46,13 +64,16 @@ export const EXITED = 2;
 const UNSET = 0x7fff_ffff;
 
 const INITIAL_SLOTS = 1024;
-// 2M processes per tree; a table this large is 112 MiB (it grows as needed).
+// 2M processes per tree; a table this large is 128 MiB (address space is
+// reserved for it, memory only as it grows).
 const MAX_BYTES = (HEADER_INTS + SLOT_INTS * (1 << 21)) * 4;
 
 interface Registry {
   sab: SharedArrayBuffer;
   view: Int32Array;
   slot: number;
+  /** What a fenced thread does: the bootstrap ends the worker. */
+  onFenced?: () => void;
 }
 
 // Kept on globalThis so that two copies of the library loaded in one thread
@@ -77,10 +98,72 @@ function registry(): Registry {
   return reg;
 }
 
-/** Makes this thread the process in `slot` of the table `sab` (child side). */
-export function adoptTable(sab: SharedArrayBuffer, slot: number): void {
-  (globalThis as Holder)[KEY] = { sab, view: new Int32Array(sab), slot };
+/**
+ * Makes this thread the process in `slot` of the table `sab` (child side);
+ * `onFenced` ends the thread once the process has been declared ended.
+ */
+export function adoptTable(sab: SharedArrayBuffer, slot: number, onFenced?: () => void): void {
+  (globalThis as Holder)[KEY] = { sab, view: new Int32Array(sab), slot, onFenced };
+  selfView = undefined;
 }
+
+// This thread's own slot words, cached: they are read on every shared
+// operation. (The view tracks the buffer's length as it grows.)
+let selfView: Int32Array | undefined;
+let selfAt = 0;
+
+function self(): Int32Array {
+  if (selfView === undefined) {
+    const reg = registry();
+    selfAt = at(reg.slot, 0);
+    selfView = reg.view;
+  }
+  return selfView;
+}
+
+/** Whether this process has been declared ended (its exit code is claimed). */
+export function fenced(): boolean {
+  return Atomics.load(self(), selfAt + EXITCODE) !== UNSET;
+}
+
+/**
+ * Stops a thread whose process has been declared ended: ends the worker at
+ * once (uncatchably, on every runtime), or throws where there is no worker
+ * to end.
+ */
+export function stopFenced(): never {
+  registry().onFenced?.();
+  throw new Error("This process has ended; it can no longer use shared objects");
+}
+
+/** Stops this thread if its process has been declared ended. */
+export function checkAlive(): void {
+  if (Atomics.load(self(), selfAt + EXITCODE) !== UNSET) stopFenced();
+}
+
+/**
+ * Marks this thread as inside a critical section that must finish before
+ * its process counts as ended (a channel's put or get): returns false,
+ * marking nothing, if the process has been declared ended already. The
+ * store comes before the load and the parent claims before it reads BUSY
+ * (all sequentially consistent): so either this thread sees the claim, or
+ * the parent sees BUSY and waits for {@linkcode leaveShared}.
+ */
+export function enterShared(): boolean {
+  const view = self();
+  Atomics.store(view, selfAt + BUSY, 1);
+  if (Atomics.load(view, selfAt + EXITCODE) === UNSET) return true;
+  Atomics.store(view, selfAt + BUSY, 0);
+  return false;
+}
+
+/** Ends what {@linkcode enterShared} began. */
+export function leaveShared(): void {
+  Atomics.store(self(), selfAt + BUSY, 0);
+}
+
+// A blocked wait in a fenced thread wakes within a slice and stops.
+onWaitSlice(checkAlive);
 
 /** The table's buffer, handed to every child at start. */
 export function tableBuffer(): SharedArrayBuffer {
@@ -188,17 +271,43 @@ export function markAlive(slot: number): void {
 }
 
 /**
- * Records that the process in `slot` ended with `code`. Only the first call
- * for a slot takes effect; it returns whether this one did.
+ * Claims `code` as the exit code of the process in `slot`, fencing it (see
+ * the module doc); only the first claim for a slot takes effect, and this
+ * returns whether this one did.
+ */
+export function claimExit(slot: number, code: number): boolean {
+  return Atomics.compareExchange(registry().view, at(slot, EXITCODE), UNSET, code | 0) === UNSET;
+}
+
+/**
+ * Records that the process in `slot` ended with `code` (unless an exit code
+ * was claimed before) and publishes it: `join()` returns, its locks may be
+ * taken over. Returns whether `code` is the one recorded.
  */
 export function markExited(slot: number, code: number): boolean {
   const { view } = registry();
   // Claim the exit code first, then publish STATE: a reader that sees EXITED
   // always sees the winning code.
-  if (Atomics.compareExchange(view, at(slot, EXITCODE), UNSET, code | 0) !== UNSET) return false;
-  Atomics.store(view, at(slot, STATE), EXITED);
-  notify(view, at(slot, STATE));
-  return true;
+  const won = claimExit(slot, code);
+  if (Atomics.load(view, at(slot, STATE)) !== EXITED) {
+    Atomics.store(view, at(slot, STATE), EXITED);
+    notify(view, at(slot, STATE));
+  }
+  return won;
+}
+
+/**
+ * Waits (at most `graceMs`) until the fenced process in `slot` is out of
+ * any critical section it entered before it was fenced. A thread the
+ * runtime stopped inside one never leaves it; the channel's order of
+ * stores makes that harmless.
+ */
+export async function quiesced(slot: number, graceMs: number): Promise<void> {
+  const { view } = registry();
+  const until = performance.now() + graceMs;
+  while (Atomics.load(view, at(slot, BUSY)) !== 0 && performance.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }
 
 /** Blocks until the process in `slot` has ended or `deadline` passes. */

@@ -28,6 +28,7 @@ import {
 import { describe } from "../wait/futex.ts";
 import { indexed, unwrap } from "./indexed.ts";
 import { printAsString } from "../inspect.ts";
+import { checkAlive } from "../process/table.ts";
 
 function proxied<A extends RawArray>(array: A): A {
   return indexed(array);
@@ -123,6 +124,7 @@ export class RawArray<T extends Typecode = Typecode> {
    * @throws {RangeError} If out of range (Python's `IndexError`).
    */
   get(index: number): ElementOf<T> {
+    checkAlive();
     return this.#elements[this.#index(index)] as ElementOf<T>;
   }
 
@@ -135,6 +137,7 @@ export class RawArray<T extends Typecode = Typecode> {
    * @throws {TypeError} If `value` is of the wrong type.
    */
   set(index: number, value: ElementOf<T>): void {
+    checkAlive();
     this.#elements[this.#index(index)] = convert(this.#typecode, value) as never;
   }
 
@@ -144,6 +147,7 @@ export class RawArray<T extends Typecode = Typecode> {
    * @returns A plain array.
    */
   toArray(): ElementOf<T>[] {
+    checkAlive();
     return Array.from(this.#elements as unknown as ArrayLike<ElementOf<T>>);
   }
 
@@ -155,6 +159,7 @@ export class RawArray<T extends Typecode = Typecode> {
    * @returns A plain array.
    */
   slice(start?: number, end?: number): ElementOf<T>[] {
+    checkAlive();
     return this.toArray().slice(start, end);
   }
 

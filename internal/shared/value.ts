@@ -26,6 +26,7 @@ import {
   type Typecode,
 } from "./typecodes.ts";
 import { printAsString } from "../inspect.ts";
+import { checkAlive } from "../process/table.ts";
 
 let adoptRawValue: (v: RawValue, elements: Elements) => void;
 let cellOf: (v: RawValue) => Elements;
@@ -74,10 +75,12 @@ export class RawValue<T extends Typecode = Typecode> {
 
   /** The value. */
   get value(): ElementOf<T> {
+    checkAlive();
     return this.#elements[0] as ElementOf<T>;
   }
 
   set value(value: ElementOf<T>) {
+    checkAlive();
     this.#elements[0] = convert(this.#typecode, value) as never;
   }
 
@@ -162,6 +165,7 @@ export class Value<T extends Typecode = Typecode> extends RawValue<T> {
 
   /** The value, read or written under the lock (unless this process holds it). */
   override get value(): ElementOf<T> {
+    checkAlive();
     if (!this.#mustLock()) return this.#cell[0] as ElementOf<T>;
     const lock = this.#lock!;
     lock.acquireSync();
@@ -173,6 +177,7 @@ export class Value<T extends Typecode = Typecode> extends RawValue<T> {
   }
 
   override set value(value: ElementOf<T>) {
+    checkAlive();
     const stored = convert(this.typecode, value) as never;
     if (!this.#mustLock()) {
       this.#cell[0] = stored;

@@ -37,6 +37,17 @@ export function checkSignal(signal: unknown, name = "signal"): AbortSignal | und
   return signal;
 }
 
+// A blocked thread wakes at least this often to run the slice check: a
+// thread whose process was declared ended must not sleep on (see
+// `process/table.ts`).
+const SYNC_SLICE_MS = 100;
+let sliceCheck: (() => void) | undefined;
+
+/** Sets what a blocked `Sync` wait runs each time it wakes (it may throw). */
+export function onWaitSlice(check: () => void): void {
+  sliceCheck = check;
+}
+
 /**
  * Blocks the calling thread while `view[index] === expected`, until woken or
  * until `deadline` (absolute, on `performance.now()`'s clock).
@@ -50,9 +61,15 @@ export function waitSync(
   for (let i = 0; i < SPIN_LOADS; i++) {
     if (Atomics.load(view, index) !== expected) return "not-equal";
   }
-  const left = remaining(deadline);
+  let left = remaining(deadline);
   if (left <= 0) return "timed-out";
-  return Atomics.wait(view, index, expected, left);
+  for (;;) {
+    const result = Atomics.wait(view, index, expected, Math.min(left, SYNC_SLICE_MS));
+    if (result !== "timed-out") return result;
+    sliceCheck?.();
+    left = remaining(deadline);
+    if (left <= 0) return "timed-out";
+  }
 }
 
 /**

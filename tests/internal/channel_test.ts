@@ -221,12 +221,16 @@ describe("channel at its byte limit", () => {
     const ch = Channel.create(0, DATA + 256 * 1024);
     const chunk = new Uint8Array(60_000);
     let put = 0;
-    assert.throws(() => {
-      for (;;) {
-        ch.tryPut(chunk.fill(put & 0xff), "item");
-        put++;
-      }
-    }, (e: unknown) => e instanceof RangeError && /item \(\d+ bytes encoded\) does not fit/.test(e.message));
+    assert.throws(
+      () => {
+        for (;;) {
+          ch.tryPut(chunk.fill(put & 0xff), "item");
+          put++;
+        }
+      },
+      (e: unknown) =>
+        e instanceof RangeError && /item \(\d+ bytes encoded\) does not fit/.test(e.message),
+    );
     assert.ok(put >= 3, `put ${put} before the limit`);
     const got = drain(ch) as Uint8Array[];
     assert.equal(got.length, put);
