@@ -20,9 +20,16 @@ export function spawnThread(url: URL, data: unknown, options: SpawnOptions): Wor
   const workerData = data === undefined ? null : data;
   const worker = new (threads().Worker)(target, { workerData, name: options.name });
   const exited = new Promise<number | null>((resolve) => worker.once("exit", resolve));
+  // A worker that asks to be ended (see endWorker) is terminated.
+  worker.on("message", (message) => {
+    if (isEnd(message)) void worker.terminate();
+  });
   return {
     post: (message) => worker.postMessage(message),
-    onMessage: (listener) => void worker.on("message", listener),
+    onMessage: (listener) =>
+      void worker.on("message", (message) => {
+        if (!isEnd(message)) listener(message);
+      }),
     onError: (listener) => void worker.on("error", listener),
     exited,
     terminate: () => void worker.terminate(),
@@ -48,6 +55,24 @@ export const threadWorkerSide: Omit<WorkerSide, "directOutput"> = {
   postToParent: (message) => threads().parentPort!.postMessage(message),
   // Ends only this thread; Node flushes the worker's stdio first.
   exitWorker: (code) => void process.exit(code),
+  endWorker: (code) => void process.exit(code),
   onUncaught: (listener) => onUncaught(listener, false),
   onExitCall,
 };
+
+// What a worker posts to be ended by its parent (see endByParent).
+const END = "@tsmp/multiprocessing.end";
+
+function isEnd(message: unknown): boolean {
+  return typeof message === "object" && message !== null && END in message;
+}
+
+/**
+ * `endWorker` for Deno: asks the parent to terminate this worker instead of
+ * calling `process.exit()`. Deno 2.9 never frees about 1 MB of a worker
+ * that exits itself (more the more modules it loaded), and frees one its
+ * parent terminates.
+ */
+export function endByParent(code: number): void {
+  threads().parentPort!.postMessage({ [END]: code });
+}

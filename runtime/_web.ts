@@ -69,6 +69,7 @@ export function webWorkerSide(isWorker: () => boolean): WorkerSide {
     exitWorker: (code) => void process.exit(code),
     // A Web Worker's console already writes straight to the program's output.
     directOutput: () => {},
+    endWorker: (code) => void process.exit(code),
     onUncaught: (listener) => onUncaught(listener, true),
     onExitCall,
   };

@@ -10,7 +10,7 @@
 
 import type { Runtime } from "./types.ts";
 import { cpuCount, exitProgram, pid } from "./_common.ts";
-import { spawnThread, threadWorkerSide } from "./_threads.ts";
+import { endByParent, spawnThread, threadWorkerSide } from "./_threads.ts";
 
 interface DenoNamespace {
   mainModule: string;
@@ -24,7 +24,7 @@ export const deno: Runtime = {
   name: "deno",
   spawn: spawnThread,
   // A Deno worker's output already goes straight to the program's.
-  worker: { ...threadWorkerSide, directOutput: () => {} },
+  worker: { ...threadWorkerSide, directOutput: () => {}, endWorker: endByParent },
   pid,
   cpuCount,
   mainModule: () => denoNs().mainModule,

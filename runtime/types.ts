@@ -95,6 +95,12 @@ export interface WorkerSide {
    */
   directOutput(): void;
   /**
+   * Ends this worker thread once its work is done: as `exitWorker`, or,
+   * where a thread that exits itself is never freed (Deno), by asking its
+   * parent to terminate it; the thread then only idles until it is.
+   */
+  endWorker(code: number): void;
+  /**
    * Calls `listener` with an error nothing caught or a rejection nothing
    * handled, instead of the runtime's default (which differs: Bun reports a
    * rejection as a clean exit 0).

@@ -4,7 +4,7 @@ import { AbandonedLockError, Lock, Semaphore } from "../lock.ts";
 import { EOFError, Pipe } from "../pipe.ts";
 import { Process } from "../process.ts";
 import { Empty, Queue } from "../queue.ts";
-import { RawValue } from "../shared.ts";
+import { RawValue, SharedArray, Value } from "../shared.ts";
 import {
   churnPermits,
   getBlocked,
@@ -209,5 +209,66 @@ describe("permits of killed holders", () => {
     assert.equal(sem.acquireSync({ block: false }), false);
     for (let i = 0; i < 3; i++) sem.release();
     assert.equal(sem.getValue(), 3);
+  });
+});
+
+describe("bad input is refused, naming the argument", () => {
+  test("a number where an options object belongs is a TypeError, never a wait", async () => {
+    const [a, b] = Pipe<number>();
+    b.send(1);
+    const options = /'options' must be an object/;
+    // deno-lint-ignore no-explicit-any
+    const any = (x: unknown) => x as any;
+    await assert.rejects(a.recv(any(5)), { name: "TypeError", message: options });
+    assert.throws(() => a.recvSync(any(5)), { name: "TypeError", message: options });
+    await assert.rejects(a.poll(any(5)), { name: "TypeError", message: options });
+    assert.throws(() => a.pollSync(any(5)), { name: "TypeError", message: options });
+    await assert.rejects(a.recvBytes(undefined, any(5)), { name: "TypeError", message: options });
+    // A write-only end with no writer left would say EOFError: the argument comes first.
+    const [r, w] = Pipe<number>(false);
+    w.close();
+    assert.throws(() => r.recvSync(any(5)), { name: "TypeError", message: options });
+    assert.equal(await a.recv({ timeout: 1000 }), 1);
+    const q = new Queue<number>();
+    await assert.rejects(q.get(any(5)), TypeError);
+    assert.throws(() => q.getSync(any(5)), TypeError);
+    await assert.rejects(q.put(1, any(5)), TypeError);
+    const lock = new Lock();
+    assert.throws(() => lock.acquireSync(any(5)), TypeError);
+    await assert.rejects(lock.acquire(any(5)), TypeError);
+    const sem = new Semaphore(1);
+    assert.throws(() => sem.acquireSync(any(5)), TypeError);
+    a.close();
+    b.close();
+    q.close();
+  });
+
+  test("a signal that is not an AbortSignal is a TypeError, in the Sync forms too", () => {
+    // deno-lint-ignore no-explicit-any
+    const bad = { signal: "x" } as any;
+    const message = /'signal' must be an AbortSignal/;
+    assert.throws(() => new Lock().acquireSync(bad), { name: "TypeError", message });
+    assert.throws(() => new Semaphore(1).acquireSync(bad), { name: "TypeError", message });
+  });
+
+  test("a number for a 64-bit typecode is converted to a bigint; a fraction is refused", () => {
+    assert.equal(new Value("q", 1).value, 1n);
+    assert.deepEqual([...new SharedArray("q", [1, -2])], [1n, -2n]);
+    assert.equal(new Value("Q", 2 ** 40).value, 2n ** 40n);
+    assert.throws(() => new Value("q", 1.5), { name: "TypeError", message: /'q' element/ });
+  });
+
+  test("an array too large names its size argument and the limit", () => {
+    assert.throws(() => new SharedArray("i", 2 ** 40), {
+      name: "RangeError",
+      message: /'sizeOrValues' must be a size of at most 4294967295 elements, got 1099511627776/,
+    });
+  });
+
+  test("a module option that is not a URL names the option", () => {
+    assert.throws(() => new Process({ target: getBlocked, module: "not a url" }), {
+      name: "TypeError",
+      message: /'module' must be an absolute URL/,
+    });
   });
 });

@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     if (reason !== undefined) console.error(reason);
     void endChildren(state).finally(() => {
       markExited(data.self.slot, code);
-      workerSide.exitWorker(code);
+      workerSide.endWorker(code);
     });
   };
   workerSide.onUncaught((error) => {

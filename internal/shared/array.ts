@@ -34,6 +34,9 @@ function proxied<A extends RawArray>(array: A): A {
   return indexed(array);
 }
 
+// The longest array: a typed array's length limit in every runtime.
+const MAX_LENGTH = 2 ** 32 - 1;
+
 let adoptRawArray: (a: RawArray, elements: Elements) => void;
 
 /**
@@ -80,7 +83,19 @@ export class RawArray<T extends Typecode = Typecode> {
       if (sizeOrValues < 0) {
         throw new RangeError(`'sizeOrValues' must be a non-negative size, got ${sizeOrValues}`);
       }
-      this.#elements = makeElements(typecode, sizeOrValues);
+      if (sizeOrValues > MAX_LENGTH) {
+        throw new RangeError(
+          `'sizeOrValues' must be a size of at most ${MAX_LENGTH} elements, got ${sizeOrValues}`,
+        );
+      }
+      try {
+        this.#elements = makeElements(typecode, sizeOrValues);
+      } catch (error) {
+        throw new RangeError(
+          `'sizeOrValues' ${sizeOrValues} of '${typecode}' is more shared memory than can be had`,
+          { cause: error },
+        );
+      }
     } else if (
       sizeOrValues !== null && typeof sizeOrValues === "object" && Symbol.iterator in sizeOrValues
     ) {
