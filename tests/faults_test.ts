@@ -36,9 +36,9 @@ async function until(state: Int32Array, index: number, atLeast: number): Promise
 // 8 MiB messages, more of them than fitted in a channel before (1 GiB): all
 // must arrive, in order and unaltered.
 const BIG = 8 << 20;
-const COUNT = 136;
+const COUNT = 130;
 
-// One buffer, marked afresh for each message (allocating 136 would cost
+// One buffer, marked afresh for each message (allocating 130 would cost
 // more than the test).
 const b = new Uint8Array(BIG);
 
@@ -55,7 +55,7 @@ function check(got: unknown, i: number): void {
 }
 
 describe("nothing is dropped past the old ring limit", () => {
-  test("a pipe writer sends 136 messages of 8 MiB before the reader reads: all arrive", async () => {
+  test("a pipe writer sends 130 messages of 8 MiB before the reader reads: all arrive", async () => {
     const [r, w] = Pipe<Uint8Array>(false);
     for (let i = 0; i < COUNT; i++) w.send(big(i));
     w.close();
@@ -64,7 +64,7 @@ describe("nothing is dropped past the old ring limit", () => {
     assert.equal(got, COUNT);
   });
 
-  test("an unbounded queue takes 136 putNowait of 8 MiB without Full", () => {
+  test("an unbounded queue takes 130 putNowait of 8 MiB without Full", () => {
     const q = new Queue<Uint8Array>();
     for (let i = 0; i < COUNT; i++) q.putNowait(big(i));
     assert.equal(q.qsize(), COUNT);
