@@ -7,7 +7,13 @@
  * @module
  */
 
-import { PoolCore, type TaskSpec } from "./internal/pool/core.ts";
+import {
+  PoolCore,
+  SCHEDULER,
+  type Scheduler,
+  type SchedulerHook,
+  type TaskSpec,
+} from "./internal/pool/core.ts";
 import { Future, futureControl } from "./internal/pool/future.ts";
 import {
   BrokenProcessPool,
@@ -362,7 +368,7 @@ async function collect(
  * ```
  */
 export class ProcessPoolExecutor extends Executor {
-  #core: PoolCore;
+  #core: Scheduler;
   #futures = new Set<Future<unknown>>();
 
   /**
@@ -375,6 +381,11 @@ export class ProcessPoolExecutor extends Executor {
    */
   constructor(maxWorkers?: number | null, options: ProcessPoolExecutorOptions = {}) {
     super();
+    const hook = (options as { [SCHEDULER]?: SchedulerHook } | null)?.[SCHEDULER];
+    if (hook) {
+      this.#core = hook.scheduler;
+      return;
+    }
     const n = maxWorkers ?? cpuCount();
     if (!Number.isInteger(n) || n < 1) {
       throw new RangeError(`'maxWorkers' must be an integer of at least 1, got ${describe(n)}`);

@@ -13,7 +13,7 @@
  */
 
 import { TimeoutError } from "./internal/errors.ts";
-import { PoolCore, type Scheduler } from "./internal/pool/core.ts";
+import { PoolCore, SCHEDULER, type Scheduler, type SchedulerHook } from "./internal/pool/core.ts";
 import { LocalCore } from "./internal/pool/local.ts";
 import { BrokenPoolError, PoolNotRunningError, WorkerLostError } from "./internal/pool/errors.ts";
 import { APPLY, MAP, STARMAP } from "./internal/pool/protocol.ts";
@@ -143,6 +143,12 @@ export class Pool implements AsyncDisposable {
     if (typeof processes === "object" && processes !== null) {
       options = processes;
       processes = options.processes;
+    }
+    const hook = (options as { [SCHEDULER]?: SchedulerHook } | null)?.[SCHEDULER];
+    if (hook) {
+      this.#core = hook.scheduler;
+      this.#processes = hook.processes;
+      return;
     }
     const { initializer, initargs = [], maxtasksperchild } = optionsOf(
       "new Pool",

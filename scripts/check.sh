@@ -5,7 +5,7 @@ set -u
 source "$(dirname "$0")/env.sh"
 source "$(dirname "$0")/_step.sh"
 check_steps() {
-  step deno-check deno check --quiet mod.ts $(ls tests/*.ts tests/internal/*.ts tests/conformance/*.ts tests/fixtures/*.ts examples/*.ts bench/*.ts 2>/dev/null)
+  step deno-check deno check --quiet mod.ts cluster.ts $(ls tests/*.ts tests/internal/*.ts tests/conformance/*.ts tests/fixtures/*.ts examples/*.ts bench/*.ts 2>/dev/null)
   step tsc tsc -p tsconfig.json
   step deno-lint deno lint --quiet
   # The public modules (deno.json exports) as JSR scores their docs.

@@ -10,6 +10,9 @@ Note: many tests make a child fail on purpose, and the child prints its tracebac
 ("Process Process-N:" and a stack) as Python does. Those tracebacks are expected;
 a failing test is reported by the test runner itself (and this script's summary).
 NOTE
+if ! command -v nats-server >/dev/null 2>&1; then
+  echo "!!! nats-server is not on PATH: the ClusterPool tests are SKIPPED (apt-get install nats-server) !!!"
+fi
 # Deno would type-check every worker it starts; types are checked below.
 step deno-test deno test -A --no-check --quiet tests/
 step bun-test bun test --timeout 60000 $(for f in $files; do echo "./$f"; done)

@@ -68,8 +68,9 @@ export interface TaskSpec {
 }
 
 /**
- * What a pool front end drives: the process scheduler ({@linkcode PoolCore})
- * or the event-loop one under `ThreadPool` (`local.ts`).
+ * What a pool front end drives: the process scheduler ({@linkcode PoolCore}),
+ * the event-loop one under `ThreadPool` (`local.ts`) or the cluster's
+ * (`internal/cluster/driver.ts`).
  */
 export interface Scheduler {
   /** The error that broke the pool, or null. */
@@ -88,6 +89,19 @@ export interface Scheduler {
   join(): Promise<void>;
   /** Stops now; outstanding tasks reject with `reason`. */
   terminate(reason: Error): Promise<void>;
+}
+
+/**
+ * A scheduler handed to the `Pool` or executor constructor in place of the
+ * local one, under this key of its options (how `ClusterPool` plugs in).
+ */
+export const SCHEDULER: unique symbol = Symbol("tsmp.scheduler");
+
+/** The value under {@linkcode SCHEDULER}. */
+export interface SchedulerHook {
+  scheduler: Scheduler;
+  /** How many processes run tasks (for the default `chunksize`). */
+  processes: number;
 }
 
 /** What the core does when a worker dies unexpectedly. */

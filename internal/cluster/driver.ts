@@ -1,0 +1,467 @@
+/**
+ * The cluster's scheduler, under the same `Pool` and executor front ends as
+ * the local one (it fills in `Scheduler` where `PoolCore` does): tasks go to
+ * a JetStream work-queue stream that every `tsmp-worker` pulls from, and
+ * results come back on a stream subject of this driver's own, read through
+ * a durable consumer.
+ *
+ * Why this holds together when things fail:
+ * - a task leaves the stream only when a worker acks it, and a worker acks
+ *   only after the server has stored its result; a worker that dies or goes
+ *   silent loses the task to another worker after the consumer's `ack_wait`;
+ * - the delivery count travels with each delivery, so the worker that gets
+ *   a task once too often reports it lost instead of running it;
+ * - results wait in the stream while this driver is away (reconnecting),
+ *   and a result for a task already settled (it ran twice) is dropped here:
+ *   the caller sees each task settle once;
+ * - a publish whose acknowledgement was lost is retried with the same
+ *   message id, which the stream stores once.
+ *
+ * @module
+ */
+
+import { deserializeError, type ErrorData, TimeoutError } from "../errors.ts";
+import type { Scheduler, TaskSpec } from "../pool/core.ts";
+import { WorkerLostError } from "../pool/errors.ts";
+import {
+  ensureCluster,
+  jetstream,
+  type JetStreamClient,
+  type JsMsg,
+  type NatsConnection,
+  open,
+} from "./nats.ts";
+import {
+  FAILED,
+  type FnRecord,
+  LOST,
+  type Names,
+  names,
+  OK,
+  packPortable,
+  type ResultRecord,
+  TIMEOUT,
+  unpackPortable,
+  VERSION,
+} from "./protocol.ts";
+import type { TargetRef } from "../target/target.ts";
+import process from "node:process";
+
+/** What a cluster front end hands {@linkcode ClusterCore}. */
+export interface ClusterCoreOptions {
+  /** `nats://host:port` URLs. */
+  servers: string[];
+  /** The project root (absolute path) module paths are taken relative to. */
+  root: string;
+  /** Prefix of the cluster's subjects and streams. */
+  prefix: string;
+  /** Deliveries of a task (its worker lost each time) before it fails with WorkerLostError. */
+  maxDeliveries: number;
+  /** Milliseconds a silent worker keeps a task before another gets it. */
+  ackWait: number;
+  /** Milliseconds the first connection may take. */
+  connectTimeout: number;
+  /** Milliseconds to keep reconnecting after losing the server. */
+  reconnectFor: number;
+  /** Builds the error that breaks the scheduler (connection failed or lost). */
+  brokenError(message: string, cause?: unknown): Error;
+}
+
+const QUEUED = 0;
+const PUBLISHING = 1;
+const PUBLISHED = 2;
+const DONE = 3;
+
+interface Task {
+  id: number;
+  spec: TaskSpec;
+  bytes: Uint8Array;
+  state: number;
+  /** Stream sequence, once stored. */
+  seq: number;
+  /** When publishing was first tried (retries stop after `reconnectFor`). */
+  firstTry: number;
+  onAbort?: () => void;
+}
+
+// Publishes awaiting their acknowledgement at once.
+const WINDOW = 256;
+// Wait for one publish acknowledgement, and between retries.
+const PUBLISH_TIMEOUT_MS = 5_000;
+const RETRY_MS = 250;
+// Results this driver has asked the server for and not yet read.
+const RESULT_BATCH = 512;
+// A driver's results consumer outlives a driver gone for good by this long.
+const CONSUMER_IDLE_MS = 3600_000;
+// The most any cleanup with the server may take.
+const CLEANUP_MS = 3_000;
+
+/** The cluster's scheduler (see the module doc). */
+export class ClusterCore implements Scheduler {
+  #o: ClusterCoreOptions;
+  #names: Names;
+  #driverId = crypto.randomUUID().replaceAll("-", "");
+  #reply: string;
+  #nc: NatsConnection | null = null;
+  #js: JetStreamClient | null = null;
+  #ready: Promise<void>;
+  #tasks = new Map<number, Task>();
+  #pending: Task[] = [];
+  #inFlight = 0;
+  #nextId = 1;
+  #outstanding = 0;
+  #idle: Array<() => void> = [];
+  #fns = new WeakMap<TargetRef, FnRecord>();
+  #state: "running" | "closed" | "stopping" | "terminated" = "running";
+  #broken: Error | null = null;
+  #stopReason: Error | null = null;
+  #stopped: Promise<void> | null = null;
+  #flushScheduled = false;
+
+  /** Starts connecting; tasks submitted meanwhile wait for the connection. */
+  constructor(options: ClusterCoreOptions) {
+    this.#o = options;
+    this.#names = names(options.prefix);
+    this.#reply = this.#names.results(this.#driverId);
+    this.#ready = this.#connect();
+    // A failed connection breaks the scheduler; nobody need await this.
+    this.#ready.catch(() => {});
+  }
+
+  /** The error that broke it (connection failed or lost), or null. */
+  get broken(): Error | null {
+    return this.#broken;
+  }
+
+  /** Whether tasks can still run. */
+  get alive(): boolean {
+    return this.#broken === null && this.#stopReason === null;
+  }
+
+  /** Whether new tasks are accepted. */
+  get running(): boolean {
+    return this.#state === "running" && this.#broken === null;
+  }
+
+  /** Resolves once connected and the cluster's streams exist; rejects with the broken error. */
+  get ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  async #connect(): Promise<void> {
+    const o = this.#o;
+    try {
+      const nc = await open({
+        servers: o.servers,
+        name: `tsmp-driver ${this.#driverId}`,
+        reconnectFor: o.reconnectFor,
+        connectTimeout: o.connectTimeout,
+      });
+      this.#nc = nc;
+      void nc.closed().then((error) => {
+        if (this.#state === "running" || this.#state === "closed") {
+          this.#break(o.brokenError(
+            `Lost the connection to the NATS server at ${o.servers.join(", ")}`,
+            error ?? undefined,
+          ));
+        }
+      });
+      const jsm = await ensureCluster(nc, this.#names, o.ackWait);
+      const consumer = `driver_${this.#driverId}`;
+      await jsm.consumers.add(this.#names.resultsStream, {
+        durable_name: consumer,
+        filter_subject: this.#reply,
+        ack_policy: "explicit",
+        inactive_threshold: CONSUMER_IDLE_MS * 1_000_000,
+      });
+      this.#js = jetstream(nc);
+      const messages = await this.#js.consumers.get(this.#names.resultsStream, consumer)
+        .then((c) => c.consume({ max_messages: RESULT_BATCH }));
+      void (async () => {
+        for await (const m of messages) this.#onResult(m);
+      })().catch((error) => {
+        if (this.alive) this.#break(o.brokenError("Reading results failed", error));
+      });
+    } catch (error) {
+      const broken = o.brokenError(
+        error instanceof Error && error.message.startsWith("Could not connect")
+          ? error.message
+          : `Could not set up the cluster on ${o.servers.join(", ")}`,
+        error,
+      );
+      this.#break(broken);
+      throw broken;
+    }
+    this.#flush();
+  }
+
+  /**
+   * Queues a task.
+   *
+   * @throws {TypeError} For arguments that cannot travel portably (naming their path),
+   * or a function whose module lies outside the project root.
+   */
+  submit(spec: TaskSpec): void {
+    if (this.#broken || this.#stopReason) {
+      spec.reject(this.#broken ?? this.#stopReason);
+      return;
+    }
+    const id = this.#nextId++;
+    const record = [
+      VERSION,
+      this.#driverId,
+      this.#reply,
+      id,
+      spec.kind,
+      this.#fn(spec.ref),
+      spec.payload,
+      spec.timeout ?? -1,
+      this.#o.maxDeliveries,
+    ];
+    let bytes: Uint8Array;
+    try {
+      bytes = packPortable(record, "");
+    } catch (error) {
+      // Again, on its own, for the error to name the argument's path.
+      packPortable(spec.payload, "args");
+      throw error;
+    }
+    if (spec.signal?.aborted) {
+      spec.reject(spec.signal.reason);
+      return;
+    }
+    const task: Task = { id, spec, bytes, state: QUEUED, seq: 0, firstTry: 0 };
+    if (spec.signal) {
+      task.onAbort = () => this.#stopTask(task, spec.signal!.reason);
+      spec.signal.addEventListener("abort", task.onAbort, { once: true });
+    }
+    this.#tasks.set(id, task);
+    this.#outstanding++;
+    this.#pending.push(task);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => {
+        this.#flushScheduled = false;
+        this.#flush();
+      });
+    }
+  }
+
+  #fn(ref: TargetRef): FnRecord {
+    let fn = this.#fns.get(ref);
+    if (fn) return fn;
+    const modules: string[] = [];
+    for (const url of ref.modules) {
+      if (!url.startsWith("file:")) continue;
+      const path = relativePath(this.#o.root, url);
+      if (path === null) {
+        throw new TypeError(
+          `'func' (${ref.name}) is exported from ${url}, outside the cluster's project root ` +
+            `${this.#o.root}: workers find functions by their path under the root both sides ` +
+            "share (set the 'root' option)",
+        );
+      }
+      modules.push(path);
+    }
+    fn = [ref.name, ref.source, modules, ref.isClass];
+    this.#fns.set(ref, fn);
+    return fn;
+  }
+
+  #flush(): void {
+    const js = this.#js;
+    if (!js || this.#state === "terminated") return;
+    while (this.#inFlight < WINDOW && this.#pending.length > 0) {
+      const task = this.#pending.shift()!;
+      if (task.state !== QUEUED) continue;
+      task.state = PUBLISHING;
+      task.firstTry ||= performance.now();
+      this.#inFlight++;
+      js.publish(this.#names.tasks, task.bytes, {
+        msgID: `${this.#driverId}.${task.id}`,
+        timeout: PUBLISH_TIMEOUT_MS,
+      }).then(
+        (ack) => {
+          if (task.state !== PUBLISHING) return;
+          task.state = PUBLISHED;
+          task.seq = ack.seq;
+          task.spec.onDispatch?.();
+        },
+        (error) => {
+          if (task.state !== PUBLISHING) return;
+          if (performance.now() - task.firstTry > this.#o.reconnectFor) {
+            this.#settle(
+              task,
+              false,
+              new Error("A task could not be sent to the cluster", { cause: error }),
+            );
+            return;
+          }
+          task.state = QUEUED;
+          setTimeout(() => {
+            this.#pending.unshift(task);
+            this.#flush();
+          }, RETRY_MS);
+        },
+      ).finally(() => {
+        this.#inFlight--;
+        this.#flush();
+      });
+    }
+  }
+
+  #onResult(m: JsMsg): void {
+    let result: ResultRecord;
+    try {
+      result = unpackPortable(m.data) as ResultRecord;
+    } catch (error) {
+      console.error("ClusterPool: dropped a result it could not read:", error);
+      m.ack();
+      return;
+    }
+    m.ack();
+    const [id, status, value] = result;
+    const task = this.#tasks.get(id);
+    // Settled already: the task ran twice (redelivered), or was stopped.
+    if (!task) return;
+    if (status === OK) this.#settle(task, true, value);
+    else if (status === FAILED) this.#settle(task, false, deserializeError(value as ErrorData));
+    else if (status === TIMEOUT) this.#settle(task, false, new TimeoutError(value as string));
+    else if (status === LOST) this.#settle(task, false, new WorkerLostError(value as string, null));
+    else this.#settle(task, false, new Error(`Unknown result status ${status} from a worker`));
+  }
+
+  /** Cancels a task not yet handed to the cluster; returns whether it was. */
+  cancel(spec: TaskSpec): boolean {
+    for (const task of this.#pending) {
+      if (task.spec === spec && task.state === QUEUED) return this.#finish(task);
+    }
+    return false;
+  }
+
+  /** A task's signal fired: it settles now, and leaves the cluster (or its worker stops it). */
+  #stopTask(task: Task, reason: unknown): void {
+    const published = task.state === PUBLISHED || task.state === PUBLISHING;
+    this.#settle(task, false, reason);
+    if (published) void this.#withdraw([task]);
+  }
+
+  /** Takes published tasks back: out of the stream if no worker has them, else stopped by their workers. */
+  async #withdraw(tasks: Task[] | null): Promise<void> {
+    const nc = this.#nc;
+    if (!nc || nc.isClosed()) return;
+    try {
+      nc.publish(
+        this.#names.cancel,
+        packPortable([this.#driverId, tasks ? tasks.map((t) => t.id) : null], ""),
+      );
+      const jsm = await this.#js!.jetstreamManager();
+      const seqs = (tasks ?? []).filter((t) => t.seq > 0).map((t) => t.seq);
+      await bounded(
+        Promise.allSettled(seqs.map((s) => jsm.streams.deleteMessage(this.#names.tasksStream, s))),
+      );
+    } catch {
+      // Best effort: a worker that gets the task anyway finds it cancelled,
+      // or its result is dropped here.
+    }
+  }
+
+  /** Accepts no more tasks; queued ones still run. */
+  close(): void {
+    if (this.#state === "running") this.#state = "closed";
+  }
+
+  /** Resolves once no task is outstanding. */
+  idle(): Promise<void> {
+    if (this.#outstanding === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** After `close()`: waits for the outstanding tasks, then disconnects. */
+  async join(): Promise<void> {
+    await this.idle();
+    if (this.#state === "closed") this.#state = "stopping";
+    await this.#stop();
+  }
+
+  /** Cancels every outstanding task (workers stop those they run) and disconnects. */
+  async terminate(reason: Error): Promise<void> {
+    if (this.#state !== "terminated") {
+      this.#state = "terminated";
+      this.#stopReason = reason;
+      const published = [...this.#tasks.values()].filter((t) => t.state !== QUEUED);
+      this.#failAll(reason);
+      await this.#ready.catch(() => {});
+      if (published.length > 0) await this.#withdraw(published);
+    }
+    await this.#stop();
+  }
+
+  /** Removes this driver's consumer and closes the connection, once, in bounded time. */
+  #stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      await this.#ready.catch(() => {});
+      const nc = this.#nc;
+      if (!nc || nc.isClosed()) return;
+      try {
+        const jsm = await this.#js!.jetstreamManager();
+        await bounded(jsm.consumers.delete(this.#names.resultsStream, `driver_${this.#driverId}`));
+        await bounded(jsm.streams.purge(this.#names.resultsStream, { filter: this.#reply }));
+      } catch {
+        // The server drops an idle consumer by itself after a while.
+      }
+      await bounded(nc.drain()).catch(() => {});
+      if (!nc.isClosed()) await nc.close();
+    })();
+    return this.#stopped;
+  }
+
+  #finish(task: Task): boolean {
+    if (task.state === DONE) return false;
+    task.state = DONE;
+    task.bytes = EMPTY;
+    if (task.onAbort) task.spec.signal!.removeEventListener("abort", task.onAbort);
+    this.#tasks.delete(task.id);
+    this.#outstanding--;
+    if (this.#outstanding === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
+    return true;
+  }
+
+  #settle(task: Task, ok: boolean, value: unknown): void {
+    if (!this.#finish(task)) return;
+    if (ok) task.spec.resolve(value);
+    else task.spec.reject(value);
+  }
+
+  #failAll(error: Error): void {
+    for (const task of [...this.#tasks.values()]) this.#settle(task, false, error);
+    this.#pending = [];
+  }
+
+  #break(error: Error): void {
+    if (this.#broken || this.#state === "terminated") return;
+    this.#broken = error;
+    this.#failAll(error);
+    void this.#stop();
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** `url`'s path relative to `root`, with `/` separators; null if outside it. */
+function relativePath(root: string, url: string): string | null {
+  const path = process.getBuiltinModule("node:path") as typeof import("node:path");
+  const { fileURLToPath } = process.getBuiltinModule("node:url") as typeof import("node:url");
+  const rel = path.relative(root, fileURLToPath(url));
+  if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) return null;
+  return rel.split(path.sep).join("/");
+}
+
+/** `promise`, or a rejection after {@linkcode CLEANUP_MS}. */
+function bounded<T>(promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timed out")), CLEANUP_MS);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
