@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `Pool` and `ProcessPoolExecutor` beyond one machine, on a NATS JetStream
  * cluster, as Ray's `ray.util.multiprocessing.Pool` and Dask's
@@ -280,9 +281,13 @@ export class ClusterExecutor extends ProcessPoolExecutor {
  */
 export async function workerCommand(args: string[]): Promise<number> {
   const parsed = parseWorkerArgs(args, cpuCount());
+  if (parsed === "") {
+    console.log(WORKER_USAGE);
+    return 0;
+  }
   if (typeof parsed === "string") {
-    console.error(parsed ? `tsmp-worker: ${parsed}\n${WORKER_USAGE}` : WORKER_USAGE);
-    return parsed ? 2 : 0;
+    console.error(`tsmp-worker: ${parsed}\n${WORKER_USAGE}`);
+    return 2;
   }
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();

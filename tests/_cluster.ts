@@ -13,7 +13,7 @@ import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fileURLToPath(new URL("..", import.meta.url).href);
 const BIN = path.join(ROOT, "node_modules", ".bin");
 const CLUSTER = path.join(ROOT, "cluster.ts");
 
@@ -69,8 +69,11 @@ function start(command: string, args: string[], cwd = ROOT): Child {
     output: () => out,
     exited,
     async stop(signal: NodeJS.Signals = "SIGTERM") {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      // process.kill, not child.kill: Deno's child_process reports a child
+      // sent a signal by child.kill as ended by it, even when it exits 0.
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, signal);
       const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      timer.unref?.();
       try {
         return await exited;
       } finally {

@@ -107,6 +107,8 @@ export class ClusterCore implements Scheduler {
   #ready: Promise<void>;
   #tasks = new Map<number, Task>();
   #pending: Task[] = [];
+  #pendingHead = 0;
+  #bySpec = new WeakMap<TaskSpec, Task>();
   #inFlight = 0;
   #nextId = 1;
   #outstanding = 0;
@@ -236,6 +238,7 @@ export class ClusterCore implements Scheduler {
       spec.signal.addEventListener("abort", task.onAbort, { once: true });
     }
     this.#tasks.set(id, task);
+    this.#bySpec.set(spec, task);
     this.#outstanding++;
     this.#pending.push(task);
     if (!this.#flushScheduled) {
@@ -271,8 +274,12 @@ export class ClusterCore implements Scheduler {
   #flush(): void {
     const js = this.#js;
     if (!js || this.#state === "terminated") return;
-    while (this.#inFlight < WINDOW && this.#pending.length > 0) {
-      const task = this.#pending.shift()!;
+    while (this.#inFlight < WINDOW && this.#pendingHead < this.#pending.length) {
+      const task = this.#pending[this.#pendingHead++];
+      if (this.#pendingHead === this.#pending.length) {
+        this.#pending = [];
+        this.#pendingHead = 0;
+      }
       if (task.state !== QUEUED) continue;
       task.state = PUBLISHING;
       task.firstTry ||= performance.now();
@@ -299,7 +306,7 @@ export class ClusterCore implements Scheduler {
           }
           task.state = QUEUED;
           setTimeout(() => {
-            this.#pending.unshift(task);
+            this.#pending.push(task);
             this.#flush();
           }, RETRY_MS);
         },
@@ -333,10 +340,9 @@ export class ClusterCore implements Scheduler {
 
   /** Cancels a task not yet handed to the cluster; returns whether it was. */
   cancel(spec: TaskSpec): boolean {
-    for (const task of this.#pending) {
-      if (task.spec === spec && task.state === QUEUED) return this.#finish(task);
-    }
-    return false;
+    const task = this.#bySpec.get(spec);
+    // Left in #pending: #flush skips what is no longer QUEUED.
+    return task !== undefined && task.state === QUEUED && this.#finish(task);
   }
 
   /** A task's signal fired: it settles now, and leaves the cluster (or its worker stops it). */
@@ -436,6 +442,7 @@ export class ClusterCore implements Scheduler {
   #failAll(error: Error): void {
     for (const task of [...this.#tasks.values()]) this.#settle(task, false, error);
     this.#pending = [];
+    this.#pendingHead = 0;
   }
 
   #break(error: Error): void {

@@ -17,14 +17,7 @@ import { serializeError, TimeoutError } from "../errors.ts";
 import { PoolCore, type TaskSpec } from "../pool/core.ts";
 import { WorkerLostError } from "../pool/errors.ts";
 import { exportsName, type TargetRef } from "../target/target.ts";
-import {
-  ensureCluster,
-  HEARTBEAT_MS,
-  jetstream,
-  type JetStreamClient,
-  type JsMsg,
-  open,
-} from "./nats.ts";
+import { ensureCluster, HEARTBEAT_MS, jetstream, type JsMsg, open } from "./nats.ts";
 import {
   type CancelMessage,
   FAILED,

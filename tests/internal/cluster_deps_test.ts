@@ -10,7 +10,7 @@ function importGraph(entry: string): { files: Set<string>; bare: Set<string> } {
   const files = new Set<string>();
   const bare = new Set<string>();
   const visit = (url: URL): void => {
-    const file = fileURLToPath(url);
+    const file = fileURLToPath(url.href);
     if (files.has(file)) return;
     files.add(file);
     // Without comments: JSDoc examples import the package by name.
