@@ -241,7 +241,8 @@ if (!NATS_SERVER) {
       const { nats, workers } = await shared();
       const codes = await Promise.all(workers.map((w) => w.stop("SIGTERM")));
       await nats.stop();
-      assert.deepEqual(codes, [0, 0, 0]);
+      assert.deepEqual(codes, [0, 0, 0], workers.map((w) => w.output()).join("\n"));
+      for (const w of workers) assert.match(w.output(), /tsmp-worker: stopped/);
     });
   });
 }

@@ -119,7 +119,11 @@ export async function runWorker(o: WorkerOptions, stop: AbortSignal): Promise<vo
     },
   });
   const heartbeat = setInterval(() => {
-    for (const h of held.values()) h.m.working();
+    try {
+      for (const h of held.values()) h.m.working();
+    } catch {
+      // Closed meanwhile: the held tasks go back to the stream by themselves.
+    }
   }, HEARTBEAT_MS);
 
   const done = (key: string, h: Held): void => {
@@ -270,9 +274,14 @@ export async function runWorker(o: WorkerOptions, stop: AbortSignal): Promise<vo
         continue;
       }
       batch = messages;
-      for await (const m of messages) {
-        if (stop.aborted) m.nak();
-        else take(m);
+      try {
+        for await (const m of messages) {
+          if (stop.aborted) m.nak();
+          else take(m);
+        }
+      } catch (error) {
+        // A pull cut short (the server restarting, missed heartbeats): pull again.
+        if (!stop.aborted) o.log(`tsmp-worker: fetch ended (${(error as Error).message})`);
       }
       batch = undefined;
     }
@@ -283,9 +292,10 @@ export async function runWorker(o: WorkerOptions, stop: AbortSignal): Promise<vo
 
   async function finish(): Promise<void> {
     // Not started here yet: back to the stream at once, for another worker.
+    // (A task without a spec is having its result published: it acks soon.)
     for (const [key, h] of held) {
-      if (!h.spec || core.cancel(h.spec)) {
-        h.m.nak();
+      if (h.spec && core.cancel(h.spec)) {
+        quietly(() => h.m.nak());
         done(key, h);
       }
     }
@@ -302,13 +312,22 @@ export async function runWorker(o: WorkerOptions, stop: AbortSignal): Promise<vo
     handingBack = true;
     await core.terminate(new Error("tsmp-worker stopped"));
     clearInterval(heartbeat);
-    sub.unsubscribe();
+    quietly(() => sub.unsubscribe());
     for (const [key, h] of held) {
-      h.m.nak();
+      quietly(() => h.m.nak());
       done(key, h);
     }
     await nc.drain().catch(() => {});
     o.log("tsmp-worker: stopped");
+  }
+}
+
+/** Runs `fn`, ignoring what it throws (a message settled on a connection closing). */
+function quietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // The server redelivers what was not settled.
   }
 }
 
