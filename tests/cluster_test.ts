@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ClusterExecutor, ClusterPool, TimeoutError, WorkerLostError } from "../cluster.ts";
+import {
+  BrokenPoolError,
+  ClusterExecutor,
+  ClusterPool,
+  TimeoutError,
+  WorkerLostError,
+} from "../cluster.ts";
 import { asCompleted, FIRST_COMPLETED, wait } from "../futures.ts";
 import { ProcessError } from "../internal/errors.ts";
 import {
@@ -264,7 +270,11 @@ describe("ClusterPool without a server", () => {
     const pool = new ClusterPool({ servers: "nats://127.0.0.1:1", connectTimeout: 2_000 });
     const task = pool.apply(square, [2]);
     await assert.rejects(pool.ready(), /Could not connect to the NATS server/);
-    await assert.rejects(task, /Could not connect/);
+    await assert.rejects(task, (error: Error) => {
+      assert.ok(error instanceof BrokenPoolError);
+      assert.match(error.message, /Could not connect/);
+      return true;
+    });
     await pool.terminate();
   });
 });
