@@ -31,6 +31,10 @@ import {
   square,
 } from "./fixtures/cluster_targets.ts";
 
+// Starting a server and workers under three runtimes on a busy 2-core
+// machine can take a while: every wait inside is bounded on its own.
+const SLOW = { timeout: 180_000 };
+
 // One server and three workers (Deno, Bun, Node) for the whole file, started
 // by the first test that needs them and stopped by the last test.
 let cluster: Promise<{ nats: NatsServer; workers: Child[] }> | undefined;
@@ -55,7 +59,13 @@ if (!NATS_SERVER) {
   test("ClusterPool on a real cluster", { skip: "nats-server is not on PATH" }, () => {});
 } else {
   describe("ClusterPool on nats-server with Deno, Bun and Node workers", () => {
-    test("map over 10,000 items returns every value in order", async () => {
+    test("nats-server and tsmp-workers under Deno, Bun and Node start", SLOW, async () => {
+      const { workers } = await shared();
+      assert.equal(workers.length, 3);
+      for (const w of workers) assert.match(w.output(), /tsmp-worker: ready, 1 processes/);
+    });
+
+    test("map over 10,000 items returns every value in order", SLOW, async () => {
       await using pool = await sharedPool();
       const xs = Array.from({ length: 10_000 }, (_, i) => i);
       assert.deepEqual(await pool.map(square, xs), xs.map((x) => x * x));
@@ -65,28 +75,32 @@ if (!NATS_SERVER) {
       for (const rt of runtimes) assert.ok(["deno", "bun", "node"].includes(rt));
     });
 
-    test("exported functions and self-contained lambdas run; starmap and imap too", async () => {
-      await using pool = await sharedPool();
-      assert.equal(await pool.apply(add, [2, 3]), 5);
-      assert.equal(await pool.apply(add, [] as unknown as [number, number], { a: 4, b: 5 }), 9);
-      assert.deepEqual(await pool.map((x: number) => x * 10, [1, 2, 3]), [10, 20, 30]);
-      assert.deepEqual(await pool.starmap(add, [[1, 2], [3, 4]]), [3, 7]);
-      const ordered: number[] = [];
-      for await (const v of pool.imap(square, [1, 2, 3, 4])) ordered.push(v);
-      assert.deepEqual(ordered, [1, 4, 9, 16]);
-      const unordered: number[] = [];
-      for await (const v of pool.imapUnordered(square, [1, 2, 3, 4])) unordered.push(v);
-      assert.deepEqual(unordered.sort((a, b) => a - b), [1, 4, 9, 16]);
-      assert.deepEqual(await pool.mapAsync(square, [5, 6]).get({ timeout: 30_000 }), [25, 36]);
-      const factor = 3;
-      await assert.rejects(pool.apply((x: number) => x * factor, [2]), (error: Error) => {
-        assert.ok(error instanceof ReferenceError);
-        assert.match(error.message, /'factor'/);
-        return true;
-      });
-    });
+    test(
+      "exported functions and self-contained lambdas run; starmap and imap too",
+      SLOW,
+      async () => {
+        await using pool = await sharedPool();
+        assert.equal(await pool.apply(add, [2, 3]), 5);
+        assert.equal(await pool.apply(add, [] as unknown as [number, number], { a: 4, b: 5 }), 9);
+        assert.deepEqual(await pool.map((x: number) => x * 10, [1, 2, 3]), [10, 20, 30]);
+        assert.deepEqual(await pool.starmap(add, [[1, 2], [3, 4]]), [3, 7]);
+        const ordered: number[] = [];
+        for await (const v of pool.imap(square, [1, 2, 3, 4])) ordered.push(v);
+        assert.deepEqual(ordered, [1, 4, 9, 16]);
+        const unordered: number[] = [];
+        for await (const v of pool.imapUnordered(square, [1, 2, 3, 4])) unordered.push(v);
+        assert.deepEqual(unordered.sort((a, b) => a - b), [1, 4, 9, 16]);
+        assert.deepEqual(await pool.mapAsync(square, [5, 6]).get({ timeout: 30_000 }), [25, 36]);
+        const factor = 3;
+        await assert.rejects(pool.apply((x: number) => x * factor, [2]), (error: Error) => {
+          assert.ok(error instanceof ReferenceError);
+          assert.match(error.message, /'factor'/);
+          return true;
+        });
+      },
+    );
 
-    test("a task's error comes back with its class, message and remote stack", async () => {
+    test("a task's error comes back with its class, message and remote stack", SLOW, async () => {
       await using pool = await sharedPool();
       await assert.rejects(pool.apply(fail, ["no such thing"]), (error: Error) => {
         assert.ok(error instanceof RangeError);
@@ -104,7 +118,7 @@ if (!NATS_SERVER) {
       await assert.rejects(pool.map(fail, ["a", "b"]), RangeError);
     });
 
-    test("values that cannot travel portably are refused naming their path", async () => {
+    test("values that cannot travel portably are refused naming their path", SLOW, async () => {
       await using pool = await sharedPool();
       await assert.rejects(pool.apply(square, [new Map()] as never), (error: Error) => {
         assert.ok(error instanceof TypeError);
@@ -119,7 +133,7 @@ if (!NATS_SERVER) {
       });
     });
 
-    test("a worker that cannot find the function's module says so", async () => {
+    test("a worker that cannot find the function's module says so", SLOW, async () => {
       // The driver's root is tests/, so the module's path is one the workers
       // (rooted at the project) do not have.
       await using pool = await sharedPool({ root: path.join(process.cwd(), "tests") });
@@ -129,17 +143,21 @@ if (!NATS_SERVER) {
       });
     });
 
-    test("a task past its timeout fails with TimeoutError; a signal stops a task", async () => {
-      await using pool = await sharedPool();
-      await assert.rejects(pool.apply(sleep, [20_000], {}, { timeout: 200 }), TimeoutError);
-      const controller = new AbortController();
-      const running = pool.apply(sleep, [20_000], {}, { signal: controller.signal });
-      setTimeout(() => controller.abort(new Error("enough")), 200);
-      await assert.rejects(running, /enough/);
-      assert.equal(await pool.apply(square, [7]), 49);
-    });
+    test(
+      "a task past its timeout fails with TimeoutError; a signal stops a task",
+      SLOW,
+      async () => {
+        await using pool = await sharedPool();
+        await assert.rejects(pool.apply(sleep, [20_000], {}, { timeout: 200 }), TimeoutError);
+        const controller = new AbortController();
+        const running = pool.apply(sleep, [20_000], {}, { signal: controller.signal });
+        setTimeout(() => controller.abort(new Error("enough")), 200);
+        await assert.rejects(running, /enough/);
+        assert.equal(await pool.apply(square, [7]), 49);
+      },
+    );
 
-    test("ClusterExecutor futures work with asCompleted and wait", async () => {
+    test("ClusterExecutor futures work with asCompleted and wait", SLOW, async () => {
       const { nats } = await shared();
       await using ex = new ClusterExecutor({ servers: nats.url });
       const fs1 = [1, 2, 3, 4].map((n) => ex.submit(square, n));
@@ -157,7 +175,7 @@ if (!NATS_SERVER) {
       assert.deepEqual(mapped, [11, 22]);
     });
 
-    test("terminate() cancels the tasks not started and settles every task", async () => {
+    test("terminate() cancels the tasks not started and settles every task", SLOW, async () => {
       const pool = await sharedPool();
       const tasks = Array.from({ length: 6 }, () => pool.apply(sleep, [20_000]).catch((e) => e));
       await pool.ready();
@@ -169,7 +187,7 @@ if (!NATS_SERVER) {
       assert.deepEqual(await next.map(square, [1, 2, 3], 1), [1, 4, 9]);
     });
 
-    test("close() then join() waits for the queued work", async () => {
+    test("close() then join() waits for the queued work", SLOW, async () => {
       const pool = await sharedPool();
       const result = pool.map(square, [1, 2, 3]);
       pool.close();
@@ -177,63 +195,71 @@ if (!NATS_SERVER) {
       assert.deepEqual(await result, [1, 4, 9]);
     });
 
-    test("a worker started after the tasks were submitted runs them; one SIGKILLed mid-task loses nothing", async () => {
-      const { nats } = await shared();
-      const prefix = "kill";
-      const marks = fs.mkdtempSync(path.join(os.tmpdir(), "tsmp-marks-"));
-      await using pool = new ClusterPool({ servers: nats.url, prefix, redeliverAfter: 2_000 });
-      const n = 6;
-      const result = Promise.all(
-        Array.from({ length: n }, (_, i) => pool.apply(markAndSleep, [marks, i, 300])),
-      );
-      await pool.ready();
-      const victim = await startWorker("node", nats.url, ["--prefix", prefix]);
-      await waitFor("a task to start", () => fs.readdirSync(marks).length > 0);
-      victim.child.kill("SIGKILL");
-      assert.equal(await victim.exited, "SIGKILL");
-      const rescuer = await startWorker("deno", nats.url, ["--prefix", prefix]);
-      try {
-        assert.deepEqual(await result, [0, 1, 2, 3, 4, 5]);
-        const byTask = new Map<string, string[]>();
-        for (const f of fs.readdirSync(marks)) {
-          const [i, pid] = f.split(".");
-          byTask.set(i, [...(byTask.get(i) ?? []), pid]);
+    test(
+      "a worker started after the tasks were submitted runs them; one SIGKILLed mid-task loses nothing",
+      SLOW,
+      async () => {
+        const { nats } = await shared();
+        const prefix = "kill";
+        const marks = fs.mkdtempSync(path.join(os.tmpdir(), "tsmp-marks-"));
+        await using pool = new ClusterPool({ servers: nats.url, prefix, redeliverAfter: 2_000 });
+        const n = 6;
+        const result = Promise.all(
+          Array.from({ length: n }, (_, i) => pool.apply(markAndSleep, [marks, i, 300])),
+        );
+        await pool.ready();
+        const victim = await startWorker("node", nats.url, ["--prefix", prefix]);
+        await waitFor("a task to start", () => fs.readdirSync(marks).length > 0);
+        victim.child.kill("SIGKILL");
+        assert.equal(await victim.exited, "SIGKILL");
+        const rescuer = await startWorker("deno", nats.url, ["--prefix", prefix]);
+        try {
+          assert.deepEqual(await result, [0, 1, 2, 3, 4, 5]);
+          const byTask = new Map<string, string[]>();
+          for (const f of fs.readdirSync(marks)) {
+            const [i, pid] = f.split(".");
+            byTask.set(i, [...(byTask.get(i) ?? []), pid]);
+          }
+          // Every task ran on the rescuer; what the victim had started ran twice
+          // and still settled once.
+          assert.equal(byTask.size, n);
+          for (const pids of byTask.values()) assert.ok(pids.includes(String(rescuer.pid)));
+          assert.ok([...byTask.values()].some((pids) => pids.includes(String(victim.pid))));
+        } finally {
+          assert.equal(await rescuer.stop("SIGTERM"), 0);
+          fs.rmSync(marks, { recursive: true, force: true });
         }
-        // Every task ran on the rescuer; what the victim had started ran twice
-        // and still settled once.
-        assert.equal(byTask.size, n);
-        for (const pids of byTask.values()) assert.ok(pids.includes(String(rescuer.pid)));
-        assert.ok([...byTask.values()].some((pids) => pids.includes(String(victim.pid))));
-      } finally {
-        assert.equal(await rescuer.stop("SIGTERM"), 0);
-        fs.rmSync(marks, { recursive: true, force: true });
-      }
-    });
+      },
+    );
 
-    test("a task whose workers keep dying fails with WorkerLostError after maxDeliveries", async () => {
-      const { nats } = await shared();
-      const prefix = "lost";
-      await using pool = new ClusterPool({
-        servers: nats.url,
-        prefix,
-        maxDeliveries: 1,
-        redeliverAfter: 2_000,
-      });
-      const victim = await startWorker("bun", nats.url, ["--prefix", prefix]);
-      const doomed = pool.apply(killWorker).then(() => null, (error: Error) => error);
-      await victim.exited;
-      const next = await startWorker("node", nats.url, ["--prefix", prefix]);
-      try {
-        const error = await doomed;
-        assert.ok(error instanceof WorkerLostError);
-        assert.match(error.message, /delivered to 1 workers/);
-        assert.equal(await pool.apply(runtimeName), "node");
-      } finally {
-        assert.equal(await next.stop("SIGTERM"), 0);
-      }
-    });
+    test(
+      "a task whose workers keep dying fails with WorkerLostError after maxDeliveries",
+      SLOW,
+      async () => {
+        const { nats } = await shared();
+        const prefix = "lost";
+        await using pool = new ClusterPool({
+          servers: nats.url,
+          prefix,
+          maxDeliveries: 1,
+          redeliverAfter: 2_000,
+        });
+        const victim = await startWorker("bun", nats.url, ["--prefix", prefix]);
+        const doomed = pool.apply(killWorker).then(() => null, (error: Error) => error);
+        await victim.exited;
+        const next = await startWorker("node", nats.url, ["--prefix", prefix]);
+        try {
+          const error = await doomed;
+          assert.ok(error instanceof WorkerLostError);
+          assert.match(error.message, /delivered to 1 workers/);
+          assert.equal(await pool.apply(runtimeName), "node");
+        } finally {
+          assert.equal(await next.stop("SIGTERM"), 0);
+        }
+      },
+    );
 
-    test("a driver and workers that lose the server keep their tasks", async () => {
+    test("a driver and workers that lose the server keep their tasks", SLOW, async () => {
       const { nats } = await shared();
       await using pool = await sharedPool();
       const xs = Array.from({ length: 40 }, (_, i) => i);
@@ -243,7 +269,7 @@ if (!NATS_SERVER) {
       assert.deepEqual(await result, xs.map(() => 20));
     });
 
-    test("stopping: workers exit 0 on SIGTERM, then the server stops", async () => {
+    test("stopping: workers exit 0 on SIGTERM, then the server stops", SLOW, async () => {
       const { nats, workers } = await shared();
       const codes = await Promise.all(workers.map((w) => w.stop("SIGTERM")));
       await nats.stop();
