@@ -160,7 +160,9 @@ function makeCore(
  * `WorkerLostError`. A task's error comes back with its class (built-in
  * ones; others as `ProcessError` with the name), message and remote stack.
  * While this side reconnects, its outstanding tasks and their results
- * wait. `terminate()` withdraws what has not started and stops what runs.
+ * wait. `terminate()` withdraws what has not started and stops a running
+ * task that has a `timeout` or `signal` (others finish where they run, their
+ * results dropped).
  *
  * Unlike `Pool`, the open connection keeps the program running: end with
  * `close()` then `join()`, `terminate()`, or `await using`.

@@ -31,9 +31,11 @@ import {
   type NatsConnection,
   open,
 } from "./nats.ts";
+import { APPLY } from "../pool/protocol.ts";
 import {
   FAILED,
   type FnRecord,
+  joinArray,
   LOST,
   type Names,
   names,
@@ -75,13 +77,30 @@ const DONE = 3;
 interface Task {
   id: number;
   spec: TaskSpec;
+  fn: Fn;
+  /** Its record, encoded once at submit: `[taskId, kind, fnId, payload, timeout]`. */
   bytes: Uint8Array;
   state: number;
+  /** Runs alone in its message (it has a timeout or a signal). */
+  alone: boolean;
+  /** The message it travels in, once it has one. */
+  batch: Batch | null;
+  onAbort?: () => void;
+}
+
+/** One task message: several quick tasks, or one with a timeout or signal. */
+interface Batch {
+  tasks: Task[];
+  bytes: Uint8Array;
   /** Stream sequence, once stored. */
   seq: number;
   /** When publishing was first tried (retries stop after `reconnectFor`). */
   firstTry: number;
-  onAbort?: () => void;
+}
+
+interface Fn {
+  id: number;
+  record: FnRecord;
 }
 
 // Publishes awaiting their acknowledgement at once.
@@ -89,6 +108,13 @@ const WINDOW = 256;
 // Wait for one publish acknowledgement, and between retries.
 const PUBLISH_TIMEOUT_MS = 5_000;
 const RETRY_MS = 250;
+// Tasks per message, at most, and the run time (µs) a message's tasks aim
+// for; tasks slower than that go one per message (so that no task waits
+// behind another on one worker while a second worker idles).
+const MAX_BATCH = 256;
+const BATCH_TARGET_US = 5_000;
+// Encoded bytes per message, at most (servers take 1 MB by default).
+const MAX_BATCH_BYTES = 256 * 1024;
 // Results this driver has asked the server for and not yet read.
 const RESULT_BATCH = 512;
 // A driver's results consumer outlives a driver gone for good by this long.
@@ -113,7 +139,10 @@ export class ClusterCore implements Scheduler {
   #nextId = 1;
   #outstanding = 0;
   #idle: Array<() => void> = [];
-  #fns = new WeakMap<TargetRef, FnRecord>();
+  #fns = new WeakMap<TargetRef, Fn>();
+  #nextFnId = 1;
+  // Mean run time of this driver's tasks (µs), -1 until a result says.
+  #avgMicros = -1;
   #state: "running" | "closed" | "stopping" | "terminated" = "running";
   #broken: Error | null = null;
   #stopReason: Error | null = null;
@@ -209,30 +238,35 @@ export class ClusterCore implements Scheduler {
       return;
     }
     const id = this.#nextId++;
-    const record = [
-      VERSION,
-      this.#driverId,
-      this.#reply,
-      id,
-      spec.kind,
-      this.#fn(spec.ref),
-      spec.payload,
-      spec.timeout ?? -1,
-      this.#o.maxDeliveries,
-    ];
+    const fn = this.#fn(spec.ref);
     let bytes: Uint8Array;
     try {
-      bytes = packPortable(record, "");
+      const stoppable = spec.timeout !== undefined || spec.signal !== undefined;
+      bytes = packPortable([id, spec.kind, fn.id, spec.payload, spec.timeout ?? -1, stoppable], "");
     } catch (error) {
-      // Again, on its own, for the error to name the argument's path.
-      packPortable(spec.payload, "args");
+      // Again, item by item, for the error to name the argument's path.
+      if (spec.kind === APPLY) packPortable(spec.payload, "args");
+      else {
+        const at = spec.offset ?? 0;
+        for (let i = 0; i < spec.payload.length; i++) {
+          packPortable(spec.payload[i], `items[${at + i}]`);
+        }
+      }
       throw error;
     }
     if (spec.signal?.aborted) {
       spec.reject(spec.signal.reason);
       return;
     }
-    const task: Task = { id, spec, bytes, state: QUEUED, seq: 0, firstTry: 0 };
+    const task: Task = {
+      id,
+      spec,
+      fn,
+      bytes,
+      state: QUEUED,
+      alone: spec.timeout !== undefined || spec.signal !== undefined,
+      batch: null,
+    };
     if (spec.signal) {
       task.onAbort = () => this.#stopTask(task, spec.signal!.reason);
       spec.signal.addEventListener("abort", task.onAbort, { once: true });
@@ -250,7 +284,7 @@ export class ClusterCore implements Scheduler {
     }
   }
 
-  #fn(ref: TargetRef): FnRecord {
+  #fn(ref: TargetRef): Fn {
     let fn = this.#fns.get(ref);
     if (fn) return fn;
     const modules: string[] = [];
@@ -266,76 +300,123 @@ export class ClusterCore implements Scheduler {
       }
       modules.push(path);
     }
-    fn = [ref.name, ref.source, modules, ref.isClass];
+    fn = { id: this.#nextFnId++, record: [ref.name, ref.source, modules, ref.isClass] };
     this.#fns.set(ref, fn);
     return fn;
   }
 
-  #flush(): void {
-    const js = this.#js;
-    if (!js || this.#state === "terminated") return;
-    while (this.#inFlight < WINDOW && this.#pendingHead < this.#pending.length) {
-      const task = this.#pending[this.#pendingHead++];
-      if (this.#pendingHead === this.#pending.length) {
-        this.#pending = [];
-        this.#pendingHead = 0;
+  /** Tasks per message now: many while tasks are quick, one while they are slow or unknown. */
+  #batchSize(): number {
+    const avg = this.#avgMicros;
+    if (avg < 0) return 1;
+    return Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_TARGET_US / Math.max(avg, 1))));
+  }
+
+  /** The next message's tasks, from the queue. */
+  #nextBatch(): Task[] {
+    const tasks: Task[] = [];
+    const limit = this.#batchSize();
+    let bytes = 0;
+    while (this.#pendingHead < this.#pending.length) {
+      const task = this.#pending[this.#pendingHead];
+      if (task.state !== QUEUED) {
+        this.#pendingHead++;
+        continue;
       }
-      if (task.state !== QUEUED) continue;
-      task.state = PUBLISHING;
-      task.firstTry ||= performance.now();
-      this.#inFlight++;
-      js.publish(this.#names.tasks, task.bytes, {
-        msgID: `${this.#driverId}.${task.id}`,
-        timeout: PUBLISH_TIMEOUT_MS,
-      }).then(
-        (ack) => {
-          if (task.state !== PUBLISHING) return;
-          task.state = PUBLISHED;
-          task.seq = ack.seq;
-          task.spec.onDispatch?.();
-        },
-        (error) => {
-          if (task.state !== PUBLISHING) return;
-          if (performance.now() - task.firstTry > this.#o.reconnectFor) {
-            this.#settle(
-              task,
-              false,
-              new Error("A task could not be sent to the cluster", { cause: error }),
-            );
-            return;
-          }
-          task.state = QUEUED;
-          setTimeout(() => {
-            this.#pending.push(task);
-            this.#flush();
-          }, RETRY_MS);
-        },
-      ).finally(() => {
-        this.#inFlight--;
-        this.#flush();
-      });
+      if (tasks.length > 0 && (task.alone || bytes + task.bytes.length > MAX_BATCH_BYTES)) break;
+      this.#pendingHead++;
+      tasks.push(task);
+      bytes += task.bytes.length;
+      if (task.alone || tasks.length >= limit) break;
+    }
+    if (this.#pendingHead === this.#pending.length) {
+      this.#pending = [];
+      this.#pendingHead = 0;
+    }
+    return tasks;
+  }
+
+  #flush(): void {
+    if (!this.#js || this.#state === "terminated") return;
+    while (this.#inFlight < WINDOW) {
+      const tasks = this.#nextBatch();
+      if (tasks.length === 0) return;
+      const fns = new Map<number, FnRecord>();
+      for (const t of tasks) {
+        fns.set(t.fn.id, t.fn.record);
+        t.state = PUBLISHING;
+      }
+      const bytes = joinArray([
+        packPortable(VERSION, ""),
+        packPortable(this.#driverId, ""),
+        packPortable(this.#reply, ""),
+        packPortable(this.#o.maxDeliveries, ""),
+        packPortable([...fns], ""),
+        joinArray(tasks.map((t) => t.bytes)),
+      ]);
+      const batch: Batch = { tasks, bytes, seq: 0, firstTry: performance.now() };
+      for (const t of tasks) t.batch = batch;
+      this.#publish(batch);
     }
   }
 
+  #publish(batch: Batch): void {
+    this.#inFlight++;
+    this.#js!.publish(this.#names.tasks, batch.bytes, {
+      // The same id on a retry: the stream stores the message once.
+      msgID: `${this.#driverId}.${batch.tasks[0].id}`,
+      timeout: PUBLISH_TIMEOUT_MS,
+    }).then(
+      (ack) => {
+        batch.seq = ack.seq;
+        for (const t of batch.tasks) {
+          if (t.state !== PUBLISHING) continue;
+          t.state = PUBLISHED;
+          t.spec.onDispatch?.();
+        }
+      },
+      (error) => {
+        const live = batch.tasks.filter((t) => t.state === PUBLISHING);
+        if (live.length === 0 || this.#state === "terminated") return;
+        if (performance.now() - batch.firstTry > this.#o.reconnectFor) {
+          const failure = new Error("A task could not be sent to the cluster", { cause: error });
+          for (const t of live) this.#settle(t, false, failure);
+          return;
+        }
+        setTimeout(() => {
+          if (this.#state !== "terminated") this.#publish(batch);
+        }, RETRY_MS);
+      },
+    ).finally(() => {
+      this.#inFlight--;
+      this.#flush();
+    });
+  }
+
   #onResult(m: JsMsg): void {
-    let result: ResultRecord;
+    let results: ResultRecord[];
     try {
-      result = unpackPortable(m.data) as ResultRecord;
+      results = unpackPortable(m.data) as ResultRecord[];
     } catch (error) {
-      console.error("ClusterPool: dropped a result it could not read:", error);
+      console.error("ClusterPool: dropped results it could not read:", error);
       m.ack();
       return;
     }
     m.ack();
-    const [id, status, value] = result;
-    const task = this.#tasks.get(id);
-    // Settled already: the task ran twice (redelivered), or was stopped.
-    if (!task) return;
-    if (status === OK) this.#settle(task, true, value);
-    else if (status === FAILED) this.#settle(task, false, deserializeError(value as ErrorData));
-    else if (status === TIMEOUT) this.#settle(task, false, new TimeoutError(value as string));
-    else if (status === LOST) this.#settle(task, false, new WorkerLostError(value as string, null));
-    else this.#settle(task, false, new Error(`Unknown result status ${status} from a worker`));
+    for (const [id, status, value, micros] of results) {
+      if (micros >= 0) {
+        this.#avgMicros = this.#avgMicros < 0 ? micros : this.#avgMicros * 0.8 + micros * 0.2;
+      }
+      const task = this.#tasks.get(id);
+      // Settled already: the task ran twice (redelivered), or was stopped.
+      if (!task) continue;
+      if (status === OK) this.#settle(task, true, value);
+      else if (status === FAILED) this.#settle(task, false, deserializeError(value as ErrorData));
+      else if (status === TIMEOUT) this.#settle(task, false, new TimeoutError(value as string));
+      else if (status === LOST) {
+        this.#settle(task, false, new WorkerLostError(value as string, null));
+      } else this.#settle(task, false, new Error(`Unknown result status ${status} from a worker`));
+    }
   }
 
   /** Cancels a task not yet handed to the cluster; returns whether it was. */
@@ -347,9 +428,9 @@ export class ClusterCore implements Scheduler {
 
   /** A task's signal fired: it settles now, and leaves the cluster (or its worker stops it). */
   #stopTask(task: Task, reason: unknown): void {
-    const published = task.state === PUBLISHED || task.state === PUBLISHING;
+    const sent = task.state === PUBLISHED || task.state === PUBLISHING;
     this.#settle(task, false, reason);
-    if (published) void this.#withdraw([task]);
+    if (sent) void this.#withdraw([task]);
   }
 
   /** Takes published tasks back: out of the stream if no worker has them, else stopped by their workers. */
@@ -362,9 +443,18 @@ export class ClusterCore implements Scheduler {
         packPortable([this.#driverId, tasks ? tasks.map((t) => t.id) : null], ""),
       );
       const jsm = await this.#js!.jetstreamManager();
-      const seqs = (tasks ?? []).filter((t) => t.seq > 0).map((t) => t.seq);
+      // A message leaves the stream only once none of its tasks is wanted.
+      const seqs = new Set<number>();
+      for (const t of tasks ?? []) {
+        const batch = t.batch;
+        if (batch && batch.seq > 0 && batch.tasks.every((x) => x.state === DONE)) {
+          seqs.add(batch.seq);
+        }
+      }
       await bounded(
-        Promise.allSettled(seqs.map((s) => jsm.streams.deleteMessage(this.#names.tasksStream, s))),
+        Promise.allSettled(
+          [...seqs].map((seq) => jsm.streams.deleteMessage(this.#names.tasksStream, seq)),
+        ),
       );
     } catch {
       // Best effort: a worker that gets the task anyway finds it cancelled,
@@ -426,6 +516,7 @@ export class ClusterCore implements Scheduler {
     if (task.state === DONE) return false;
     task.state = DONE;
     task.bytes = EMPTY;
+    // (task.batch stays: #withdraw reads which message the task was in.)
     if (task.onAbort) task.spec.signal!.removeEventListener("abort", task.onAbort);
     this.#tasks.delete(task.id);
     this.#outstanding--;

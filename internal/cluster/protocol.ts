@@ -4,25 +4,35 @@
  * neither side imports the other.
  *
  * Every message is one value of the project's codec in its portable form
- * (no `node:v8` fallback), which Deno, Bun and Node all read the same:
+ * (no `node:v8` fallback), which Deno, Bun and Node all read the same.
+ * Quick tasks travel many to a message, and their results likewise, so that
+ * a `map` with `chunksize` 1 is not one server round trip per item:
  *
- * - task (driver → the tasks stream, one message per task):
- *   `[VERSION, driverId, replySubject, taskId, kind, fn, payload, timeoutMs, maxDeliveries]`
- *   where `fn` is `[name, source, modules, isClass]` and `modules` are paths
- *   relative to the project root both sides share (empty for a lambda, which
- *   travels by its source);
- * - result (worker → the results stream, on the driver's own subject):
- *   `[taskId, status, value]`;
+ * - tasks (driver → the tasks stream):
+ *   `[VERSION, driverId, replySubject, maxDeliveries, fns, tasks]` where
+ *   `fns` is `[fnId, [name, source, modules, isClass]][]` (`modules` are
+ *   paths relative to the project root both sides share; empty for a
+ *   lambda, which travels by its source) and `tasks` is
+ *   `[taskId, kind, fnId, payload, timeoutMs, stoppable][]` (a stoppable
+ *   task, one with a timeout or a signal, is stopped where it runs when its
+ *   driver cancels it; another runs to its end and its result is dropped);
+ * - results (worker → the results stream, on the driver's own subject):
+ *   `[taskId, status, value, runMicros][]`;
  * - cancel (driver → every worker, core NATS, not stored):
  *   `[driverId, taskIds]`, where `null` stands for every task of the driver.
+ *
+ * A message is acked (leaves the stream) once the results of all its tasks
+ * are stored, so a worker lost midway costs its tasks a second run, never
+ * the tasks themselves; the driver drops a second result.
  *
  * @module
  */
 
 import { decode, encode, Reader, Writer } from "../codec/encode.ts";
+import { T_ARRAY } from "../codec/tags.ts";
 
 /** Format of a task message; a worker refuses another. */
-export const VERSION = 1;
+export const VERSION = 2;
 
 /** Result status: the value is the task's value. */
 export const OK = 0;
@@ -36,21 +46,28 @@ export const LOST = 3;
 /** A function as it travels: `[name, source, modules relative to the root, isClass]`. */
 export type FnRecord = [name: string, source: string, modules: string[], isClass: boolean];
 
+/** One task of a task message (timeout -1: none). */
+export type TaskRecord = [
+  taskId: number,
+  kind: number,
+  fnId: number,
+  payload: unknown[] | Float64Array,
+  timeout: number,
+  stoppable: boolean,
+];
+
 /** A task message, decoded. */
 export type TaskMessage = [
   version: number,
   driverId: string,
   reply: string,
-  taskId: number,
-  kind: number,
-  fn: FnRecord,
-  payload: unknown[] | Float64Array,
-  timeout: number,
   maxDeliveries: number,
+  fns: Array<[fnId: number, fn: FnRecord]>,
+  tasks: TaskRecord[],
 ];
 
-/** A result message, decoded. */
-export type ResultRecord = [taskId: number, status: number, value: unknown];
+/** One result of a result message. */
+export type ResultRecord = [taskId: number, status: number, value: unknown, micros: number];
 
 /** A cancel message, decoded. */
 export type CancelMessage = [driverId: string, taskIds: number[] | null];
@@ -93,6 +110,25 @@ export function packPortable(value: unknown, root: string): Uint8Array {
   const w = new Writer();
   encode(value, w, root, true);
   return w.u8.subarray(0, w.pos);
+}
+
+/**
+ * An array whose items are already encoded (by {@linkcode packPortable}),
+ * as one encoded value: the items are encoded once, when they are made, and
+ * only copied into each message that carries them.
+ */
+export function joinArray(items: readonly Uint8Array[]): Uint8Array {
+  let n = 5;
+  for (const item of items) n += item.length;
+  const out = new Uint8Array(n);
+  out[0] = T_ARRAY;
+  new DataView(out.buffer).setUint32(1, items.length, true);
+  let at = 5;
+  for (const item of items) {
+    out.set(item, at);
+    at += item.length;
+  }
+  return out;
 }
 
 /** Decodes bytes made by {@linkcode packPortable}. */

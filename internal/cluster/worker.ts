@@ -22,11 +22,13 @@ import {
   type CancelMessage,
   FAILED,
   type FnRecord,
+  joinArray,
   LOST,
   names,
   OK,
   packPortable,
   type TaskMessage,
+  type TaskRecord,
   TIMEOUT,
   unpackPortable,
   VERSION,
@@ -55,15 +57,39 @@ const RETRY_MS = 500;
 // How long a cancel notice is remembered (for tasks fetched after it).
 const CANCEL_MEMORY_MS = 10 * 60_000;
 
-interface Held {
+/** A task message this worker holds: acked once every task's result is stored. */
+interface HeldMsg {
   m: JsMsg;
   driverId: string;
-  taskId: number;
   reply: string;
-  spec?: TaskSpec;
-  abort?: AbortController;
-  started: number;
+  /** Its tasks whose results are not yet stored. */
+  left: number;
+  /** Handed back (nak): nothing more is done for it. */
+  returned: boolean;
 }
+
+/** One task of a held message. */
+interface HeldTask {
+  msg: HeldMsg;
+  key: string;
+  taskId: number;
+  spec?: TaskSpec;
+  /** Stops it where it runs (only a stoppable task has one: see protocol.ts). */
+  abort?: AbortController;
+  /** Its driver no longer wants its result. */
+  cancelled?: boolean;
+}
+
+/** Results waiting to go to one driver in one message. */
+interface Outbox {
+  parts: Uint8Array[];
+  tasks: HeldTask[];
+  bytes: number;
+}
+
+// A result message goes out once this big, else at the end of the tick.
+const OUTBOX_BYTES = 256 * 1024;
+const OUTBOX_COUNT = 512;
 
 /**
  * Runs until `stop` aborts: then takes no more tasks, hands back those not
@@ -92,12 +118,15 @@ export async function runWorker(o: WorkerOptions, stop: AbortSignal): Promise<vo
     onDeath: "replace",
     brokenError: (message, cause) => new Error(message, { cause }),
   });
-  const held = new Map<string, Held>();
+  const tasks = new Map<string, HeldTask>();
+  const msgs = new Set<HeldMsg>();
+  const outboxes = new Map<string, Outbox>();
   const cancelled = new Map<string, number>();
   const targets = new Map<string, { ref: TargetRef; fn: object } | Error>();
   let handingBack = false;
   let room: (() => void) | undefined;
   let avgMs = -1;
+  let perMsg = 1;
 
   const sub = nc.subscribe(n.cancel, {
     callback: (_error, msg) => {
@@ -111,36 +140,84 @@ export async function runWorker(o: WorkerOptions, stop: AbortSignal): Promise<vo
       for (const [key, at] of cancelled) if (now - at > CANCEL_MEMORY_MS) cancelled.delete(key);
       const keys = ids === null ? [driverId] : ids.map((id) => `${driverId}.${id}`);
       for (const key of keys) cancelled.set(key, now);
-      for (const h of held.values()) {
-        if (h.driverId === driverId && (ids === null || ids.includes(h.taskId))) {
-          h.abort?.abort(new Error("cancelled by its driver"));
-        }
+      for (const t of [...tasks.values()]) {
+        if (t.msg.driverId !== driverId || (ids !== null && !ids.includes(t.taskId))) continue;
+        t.cancelled = true;
+        if (t.spec && core.cancel(t.spec)) settled(t);
+        else t.abort?.abort(new Error("cancelled by its driver"));
       }
     },
   });
   const heartbeat = setInterval(() => {
-    try {
-      for (const h of held.values()) h.m.working();
-    } catch {
-      // Closed meanwhile: the held tasks go back to the stream by themselves.
-    }
+    for (const msg of msgs) quietly(() => msg.m.working());
   }, HEARTBEAT_MS);
 
-  const done = (key: string, h: Held): void => {
-    held.delete(key);
-    if (h.spec) {
-      const ms = performance.now() - h.started;
-      avgMs = avgMs < 0 ? ms : avgMs * 0.8 + ms * 0.2;
+  /** Hands a message back to the stream, for another worker; its tasks here are dropped. */
+  const handBack = (msg: HeldMsg): void => {
+    if (msg.returned) return;
+    msg.returned = true;
+    quietly(() => msg.m.nak());
+    msgs.delete(msg);
+    for (const [key, t] of tasks) {
+      if (t.msg !== msg) continue;
+      tasks.delete(key);
+      if (t.spec) core.cancel(t.spec);
+      t.abort?.abort(new Error("handed back"));
     }
     room?.();
   };
 
-  const reply = async (key: string, h: Held, status: number, value: unknown): Promise<void> => {
+  /** A task is over here (its result stored, or none is wanted). */
+  const settled = (t: HeldTask): void => {
+    if (tasks.get(t.key) === t) tasks.delete(t.key);
+    const msg = t.msg;
+    if (msg.returned) return;
+    if (--msg.left === 0) {
+      // Acked only once every result is stored: dying before this line
+      // means the tasks run again, and the driver drops the second results.
+      quietly(() => msg.m.ack());
+      msgs.delete(msg);
+    }
+    room?.();
+  };
+
+  const send = async (reply: string, box: Outbox): Promise<void> => {
+    const bytes = joinArray(box.parts);
+    for (;;) {
+      try {
+        await js.publish(reply, bytes, { timeout: 5_000 });
+        break;
+      } catch (error) {
+        if (nc.isClosed() || handingBack) {
+          for (const t of box.tasks) handBack(t.msg);
+          return;
+        }
+        o.log(`tsmp-worker: could not publish results (${(error as Error).message}); retrying`);
+        await new Promise((r) => setTimeout(r, RETRY_MS));
+      }
+    }
+    for (const t of box.tasks) settled(t);
+  };
+
+  const flush = (reply: string): void => {
+    const box = outboxes.get(reply);
+    if (!box) return;
+    outboxes.delete(reply);
+    void send(reply, box);
+  };
+
+  const reply = (t: HeldTask, status: number, value: unknown): void => {
+    if (t.msg.returned) return;
+    if (t.cancelled) return settled(t);
+    // How long it ran in its process (-1: it did not run); the driver
+    // sizes its messages by it.
+    const micros = t.spec?.runMicros ?? -1;
+    if (micros >= 0) avgMs = avgMs < 0 ? micros / 1000 : avgMs * 0.8 + (micros / 1000) * 0.2;
     let bytes: Uint8Array;
     try {
-      bytes = packPortable([h.taskId, status, value], "");
+      bytes = packPortable([t.taskId, status, value, micros], "");
     } catch {
-      if (status !== OK) bytes = packPortable([h.taskId, FAILED, bareError(value)], "");
+      if (status !== OK) bytes = packPortable([t.taskId, FAILED, bareError(value), micros], "");
       else {
         // Again, on its own, for the error to name the value's path.
         let why = "";
@@ -150,102 +227,111 @@ export async function runWorker(o: WorkerOptions, stop: AbortSignal): Promise<vo
           why = (error as Error).message;
         }
         const error = new TypeError(`The task's value cannot be sent back to its driver: ${why}`);
-        bytes = packPortable([h.taskId, FAILED, serializeError(error)], "");
+        bytes = packPortable([t.taskId, FAILED, serializeError(error), micros], "");
       }
     }
-    for (;;) {
-      try {
-        await js.publish(h.reply, bytes, { timeout: 5_000 });
-        break;
-      } catch (error) {
-        if (nc.isClosed() || handingBack) {
-          h.m.nak();
-          done(key, h);
-          return;
-        }
-        o.log(`tsmp-worker: could not publish a result (${(error as Error).message}); retrying`);
-        await new Promise((r) => setTimeout(r, RETRY_MS));
-      }
+    const to = t.msg.reply;
+    let box = outboxes.get(to);
+    if (!box) {
+      box = { parts: [], tasks: [], bytes: 0 };
+      outboxes.set(to, box);
+      setTimeout(() => flush(to), 0);
     }
-    // Acked only once the result is stored: dying before this line means
-    // the task runs again, and the driver drops the second result.
-    h.m.ack();
-    done(key, h);
+    box.parts.push(bytes);
+    box.tasks.push(t);
+    box.bytes += bytes.length;
+    if (box.bytes >= OUTBOX_BYTES || box.parts.length >= OUTBOX_COUNT) flush(to);
   };
 
-  const take = (m: JsMsg): void => {
-    let task: TaskMessage;
-    try {
-      task = unpackPortable(m.data) as TaskMessage;
-      if (task[0] !== VERSION) {
-        throw new Error(`task format ${task[0]}, this worker reads ${VERSION}`);
-      }
-    } catch (error) {
-      o.log(`tsmp-worker: dropped a task it cannot read: ${(error as Error).message}`);
-      m.term();
-      return;
-    }
-    const [, driverId, replyTo, taskId, kind, fnRecord, payload, timeout, maxDeliveries] = task;
-    const key = `${driverId}.${taskId}`;
-    if (held.has(key)) {
-      // Redelivered while still held here (the heartbeat came late): one copy runs.
-      m.ack();
-      return;
-    }
-    const h: Held = { m, driverId, taskId, reply: replyTo, started: performance.now() };
-    held.set(key, h);
-    if (cancelled.has(driverId) || cancelled.has(key)) {
-      m.ack();
-      done(key, h);
-      return;
-    }
-    const deliveries = m.info.deliveryCount;
-    if (deliveries > maxDeliveries) {
-      void reply(
-        key,
-        h,
-        LOST,
-        `Task was delivered to ${deliveries - 1} workers and each was lost while holding it ` +
-          `(the limit is ${maxDeliveries} deliveries)`,
-      );
-      return;
-    }
-    const target = targetOf(fnRecord, o.root, targets);
-    if (target instanceof Error) {
-      void reply(key, h, FAILED, serializeError(target));
-      return;
-    }
-    h.abort = new AbortController();
-    h.spec = {
+  const run = (t: HeldTask, record: TaskRecord, fns: Map<number, FnRecord>): void => {
+    const [taskId, kind, fnId, payload, timeout, stoppable] = record;
+    if (cancelled.has(t.msg.driverId) || cancelled.has(t.key)) return settled(t);
+    const fn = fns.get(fnId);
+    const target = fn
+      ? targetOf(fn, o.root, targets)
+      : new Error(`Task ${taskId} names function ${fnId}, which its message does not carry`);
+    if (target instanceof Error) return reply(t, FAILED, serializeError(target));
+    // Only a stoppable task gets a signal: the pool runs a task with one
+    // alone on its process, so that stopping it stops nothing else.
+    const abort = stoppable ? (t.abort = new AbortController()) : undefined;
+    t.spec = {
       kind,
       fn: target.fn as TaskSpec["fn"],
       ref: target.ref,
       payload,
       timeout: timeout >= 0 ? timeout : undefined,
-      signal: h.abort.signal,
-      resolve: (value) => void reply(key, h, OK, value),
+      signal: abort?.signal,
+      resolve: (value) => reply(t, OK, value),
       reject: (error) => {
-        if (h.abort!.signal.aborted) {
-          // Cancelled by its driver, who has settled it already.
-          m.ack();
-          done(key, h);
-        } else if (handingBack) {
-          m.nak();
-          done(key, h);
-        } else if (error instanceof TimeoutError) void reply(key, h, TIMEOUT, error.message);
-        else if (error instanceof WorkerLostError) void reply(key, h, LOST, error.message);
-        else void reply(key, h, FAILED, serializeError(error));
+        if (t.msg.returned) return;
+        if (t.cancelled) settled(t); // Its driver has settled it already.
+        else if (handingBack) handBack(t.msg);
+        else if (error instanceof TimeoutError) reply(t, TIMEOUT, error.message);
+        else if (error instanceof WorkerLostError) reply(t, LOST, error.message);
+        else reply(t, FAILED, serializeError(error));
       },
     };
-    core.submit(h.spec);
+    core.submit(t.spec);
+  };
+
+  const take = (m: JsMsg): void => {
+    let message: TaskMessage;
+    try {
+      message = unpackPortable(m.data) as TaskMessage;
+      if (message[0] !== VERSION) {
+        throw new Error(`task format ${message[0]}, this worker reads ${VERSION}`);
+      }
+    } catch (error) {
+      o.log(`tsmp-worker: dropped a task message it cannot read: ${(error as Error).message}`);
+      quietly(() => m.term());
+      return;
+    }
+    const [, driverId, replyTo, maxDeliveries, fnList, records] = message;
+    const msg: HeldMsg = {
+      m,
+      driverId,
+      reply: replyTo,
+      left: records.length,
+      returned: false,
+    };
+    perMsg = perMsg * 0.8 + records.length * 0.2;
+    msgs.add(msg);
+    const deliveries = m.info.deliveryCount;
+    const fns = new Map(fnList);
+    for (const record of records) {
+      const key = `${driverId}.${record[0]}`;
+      const held = tasks.get(key);
+      if (held) {
+        // Delivered again while still held here (heartbeats came late, say
+        // across a reconnect): the copy here goes on, the new delivery is
+        // the one to ack.
+        if (--held.msg.left === 0) msgs.delete(held.msg);
+        held.msg = msg;
+        continue;
+      }
+      const t: HeldTask = { msg, key, taskId: record[0] };
+      tasks.set(key, t);
+      if (deliveries > maxDeliveries) {
+        reply(
+          t,
+          LOST,
+          `Task was delivered to ${deliveries - 1} workers and each was lost while holding it ` +
+            `(the limit is ${maxDeliveries} deliveries)`,
+        );
+      } else run(t, record, fns);
+    }
+    if (records.length === 0) {
+      quietly(() => m.ack());
+      msgs.delete(msg);
+    }
   };
 
   // Tasks held at once: several per process when they are quick (no process
   // waits for the server), one per process when slow (none waits here while
-  // another worker idles).
+  // another worker idles), and room for two messages' worth at least.
   const capacity = (): number => {
     const depth = avgMs < 0 ? 2 : avgMs < 2 ? 32 : avgMs < 20 ? 8 : avgMs < 200 ? 2 : 1;
-    return o.processes * depth;
+    return Math.max(o.processes * depth, Math.ceil(4 * perMsg));
   };
 
   o.log(
@@ -259,15 +345,18 @@ export async function runWorker(o: WorkerOptions, stop: AbortSignal): Promise<vo
   stop.addEventListener("abort", onStop, { once: true });
   try {
     while (!stop.aborted && !nc.isClosed()) {
-      const free = capacity() - held.size;
-      if (free < Math.max(1, capacity() >> 1)) {
+      const free = capacity() - tasks.size;
+      if (free < Math.max(1, Math.min(capacity() >> 1, Math.ceil(perMsg)))) {
         await new Promise<void>((r) => (room = r));
         room = undefined;
         continue;
       }
       let messages;
       try {
-        messages = await consumer.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
+        messages = await consumer.fetch({
+          max_messages: Math.max(1, Math.floor(free / Math.max(1, perMsg))),
+          expires: FETCH_EXPIRES_MS,
+        });
       } catch (error) {
         o.log(`tsmp-worker: fetch failed (${(error as Error).message}); retrying`);
         await new Promise((r) => setTimeout(r, RETRY_MS));
@@ -276,7 +365,7 @@ export async function runWorker(o: WorkerOptions, stop: AbortSignal): Promise<vo
       batch = messages;
       try {
         for await (const m of messages) {
-          if (stop.aborted) m.nak();
+          if (stop.aborted) quietly(() => m.nak());
           else take(m);
         }
       } catch (error) {
@@ -291,18 +380,15 @@ export async function runWorker(o: WorkerOptions, stop: AbortSignal): Promise<vo
   }
 
   async function finish(): Promise<void> {
-    // Not started here yet: back to the stream at once, for another worker.
-    // (A task without a spec is having its result published: it acks soon.)
-    for (const [key, h] of held) {
-      if (h.spec && core.cancel(h.spec)) {
-        quietly(() => h.m.nak());
-        done(key, h);
-      }
+    // A message with a task not started here yet goes back at once, whole,
+    // for another worker (what ran of it here is dropped there as a repeat).
+    for (const t of [...tasks.values()]) {
+      if (t.spec && !t.msg.returned && core.cancel(t.spec)) handBack(t.msg);
     }
-    if (held.size > 0) {
-      o.log(`tsmp-worker: stopping; waiting up to ${o.grace} ms for ${held.size} running tasks`);
+    if (tasks.size > 0) {
+      o.log(`tsmp-worker: stopping; waiting up to ${o.grace} ms for ${tasks.size} running tasks`);
       const deadline = performance.now() + o.grace;
-      while (held.size > 0 && performance.now() < deadline && !nc.isClosed()) {
+      while (msgs.size > 0 && performance.now() < deadline && !nc.isClosed()) {
         await new Promise<void>((r) => {
           room = r;
           setTimeout(r, Math.min(250, Math.max(0, deadline - performance.now())));
@@ -313,10 +399,7 @@ export async function runWorker(o: WorkerOptions, stop: AbortSignal): Promise<vo
     await core.terminate(new Error("tsmp-worker stopped"));
     clearInterval(heartbeat);
     quietly(() => sub.unsubscribe());
-    for (const [key, h] of held) {
-      quietly(() => h.m.nak());
-      done(key, h);
-    }
+    for (const msg of [...msgs]) handBack(msg);
     await nc.drain().catch(() => {});
     o.log("tsmp-worker: stopped");
   }

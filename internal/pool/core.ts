@@ -65,6 +65,8 @@ export interface TaskSpec {
   reject(error: unknown): void;
   /** Called when the task is handed to a worker (the executor's `running()`). */
   onDispatch?(): void;
+  /** Set as the task settles: how long it ran in its worker (µs). */
+  runMicros?: number;
 }
 
 /**
@@ -632,6 +634,7 @@ export class PoolCore implements Scheduler {
       return;
     }
     this.#avgMicros = this.#avgMicros < 0 ? micros : this.#avgMicros * 0.8 + micros * 0.2;
+    task.runMicros = micros;
     const w = task.worker;
     if (w) {
       w.outstanding.delete(task);
