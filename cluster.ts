@@ -48,6 +48,7 @@ import { ClusterCore } from "./internal/cluster/driver.ts";
 import { parseWorkerArgs, WORKER_USAGE } from "./internal/cluster/args.ts";
 import { runWorker } from "./internal/cluster/worker.ts";
 import { describe } from "./internal/wait/futex.ts";
+import { optionsOf } from "./internal/options.ts";
 import { cpuCount } from "./process.ts";
 
 export { BrokenPoolError, TimeoutError, WorkerLostError } from "./pool.ts";
@@ -87,17 +88,14 @@ const KEYS = [
 ];
 
 function makeCore(
+  call: string,
   options: ClusterOptions,
   brokenError: (message: string, cause?: unknown) => Error,
 ): SchedulerHook & { scheduler: ClusterCore } {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(`'options' must be an object, got ${describe(options)}`);
+    throw new TypeError(`'options' of ${call} must be an object, got ${describe(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (!KEYS.includes(key)) {
-      throw new TypeError(`Unknown option '${key}': expected one of ${KEYS.join(", ")}`);
-    }
-  }
+  optionsOf(call, options, KEYS);
   const servers = typeof options.servers === "string" ? [options.servers] : options.servers;
   if (
     !Array.isArray(servers) || servers.length === 0 ||
@@ -196,7 +194,11 @@ export class ClusterPool extends Pool {
    * @throws {RangeError} For a number option out of range.
    */
   constructor(options: ClusterOptions) {
-    const hook = makeCore(options, (message, cause) => new BrokenPoolError(message, { cause }));
+    const hook = makeCore(
+      "new ClusterPool",
+      options,
+      (message, cause) => new BrokenPoolError(message, { cause }),
+    );
     super({ [SCHEDULER]: hook } as never);
     this.#cluster = hook.scheduler;
   }
@@ -248,7 +250,11 @@ export class ClusterExecutor extends ProcessPoolExecutor {
    * @throws {RangeError} For a number option out of range.
    */
   constructor(options: ClusterOptions) {
-    const hook = makeCore(options, (message, cause) => new BrokenProcessPool(message, { cause }));
+    const hook = makeCore(
+      "new ClusterExecutor",
+      options,
+      (message, cause) => new BrokenProcessPool(message, { cause }),
+    );
     super(null, { [SCHEDULER]: hook } as never);
     this.#cluster = hook.scheduler;
   }
