@@ -118,20 +118,33 @@ if (!NATS_SERVER) {
       await assert.rejects(pool.map(fail, ["a", "b"]), RangeError);
     });
 
-    test("values that cannot travel portably are refused naming their path", SLOW, async () => {
-      await using pool = await sharedPool();
-      await assert.rejects(pool.apply(square, [new Map()] as never), (error: Error) => {
-        assert.ok(error instanceof TypeError);
-        assert.match(error.message, /^args\[0\] is a Map, which cannot travel portably/);
-        return true;
-      });
-      await assert.rejects(pool.apply(add, [1, { a: [() => 1] }] as never), /args\[1\]\.a\[0\]/);
-      await assert.rejects(pool.apply(() => new Set([1])), (error: Error) => {
-        assert.ok(error instanceof TypeError);
-        assert.match(error.message, /value cannot be sent back.*result is a Set/);
-        return true;
-      });
-    });
+    test(
+      "structured data travels between runtimes; what cannot is refused naming its path",
+      SLOW,
+      async () => {
+        await using pool = await sharedPool();
+        const value = {
+          map: new Map<unknown, unknown>([[1, "a"], ["k", [2n, new Date(5)]]]),
+          set: new Set([1, 2]),
+          bytes: new Float64Array([1.5, -0]),
+          re: /x+/gi,
+          error: new RangeError("inside"),
+        };
+        const back = await pool.apply((v: unknown) => v, [value]);
+        assert.deepEqual(back, value);
+        await assert.rejects(pool.apply(add, [1, { a: [() => 1] }] as never), (error: Error) => {
+          assert.ok(error instanceof TypeError);
+          assert.match(error.message, /^args\[1\]\.a\[0\] is a function/);
+          return true;
+        });
+        await assert.rejects(pool.map(square, [1, Symbol("s")] as never), /items\[1\] is a symbol/);
+        // Refused where it is made (the worker's own pool), naming the class.
+        await assert.rejects(
+          pool.apply(() => new (class Point {})()),
+          /Point instance, which would lose its methods/,
+        );
+      },
+    );
 
     test("a worker that cannot find the function's module says so", SLOW, async () => {
       // The driver's root is tests/, so the module's path is one the workers

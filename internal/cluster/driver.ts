@@ -35,13 +35,13 @@ import { APPLY } from "../pool/protocol.ts";
 import {
   FAILED,
   type FnRecord,
-  joinArray,
   LOST,
   type Names,
   names,
   OK,
   packPortable,
   type ResultRecord,
+  type TaskRecord,
   TIMEOUT,
   unpackPortable,
   VERSION,
@@ -78,8 +78,10 @@ interface Task {
   id: number;
   spec: TaskSpec;
   fn: Fn;
-  /** Its record, encoded once at submit: `[taskId, kind, fnId, payload, timeout]`. */
-  bytes: Uint8Array;
+  /** Its record in a task message (see protocol.ts); null once settled. */
+  record: TaskRecord | null;
+  /** Encoded bytes of the record (checked at submit), for sizing messages. */
+  size: number;
   state: number;
   /** Runs alone in its message (it has a timeout or a signal). */
   alone: boolean;
@@ -239,10 +241,12 @@ export class ClusterCore implements Scheduler {
     }
     const id = this.#nextId++;
     const fn = this.#fn(spec.ref);
-    let bytes: Uint8Array;
+    const stoppable = spec.timeout !== undefined || spec.signal !== undefined;
+    const record: TaskRecord = [id, spec.kind, fn.id, spec.payload, spec.timeout ?? -1, stoppable];
+    let size: number;
     try {
-      const stoppable = spec.timeout !== undefined || spec.signal !== undefined;
-      bytes = packPortable([id, spec.kind, fn.id, spec.payload, spec.timeout ?? -1, stoppable], "");
+      // Encoded now, to refuse at submit what cannot travel (again in its message).
+      size = packPortable(record, "").length;
     } catch (error) {
       // Again, item by item, for the error to name the argument's path.
       if (spec.kind === APPLY) packPortable(spec.payload, "args");
@@ -262,7 +266,8 @@ export class ClusterCore implements Scheduler {
       id,
       spec,
       fn,
-      bytes,
+      record,
+      size,
       state: QUEUED,
       alone: spec.timeout !== undefined || spec.signal !== undefined,
       batch: null,
@@ -323,10 +328,10 @@ export class ClusterCore implements Scheduler {
         this.#pendingHead++;
         continue;
       }
-      if (tasks.length > 0 && (task.alone || bytes + task.bytes.length > MAX_BATCH_BYTES)) break;
+      if (tasks.length > 0 && (task.alone || bytes + task.size > MAX_BATCH_BYTES)) break;
       this.#pendingHead++;
       tasks.push(task);
-      bytes += task.bytes.length;
+      bytes += task.size;
       if (task.alone || tasks.length >= limit) break;
     }
     if (this.#pendingHead === this.#pending.length) {
@@ -346,14 +351,14 @@ export class ClusterCore implements Scheduler {
         fns.set(t.fn.id, t.fn.record);
         t.state = PUBLISHING;
       }
-      const bytes = joinArray([
-        packPortable(VERSION, ""),
-        packPortable(this.#driverId, ""),
-        packPortable(this.#reply, ""),
-        packPortable(this.#o.maxDeliveries, ""),
-        packPortable([...fns], ""),
-        joinArray(tasks.map((t) => t.bytes)),
-      ]);
+      const bytes = packPortable([
+        VERSION,
+        this.#driverId,
+        this.#reply,
+        this.#o.maxDeliveries,
+        [...fns],
+        tasks.map((t) => t.record),
+      ], "");
       const batch: Batch = { tasks, bytes, seq: 0, firstTry: performance.now() };
       for (const t of tasks) t.batch = batch;
       this.#publish(batch);
@@ -515,7 +520,7 @@ export class ClusterCore implements Scheduler {
   #finish(task: Task): boolean {
     if (task.state === DONE) return false;
     task.state = DONE;
-    task.bytes = EMPTY;
+    task.record = null;
     // (task.batch stays: #withdraw reads which message the task was in.)
     if (task.onAbort) task.spec.signal!.removeEventListener("abort", task.onAbort);
     this.#tasks.delete(task.id);
@@ -543,8 +548,6 @@ export class ClusterCore implements Scheduler {
     void this.#stop();
   }
 }
-
-const EMPTY = new Uint8Array(0);
 
 /** `url`'s path relative to `root`, with `/` separators; null if outside it. */
 function relativePath(root: string, url: string): string | null {

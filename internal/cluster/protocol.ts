@@ -3,8 +3,8 @@
  * `tsmp-worker`s say to each other through NATS, in one place so that
  * neither side imports the other.
  *
- * Every message is one value of the project's codec in its portable form
- * (no `node:v8` fallback), which Deno, Bun and Node all read the same.
+ * Every message is one value of the project's codec, which never uses
+ * `node:v8` and which Deno, Bun and Node all read the same.
  * Quick tasks travel many to a message, and their results likewise, so that
  * a `map` with `chunksize` 1 is not one server round trip per item:
  *
@@ -29,7 +29,6 @@
  */
 
 import { decode, encode, Reader, Writer } from "../codec/encode.ts";
-import { T_ARRAY } from "../codec/tags.ts";
 
 /** Format of a task message; a worker refuses another. */
 export const VERSION = 2;
@@ -102,33 +101,15 @@ export function names(prefix: string): Names {
 }
 
 /**
- * `value` in the portable codec.
+ * `value` in the project's codec, in bytes of its own (a message may be
+ * held while it is sent again).
  *
  * @throws {TypeError} naming the path (from `root`) of a value that cannot travel.
  */
 export function packPortable(value: unknown, root: string): Uint8Array {
   const w = new Writer();
-  encode(value, w, root, true);
+  encode(value, w, root);
   return w.u8.subarray(0, w.pos);
-}
-
-/**
- * An array whose items are already encoded (by {@linkcode packPortable}),
- * as one encoded value: the items are encoded once, when they are made, and
- * only copied into each message that carries them.
- */
-export function joinArray(items: readonly Uint8Array[]): Uint8Array {
-  let n = 5;
-  for (const item of items) n += item.length;
-  const out = new Uint8Array(n);
-  out[0] = T_ARRAY;
-  new DataView(out.buffer).setUint32(1, items.length, true);
-  let at = 5;
-  for (const item of items) {
-    out.set(item, at);
-    at += item.length;
-  }
-  return out;
 }
 
 /** Decodes bytes made by {@linkcode packPortable}. */

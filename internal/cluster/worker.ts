@@ -22,11 +22,11 @@ import {
   type CancelMessage,
   FAILED,
   type FnRecord,
-  joinArray,
   LOST,
   names,
   OK,
   packPortable,
+  type ResultRecord,
   type TaskMessage,
   type TaskRecord,
   TIMEOUT,
@@ -82,7 +82,7 @@ interface HeldTask {
 
 /** Results waiting to go to one driver in one message. */
 interface Outbox {
-  parts: Uint8Array[];
+  results: ResultRecord[];
   tasks: HeldTask[];
   bytes: number;
 }
@@ -182,7 +182,7 @@ export async function runWorker(o: WorkerOptions, stop: AbortSignal): Promise<vo
   };
 
   const send = async (reply: string, box: Outbox): Promise<void> => {
-    const bytes = joinArray(box.parts);
+    const bytes = packPortable(box.results, "");
     for (;;) {
       try {
         await js.publish(reply, bytes, { timeout: 5_000 });
@@ -213,11 +213,13 @@ export async function runWorker(o: WorkerOptions, stop: AbortSignal): Promise<vo
     // sizes its messages by it.
     const micros = t.spec?.runMicros ?? -1;
     if (micros >= 0) avgMs = avgMs < 0 ? micros / 1000 : avgMs * 0.8 + (micros / 1000) * 0.2;
+    let result: ResultRecord = [t.taskId, status, value, micros];
     let bytes: Uint8Array;
     try {
-      bytes = packPortable([t.taskId, status, value, micros], "");
+      // Encoded now, to fail this task alone if its value cannot travel.
+      bytes = packPortable(result, "");
     } catch {
-      if (status !== OK) bytes = packPortable([t.taskId, FAILED, bareError(value), micros], "");
+      if (status !== OK) result = [t.taskId, FAILED, bareError(value), micros];
       else {
         // Again, on its own, for the error to name the value's path.
         let why = "";
@@ -227,20 +229,21 @@ export async function runWorker(o: WorkerOptions, stop: AbortSignal): Promise<vo
           why = (error as Error).message;
         }
         const error = new TypeError(`The task's value cannot be sent back to its driver: ${why}`);
-        bytes = packPortable([t.taskId, FAILED, serializeError(error), micros], "");
+        result = [t.taskId, FAILED, serializeError(error), micros];
       }
+      bytes = packPortable(result, "");
     }
     const to = t.msg.reply;
     let box = outboxes.get(to);
     if (!box) {
-      box = { parts: [], tasks: [], bytes: 0 };
+      box = { results: [], tasks: [], bytes: 0 };
       outboxes.set(to, box);
       setTimeout(() => flush(to), 0);
     }
-    box.parts.push(bytes);
+    box.results.push(result);
     box.tasks.push(t);
     box.bytes += bytes.length;
-    if (box.bytes >= OUTBOX_BYTES || box.parts.length >= OUTBOX_COUNT) flush(to);
+    if (box.bytes >= OUTBOX_BYTES || box.results.length >= OUTBOX_COUNT) flush(to);
   };
 
   const run = (t: HeldTask, record: TaskRecord, fns: Map<number, FnRecord>): void => {
