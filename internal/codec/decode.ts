@@ -355,6 +355,17 @@ function getView(r: Reader): ArrayBufferView {
   const length = r.dv.getUint32(r.pos + 5, true);
   r.pos += 9;
   if (kind >= VIEW_KINDS.length) throw CORRUPT;
+  if (kind === 1 && offset === 0 && r.u8[r.pos] === T_BUFFER && r.u8[r.pos + 5] === 0) {
+    // The commonest view, a Uint8Array over the whole of its plain buffer:
+    // the copy of the bytes is that view already.
+    const n = r.dv.getUint32(r.pos + 1, true);
+    if (n === length && n <= r.end - r.pos - 6) {
+      const view = copyOut(r.u8, r.pos + 6, n);
+      r.pos += 6 + n;
+      objects.push(view.buffer, view);
+      return view;
+    }
+  }
   const buffer = get(r);
   if (!(buffer instanceof ArrayBuffer)) throw CORRUPT;
   const Type = VIEW_KINDS[kind];

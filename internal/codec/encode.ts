@@ -156,6 +156,16 @@ function number(object: object): void {
  * that cannot be sent.
  */
 export function encode(value: unknown, w: Writer, root: string): void {
+  if (typeof value !== "object" || value === null) {
+    // A primitive: nothing to number.
+    w.room(1);
+    w.u8[w.pos++] = MAGIC;
+    try {
+      return put(value, w);
+    } catch (error) {
+      throw named(error, root);
+    }
+  }
   if (value instanceof RawBytes) return putRaw(value.bytes, w);
   // A getter that sends a message while we encode gets its own numbering.
   const outer = encoding ? { met, index } : undefined;
@@ -166,14 +176,7 @@ export function encode(value: unknown, w: Writer, root: string): void {
     w.u8[w.pos++] = MAGIC;
     put(value, w);
   } catch (error) {
-    if (error instanceof Unsendable) {
-      const path = root + error.path.reverse().join("");
-      throw new TypeError(`${path} ${error.what}`);
-    }
-    if (error instanceof RangeError && /call stack/i.test(error.message)) {
-      throw new TypeError(`${root} is nested too deeply to be sent`, { cause: error });
-    }
-    throw error;
+    throw named(error, root);
   } finally {
     if (outer) ({ met, index } = outer);
     else {
@@ -183,6 +186,18 @@ export function encode(value: unknown, w: Writer, root: string): void {
       encoding = false;
     }
   }
+}
+
+// The error to throw for `error`, met while encoding the message named `root`.
+function named(error: unknown, root: string): unknown {
+  if (error instanceof Unsendable) {
+    const path = root + error.path.reverse().join("");
+    return new TypeError(`${path} ${error.what}`);
+  }
+  if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    return new TypeError(`${root} is nested too deeply to be sent`, { cause: error });
+  }
+  return error;
 }
 
 function putRaw(bytes: Uint8Array, w: Writer): void {
