@@ -21,10 +21,18 @@ if (!gc) {
  * keeps its target alive until the end of the current job) and a full GC.
  */
 export async function collected(refs: WeakRef<object>[]): Promise<boolean> {
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 10; i++) {
     await new Promise((resolve) => setTimeout(resolve, 10));
+    // Bun's collector scans the machine stack conservatively: overwrite
+    // stale slots that may still hold a pointer to what should be garbage.
+    scrub(200);
     gc!();
     if (refs.every((r) => r.deref() === undefined)) return true;
   }
   return false;
+}
+
+function scrub(depth: number): number {
+  const frame = [depth, depth, depth, depth, depth, depth, depth, depth];
+  return depth > 0 ? scrub(depth - 1) + frame.length : frame.length;
 }
