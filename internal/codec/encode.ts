@@ -505,7 +505,9 @@ function putError(error: Error, w: Writer): void {
 }
 
 function putView(view: ArrayBufferView, w: Writer): void {
-  const name = typedArrayName.call(view) as string | undefined;
+  const name = view.constructor === Uint8Array
+    ? "Uint8Array"
+    : typedArrayName.call(view) as string | undefined;
   const kind = name === undefined ? 0 : VIEW_KIND.get(name);
   if (kind === undefined) {
     throw new Unsendable(`is a ${name}, which cannot be sent through a Queue or Pipe`);
@@ -535,7 +537,12 @@ function putView(view: ArrayBufferView, w: Writer): void {
       w.pos += 5;
     } else {
       number(buffer);
-      putBuffer(buffer, w);
+      // A Uint8Array over the whole of its plain buffer is its bytes already.
+      if (
+        kind === 1 && view.byteOffset === 0 && view.byteLength === buffer.byteLength &&
+        !buffer.resizable
+      ) putBytes(view as Uint8Array, false, 0, w);
+      else putBuffer(buffer, w);
     }
   }
   // Numbered after its buffer: the decoder makes the buffer first.
