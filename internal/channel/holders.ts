@@ -16,13 +16,7 @@
  */
 
 import { HOLDER_WORDS, HOLDERS } from "./layout.ts";
-import { currentSlot, slotAlive, tableBuffer } from "../process/table.ts";
-
-// _registry.ts keeps the next slot to hand out in word 0 of its table.
-// TODO(lead): export this from _registry.ts as `slotCount()`.
-function slotCount(): number {
-  return Atomics.load(new Int32Array(tableBuffer(), 0, 1), 0);
-}
+import { currentSlot, slotAlive, slotCount } from "../process/table.ts";
 
 /** Whether the entry at `i` may still write. */
 function entryAlive(i32: Int32Array, i: number, who: number): boolean {

@@ -175,6 +175,11 @@ export function currentSlot(): number {
   return registry().slot;
 }
 
+/** How many slots have been handed out (every process of the tree has one below it). */
+export function slotCount(): number {
+  return Atomics.load(registry().view, NEXT_SLOT);
+}
+
 /** Hands out a fresh slot for a child about to start, named `name`. */
 export function allocSlot(name: string): number {
   const { sab, view } = registry();
