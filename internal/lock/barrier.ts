@@ -21,6 +21,7 @@ import {
   runSync,
   signalOf,
   spinTake,
+  tryTake,
   unlockWord,
   waitDeadline,
   type WaitOptions,
@@ -74,14 +75,14 @@ function setState(view: Int32Array, state: number): void {
 /** Takes the mutex; if its holder died in it, takes it anyway and breaks the barrier. */
 function* lock(view: Int32Array): Blocking<void> {
   for (;;) {
-    if (Atomics.compareExchange(view, MUTEX, 0, ownerId() << 1) === 0) return;
+    if (tryTake(view, MUTEX)) return;
     if (spinTake(view, MUTEX)) return;
     try {
       yield* lockWord(view, MUTEX, Infinity, "Barrier");
       return;
     } catch (error) {
       if (!(error instanceof AbandonedLockError)) throw error;
-      if (Atomics.compareExchange(view, MUTEX, 0, ownerId() << 1) === 0) {
+      if (tryTake(view, MUTEX)) {
         setState(view, BROKEN);
         return;
       }

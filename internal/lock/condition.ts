@@ -14,15 +14,15 @@ import {
   type AsyncWaitOptions,
   type Blocking,
   coreOf,
-  heldHere,
+  isMine,
   lockWord,
   type MutexCore,
-  ownerId,
   reviveNested,
   runAsync,
   runSync,
   signalOf,
   spinTake,
+  tryTake,
   unlockWord,
   waitDeadline,
   type WaitOptions,
@@ -61,7 +61,7 @@ function releaseAll(core: MutexCore): number {
 /** Retakes `core` after a wait, whatever the timeout, as Python does. */
 function* relock(core: MutexCore, saved: number): Blocking<void> {
   const { view, index, countIndex, kind } = core;
-  if (Atomics.compareExchange(view, index, 0, ownerId() << 1) !== 0 && !spinTake(view, index)) {
+  if (!tryTake(view, index) && !spinTake(view, index)) {
     yield* lockWord(view, index, Infinity, kind);
   }
   if (countIndex >= 0) view[countIndex] = saved;
@@ -167,7 +167,7 @@ export class Condition extends LockLike {
   }
 
   #checkHeld(what: string): void {
-    if (!heldHere(this.#core.view, this.#core.index)) {
+    if (!isMine(this.#core.view, this.#core.index)) {
       throw new RangeError(`Cannot ${what} a Condition whose lock this process does not hold`);
     }
   }

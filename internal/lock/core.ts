@@ -100,8 +100,13 @@ export function ownerOf(word: number): number {
 }
 
 /** Whether this process holds the mutex at `view[index]`. */
-export function heldHere(view: Int32Array, index: number): boolean {
+export function isMine(view: Int32Array, index: number): boolean {
   return Atomics.load(view, index) >>> 1 === ownerId();
+}
+
+/** Takes the mutex at `view[index]` if it is free (one compare-and-swap); returns whether it did. */
+export function tryTake(view: Int32Array, index: number): boolean {
+  return Atomics.compareExchange(view, index, 0, ownerId() << 1) === 0;
 }
 
 /**

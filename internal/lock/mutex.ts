@@ -13,21 +13,24 @@ import {
   acquireDeadline,
   type AcquireOptions,
   type AsyncAcquireOptions,
+  isMine,
   lockWord,
   lockWordSync,
   ownerId,
+  ownerOf,
   registerNested,
   runAsync,
   setCore,
   signalOf,
   spinTake,
+  tryTake,
   unlockWord,
 } from "./core.ts";
 import { LockLike } from "./guard.ts";
 import { printAsString } from "../inspect.ts";
 
 // Layout of a Lock's buffer (Int32 words).
-/** The mutex word: 0 free, else (owner id << 1) | WAITERS. */
+/** The mutex word (its bits are core.ts's business). */
 const WORD = 0;
 /** RLock only: how many times the owner holds it (written by the owner only). */
 const COUNT = 1;
@@ -101,7 +104,7 @@ export class Lock extends LockLike {
       ? Infinity
       : acquireDeadline(options, "Lock.acquireSync", true);
     const view = this.#view;
-    if (Atomics.compareExchange(view, WORD, 0, ownerId() << 1) === 0) return true;
+    if (tryTake(view, WORD)) return true;
     if (deadline >= 0 && spinTake(view, WORD)) return true;
     return lockWordSync(view, WORD, deadline, "Lock");
   }
@@ -122,7 +125,7 @@ export class Lock extends LockLike {
       const signal = signalOf(options);
       const view = this.#view;
       if (
-        Atomics.compareExchange(view, WORD, 0, ownerId() << 1) === 0 ||
+        tryTake(view, WORD) ||
         (deadline >= 0 && spinTake(view, WORD))
       ) {
         return Promise.resolve(true);
@@ -169,7 +172,7 @@ export class Lock extends LockLike {
    */
   override toString(): string {
     const word = Atomics.load(this.#view, WORD);
-    return `<Lock(owner=${word === 0 ? "None" : slotName((word >>> 1) - 1)})>`;
+    return `<Lock(owner=${word === 0 ? "None" : slotName(ownerOf(word) - 1)})>`;
   }
 }
 
@@ -230,13 +233,12 @@ export class RLock extends LockLike {
       ? Infinity
       : acquireDeadline(options, "RLock.acquireSync", true);
     const view = this.#view;
-    const me = ownerId();
-    if (Atomics.load(view, WORD) >>> 1 === me) {
+    if (isMine(view, WORD)) {
       view[COUNT]++;
       return true;
     }
     if (
-      Atomics.compareExchange(view, WORD, 0, me << 1) === 0 ||
+      tryTake(view, WORD) ||
       (deadline >= 0 && spinTake(view, WORD)) ||
       lockWordSync(view, WORD, deadline, "RLock")
     ) {
@@ -260,13 +262,12 @@ export class RLock extends LockLike {
       : acquireDeadline(options, "RLock.acquire", false);
     const signal = signalOf(options);
     const view = this.#view;
-    const me = ownerId();
-    if (Atomics.load(view, WORD) >>> 1 === me) {
+    if (isMine(view, WORD)) {
       view[COUNT]++;
       return true;
     }
     if (
-      Atomics.compareExchange(view, WORD, 0, me << 1) === 0 ||
+      tryTake(view, WORD) ||
       (deadline >= 0 && spinTake(view, WORD)) ||
       await runAsync(lockWord(view, WORD, deadline, "RLock"), signal)
     ) {
@@ -284,7 +285,7 @@ export class RLock extends LockLike {
   release(): void {
     const view = this.#view;
     const word = Atomics.load(view, WORD);
-    if (word >>> 1 !== ownerId()) {
+    if (ownerOf(word) !== ownerId()) {
       throw new RangeError(
         word === 0
           ? "Cannot release an RLock that is not held"
@@ -321,7 +322,7 @@ export class RLock extends LockLike {
     const word = Atomics.load(this.#view, WORD);
     return word === 0
       ? "<RLock(None, 0)>"
-      : `<RLock(${slotName((word >>> 1) - 1)}, ${this.#view[COUNT]})>`;
+      : `<RLock(${slotName(ownerOf(word) - 1)}, ${this.#view[COUNT]})>`;
   }
 }
 

@@ -8,7 +8,7 @@
 
 import type { SharedRef } from "../shareable.ts";
 import { shareSymbol } from "../shareable.ts";
-import { coreOf as mutexOf, heldHere, reviveNested } from "../lock/core.ts";
+import { coreOf as mutexOf, isMine, reviveNested } from "../lock/core.ts";
 import { optionsOf as checkOptions } from "../options.ts";
 import { type Lock, RLock } from "../lock/mutex.ts";
 import { describe } from "../wait/futex.ts";
@@ -105,7 +105,7 @@ export function sharedOptions(call: string, options: SharedOptions | undefined):
 export function guarded<R>(lock: Lock | RLock | undefined, fn: () => R): R {
   if (lock === undefined) return fn();
   const [view, index] = coreOf(lock);
-  if (heldHere(view, index)) return fn();
+  if (isMine(view, index)) return fn();
   lock.acquireSync();
   try {
     return fn();

@@ -6,7 +6,7 @@
  */
 
 import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
-import { ownerId } from "../lock/core.ts";
+import { isMine } from "../lock/core.ts";
 import type { Lock, RLock } from "../lock/mutex.ts";
 import {
   checkTypecode,
@@ -160,7 +160,7 @@ export class Value<T extends Typecode = Typecode> extends RawValue<T> {
   /** Whether this process must take the lock around an access. */
   #mustLock(): boolean {
     const word = this.#word;
-    return word !== undefined && Atomics.load(word, this.#wordIndex) >>> 1 !== ownerId();
+    return word !== undefined && !isMine(word, this.#wordIndex);
   }
 
   /** The value, read or written under the lock (unless this process holds it). */
