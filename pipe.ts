@@ -14,8 +14,7 @@
  */
 
 import { claim, hold, release, ticket, writersAlive } from "./internal/channel/holders.ts";
-import { AGAIN, untilAsync, untilSync } from "./internal/channel/wait.ts";
-import { Channel, NOTHING, PUT_COUNT, WAKE } from "./internal/channel/channel.ts";
+import { AGAIN, Channel, NOTHING } from "./internal/channel/channel.ts";
 import { messageBytes, RawBytes } from "./internal/codec/encode.ts";
 import { TimeoutError } from "./internal/errors.ts";
 import { ConnectionClosedError, EOFError } from "./internal/channel/errors.ts";
@@ -262,7 +261,7 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
     const { deadline, signal } = blockingOptions("Connection.poll", options, TIMEOUT_SIGNAL, 0);
     const ch = this.#reader();
     const ready = () => (ch.size() > 0 || !writersAlive(ch.i32, true) ? true : AGAIN);
-    return await untilAsync(ch.i32, WAKE, true, ready, deadline, signal) === true;
+    return await ch.untilReadable(ready, deadline, signal) === true;
   }
 
   /**
@@ -277,17 +276,17 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
     const { deadline } = blockingOptions("Connection.pollSync", options, TIMEOUT, 0);
     const ch = this.#reader();
     const ready = () => (ch.size() > 0 || !writersAlive(ch.i32, false) ? true : AGAIN);
-    return untilSync(ch.i32, WAKE, true, ready, deadline) === true;
+    return ch.untilReadableSync(ready, deadline) === true;
   }
 
   #wait(attempt: () => unknown, options: RecvOptions): Promise<unknown> {
     const { deadline, signal } = blockingOptions("Connection.recv", options, TIMEOUT_SIGNAL);
-    return untilAsync(this.#read!.i32, WAKE, true, attempt, deadline, signal, PUT_COUNT);
+    return this.#read!.untilReadable(attempt, deadline, signal);
   }
 
   #waitSync(attempt: () => unknown, options: RecvOptions): unknown {
     const { deadline } = blockingOptions("Connection.recvSync", options, TIMEOUT);
-    return untilSync(this.#read!.i32, WAKE, true, attempt, deadline, PUT_COUNT);
+    return this.#read!.untilReadableSync(attempt, deadline);
   }
 
   /**
@@ -341,16 +340,12 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    * message, or the end of the pipe).
    *
    * @returns The word and the check.
-   * @throws {Error} If this end is closed or write-only.
+   * @throws {ConnectionClosedError} If this end is closed.
+   * @throws {Error} If this end is write-only.
    */
   [readySymbol](): ReadyWord {
     const ch = this.#reader();
-    return {
-      i32: ch.i32,
-      index: WAKE,
-      counted: true,
-      ready: (async) => ch.size() > 0 || !writersAlive(ch.i32, async),
-    };
+    return ch.readyWord((async) => ch.size() > 0 || !writersAlive(ch.i32, async));
   }
 
   /** Sends the end to another process (used by `Process` args). */

@@ -8,19 +8,9 @@
  * @module
  */
 
-import { AGAIN, untilAsync, untilSync } from "./internal/channel/wait.ts";
-import {
-  Channel,
-  GET_COUNT,
-  NOTHING,
-  PUT_COUNT,
-  SPACE,
-  UNFINISHED,
-  WAKE,
-} from "./internal/channel/channel.ts";
+import { AGAIN, Channel, NOTHING } from "./internal/channel/channel.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./internal/shareable.ts";
 import { readySymbol, type ReadyWord } from "./internal/wait/ready.ts";
-import { notify } from "./internal/wait/futex.ts";
 import {
   afterWaiting,
   BLOCK_TIMEOUT,
@@ -141,9 +131,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     // The common case (there is room) needs none of the wait machinery.
     if (this.#tryPut(item) !== AGAIN) return;
     const tryPut = () => this.#tryPut(item);
-    const result = block
-      ? await untilAsync(this.#ch.i32, SPACE, true, tryPut, deadline, signal, GET_COUNT)
-      : AGAIN;
+    const result = block ? await this.#ch.untilWritable(tryPut, deadline, signal) : AGAIN;
     if (result === AGAIN) throw new Full(afterWaiting("Queue is full", options));
   }
 
@@ -160,9 +148,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   putSync(item: T, options?: Omit<QueueOptions, "signal">): void {
     const { block, deadline } = blockingOptions("Queue.putSync", options, BLOCK_TIMEOUT);
     const tryPut = () => this.#tryPut(item);
-    const result = block
-      ? untilSync(this.#ch.i32, SPACE, true, tryPut, deadline, GET_COUNT)
-      : tryPut();
+    const result = block ? this.#ch.untilWritableSync(tryPut, deadline) : tryPut();
     if (result === AGAIN) throw new Full(afterWaiting("Queue is full", options));
   }
 
@@ -194,7 +180,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     if (first !== AGAIN && first !== END) return first;
     const tryGet = () => this.#tryGet();
     const result = block && first === AGAIN
-      ? await untilAsync(this.#ch.i32, WAKE, true, tryGet, deadline, signal, PUT_COUNT)
+      ? await this.#ch.untilReadable(tryGet, deadline, signal)
       : first;
     if (result === AGAIN) throw new Empty(afterWaiting("Queue is empty", options));
     if (result === END) throw new QueueClosedError();
@@ -213,9 +199,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   getSync(options?: Omit<QueueOptions, "signal">): T {
     const { block, deadline } = blockingOptions("Queue.getSync", options, BLOCK_TIMEOUT);
     const tryGet = () => this.#tryGet();
-    const result = block
-      ? untilSync(this.#ch.i32, WAKE, true, tryGet, deadline, PUT_COUNT)
-      : tryGet();
+    const result = block ? this.#ch.untilReadableSync(tryGet, deadline) : tryGet();
     if (result === AGAIN) throw new Empty(afterWaiting("Queue is empty", options));
     if (result === END) throw new QueueClosedError();
     return result;
@@ -301,15 +285,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     const tryGet = () => this.#tryGet();
     for (;;) {
-      const result = await untilAsync(
-        this.#ch.i32,
-        WAKE,
-        true,
-        tryGet,
-        Infinity,
-        undefined,
-        PUT_COUNT,
-      );
+      const result = await this.#ch.untilReadable(tryGet, Infinity);
       if (result === END || result === AGAIN) return;
       yield result;
     }
@@ -323,7 +299,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    */
   [readySymbol](): ReadyWord {
     const ch = this.#ch;
-    return { i32: ch.i32, index: WAKE, counted: true, ready: () => ch.size() > 0 || ch.closed };
+    return ch.readyWord(() => ch.size() > 0 || ch.closed);
   }
 
   /** Sends the queue to another process (used by `Process` args). */
@@ -373,15 +349,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * @throws {Error} If called more times than items were put.
    */
   taskDone(): void {
-    const i32 = channels.get(this)!.i32;
-    for (;;) {
-      const left = Atomics.load(i32, UNFINISHED);
-      if (left <= 0) throw new Error("taskDone() called too many times");
-      if (Atomics.compareExchange(i32, UNFINISHED, left, left - 1) === left) {
-        if (left === 1) notify(i32, UNFINISHED);
-        return;
-      }
-    }
+    if (!channels.get(this)!.taskDone()) throw new Error("taskDone() called too many times");
   }
 
   /**
@@ -393,9 +361,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    */
   async join(options?: JoinQueueOptions): Promise<boolean> {
     const { deadline, signal } = blockingOptions("JoinableQueue.join", options, TIMEOUT_SIGNAL);
-    const i32 = channels.get(this)!.i32;
-    const done = () => Atomics.load(i32, UNFINISHED) === 0 ? true : AGAIN;
-    return await untilAsync(i32, UNFINISHED, false, done, deadline, signal) === true;
+    return await channels.get(this)!.untilAllDone(deadline, signal);
   }
 
   /**
@@ -407,9 +373,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    */
   joinSync(options?: Omit<JoinQueueOptions, "signal">): boolean {
     const { deadline } = blockingOptions("JoinableQueue.joinSync", options, TIMEOUT);
-    const i32 = channels.get(this)!.i32;
-    const done = () => Atomics.load(i32, UNFINISHED) === 0 ? true : AGAIN;
-    return untilSync(i32, UNFINISHED, false, done, deadline) === true;
+    return channels.get(this)!.untilAllDoneSync(deadline);
   }
 }
 

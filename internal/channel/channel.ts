@@ -72,7 +72,11 @@ import {
 } from "./layout.ts";
 import { lock, unlock } from "./lock.ts";
 import { checkAlive, currentSlot } from "../process/table.ts";
-import { notify } from "../wait/futex.ts";
+import { notify, waitAsync } from "../wait/futex.ts";
+import { AGAIN, untilAsync, untilSync } from "./wait.ts";
+import type { ReadyWord } from "../wait/ready.ts";
+
+export { AGAIN };
 
 /** What tryGet returns when there is nothing to get. */
 export const NOTHING: unique symbol = Symbol("nothing");
@@ -160,11 +164,113 @@ export class Channel {
 
   /** Wakes consumers and producers to re-check their conditions. */
   wake(): void {
-    Atomics.add(this.i32, WAKE, 1);
-    notify(this.i32, WAKE);
+    this.wakeReaders();
     Atomics.add(this.i32, SPACE, 1);
     notify(this.i32, SPACE);
   }
+
+  /** Wakes the consumers asleep in a wait for a message, to re-check their conditions. */
+  wakeReaders(): void {
+    Atomics.add(this.i32, WAKE, 1);
+    notify(this.i32, WAKE);
+  }
+
+  /**
+   * A consumer's wait: calls `attempt` until it returns something other
+   * than {@linkcode AGAIN} or `deadline` passes (then returns AGAIN),
+   * sleeping between tries until a message is put or the channel is woken.
+   */
+  untilReadable<T>(
+    attempt: () => T | typeof AGAIN,
+    deadline: number,
+    signal?: AbortSignal,
+  ): Promise<T | typeof AGAIN> {
+    return untilAsync(this.i32, WAKE, true, attempt, deadline, signal, PUT_COUNT);
+  }
+
+  /** The blocking form of {@linkcode Channel.untilReadable}. */
+  untilReadableSync<T>(attempt: () => T | typeof AGAIN, deadline: number): T | typeof AGAIN {
+    return untilSync(this.i32, WAKE, true, attempt, deadline, PUT_COUNT);
+  }
+
+  /**
+   * One sleep of a consumer that runs its own loop: counts itself as a
+   * sleeper, calls `attempt` for a last look, and if that gives
+   * {@linkcode AGAIN}, sleeps until a put, {@linkcode Channel.wakeReaders}
+   * or `deadline`. Returns what `attempt` returned. No spin, no retry.
+   */
+  async sleepReadable<T>(
+    attempt: () => T | typeof AGAIN,
+    deadline: number,
+  ): Promise<T | typeof AGAIN> {
+    const i32 = this.i32;
+    // Count ourselves as a sleeper before the last look, so that a producer
+    // putting after it sees us and notifies.
+    Atomics.add(i32, WAKE + 1, 1);
+    try {
+      const seen = Atomics.load(i32, WAKE);
+      const result = attempt();
+      if (result === AGAIN) await waitAsync(i32, WAKE, seen, deadline);
+      return result;
+    } finally {
+      Atomics.sub(i32, WAKE + 1, 1);
+    }
+  }
+
+  /**
+   * What `connection.wait` sleeps on for a consumer of this channel: the
+   * word a put bumps (when someone sleeps), with `ready` as its check.
+   */
+  readyWord(ready: (async: boolean) => boolean): ReadyWord {
+    return { i32: this.i32, index: WAKE, counted: true, ready };
+  }
+
+  /**
+   * A producer's wait: calls `attempt` until it returns something other
+   * than {@linkcode AGAIN} or `deadline` passes (then returns AGAIN),
+   * sleeping between tries until a message is taken or the channel is woken.
+   */
+  untilWritable<T>(
+    attempt: () => T | typeof AGAIN,
+    deadline: number,
+    signal?: AbortSignal,
+  ): Promise<T | typeof AGAIN> {
+    return untilAsync(this.i32, SPACE, true, attempt, deadline, signal, GET_COUNT);
+  }
+
+  /** The blocking form of {@linkcode Channel.untilWritable}. */
+  untilWritableSync<T>(attempt: () => T | typeof AGAIN, deadline: number): T | typeof AGAIN {
+    return untilSync(this.i32, SPACE, true, attempt, deadline, GET_COUNT);
+  }
+
+  /**
+   * Marks one message put with `count` (JoinableQueue) as processed.
+   *
+   * @returns false, changing nothing, if none is unfinished.
+   */
+  taskDone(): boolean {
+    const i32 = this.i32;
+    for (;;) {
+      const left = Atomics.load(i32, UNFINISHED);
+      if (left <= 0) return false;
+      if (Atomics.compareExchange(i32, UNFINISHED, left, left - 1) === left) {
+        if (left === 1) notify(i32, UNFINISHED);
+        return true;
+      }
+    }
+  }
+
+  /** Waits until no message is unfinished; false if `deadline` passed first. */
+  async untilAllDone(deadline: number, signal?: AbortSignal): Promise<boolean> {
+    return await untilAsync(this.i32, UNFINISHED, false, this.#allDone, deadline, signal) === true;
+  }
+
+  /** The blocking form of {@linkcode Channel.untilAllDone}. */
+  untilAllDoneSync(deadline: number): boolean {
+    return untilSync(this.i32, UNFINISHED, false, this.#allDone, deadline) === true;
+  }
+
+  #allDone = (): true | typeof AGAIN => Atomics.load(this.i32, UNFINISHED) === 0 ? true : AGAIN;
 
   /**
    * Puts one message unless the channel is full (then returns false and
@@ -466,8 +572,6 @@ export class Channel {
     lock(this.i32, word, this.#me);
   }
 }
-
-export { GET_COUNT, HOLDER_WORDS, HOLDERS, PUT_COUNT, SPACE, UNFINISHED, WAKE } from "./layout.ts";
 
 /** The layout, for tests. */
 export const _layout = {

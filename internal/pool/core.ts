@@ -19,7 +19,7 @@
  * @module
  */
 
-import { Channel, NOTHING, WAKE } from "../channel/channel.ts";
+import { AGAIN, Channel, NOTHING } from "../channel/channel.ts";
 import { deserializeError, type ErrorData, TimeoutError } from "../errors.ts";
 import {
   APPLY,
@@ -36,7 +36,6 @@ import {
 } from "./protocol.ts";
 import { poolWorkerMain } from "./worker.ts";
 import { ownModule, type TargetRef } from "../target/target.ts";
-import { waitAsync } from "../wait/futex.ts";
 import { encode, Writer } from "../codec/encode.ts";
 import { packNumbers, unpack } from "./wire.ts";
 import { Process, type ProcessOptions } from "../../process.ts";
@@ -170,6 +169,8 @@ let nextTaskId = 1;
 // Drained results handled before dispatching again and, at most every
 // YIELD_MS, yielding to the event loop so that consumers of results run.
 const DRAIN_BATCH = 1024;
+// What the pump's last look gives when nothing is outstanding.
+const IDLE: unique symbol = Symbol("idle");
 const YIELD_MS = 8;
 // How long the program is kept alive after the last result (see #pump).
 const GRACE_MS = 50;
@@ -558,7 +559,13 @@ export class PoolCore implements Scheduler {
     this.#busy ??= new AbortController();
     for (const w of this.#workers) this.#watch(w);
     const results = this.#results;
-    const i32 = results.i32;
+    // The last look before a sleep: a message, or IDLE once nothing is
+    // outstanding (a #kick wakes the sleep to re-check that).
+    const look = (): unknown => {
+      const message = results.tryGet("reused");
+      if (message !== NOTHING) return message;
+      return this.#outstanding === 0 ? IDLE : AGAIN;
+    };
     let lastYield = performance.now();
     try {
       while (this.#outstanding > 0) {
@@ -576,21 +583,12 @@ export class PoolCore implements Scheduler {
           }
           continue;
         }
-        // Count ourselves as a sleeper before the last look, so that a
-        // worker putting after it sees us and notifies.
-        Atomics.add(i32, WAKE + 1, 1);
-        try {
-          const seen = Atomics.load(i32, WAKE);
-          const message = results.tryGet("reused");
-          if (message !== NOTHING) {
-            this.#onResults(message);
-            this.#dispatch();
-            continue;
-          }
-          if (this.#outstanding === 0) break;
-          await waitAsync(i32, WAKE, seen, performance.now() + 1000);
-        } finally {
-          Atomics.sub(i32, WAKE + 1, 1);
+        const message = await results.sleepReadable(look, performance.now() + 1000);
+        if (message === IDLE) break;
+        if (message !== AGAIN) {
+          this.#onResults(message);
+          this.#dispatch();
+          continue;
         }
         lastYield = performance.now();
       }
@@ -613,8 +611,7 @@ export class PoolCore implements Scheduler {
 
   /** Wakes the pump so that it re-checks what changed outside it. */
   #kick(): void {
-    Atomics.add(this.#results.i32, WAKE, 1);
-    Atomics.notify(this.#results.i32, WAKE);
+    this.#results.wakeReaders();
   }
 
   #onResults(message: unknown): void {

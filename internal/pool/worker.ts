@@ -7,8 +7,7 @@
  * @module
  */
 
-import { AGAIN, untilAsync } from "../channel/wait.ts";
-import { Channel, NOTHING, WAKE } from "../channel/channel.ts";
+import { AGAIN, Channel, NOTHING } from "../channel/channel.ts";
 import { serializeError, SystemExit } from "../errors.ts";
 import {
   APPLY,
@@ -71,7 +70,7 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
     let batch = tasks.tryGet("reused");
     if (batch === NOTHING) {
       flush();
-      batch = await untilAsync(tasks.i32, WAKE, true, take, Infinity);
+      batch = await tasks.untilReadable(take, Infinity);
     }
     for (const record of unpack(batch as Uint8Array) as TaskRecord[]) {
       const kind = record[0];
