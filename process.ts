@@ -37,7 +37,7 @@ import {
   TIMEOUT,
   TIMEOUT_SIGNAL,
 } from "./internal/options.ts";
-import type { StartData } from "./internal/process/bootstrap.ts";
+import { ADOPT, PROCESS_BASE, type StartData } from "./internal/process/protocol.ts";
 import { START_METHOD, type StartMethod } from "./internal/process/start.ts";
 import { Sentinel } from "./internal/process/sentinel.ts";
 import { arenaBuffer } from "./internal/memory/arena.ts";
@@ -45,12 +45,6 @@ import { arenaBuffer } from "./internal/memory/arena.ts";
 export { ProcessError } from "./internal/errors.ts";
 export { Sentinel };
 export { ProcessClosedError } from "./internal/process/errors.ts";
-
-// Shared with the bootstrap by registered symbols, so that the bootstrap
-// never imports this module: the marker of the base class, and the option
-// that builds a Process standing for an existing process.
-const PROCESS_BASE = Symbol.for("@tsmp/multiprocessing.ProcessBase");
-const ADOPT = Symbol.for("@tsmp/multiprocessing.adopt");
 
 // A child's pid is this base plus its slot in the process table: above the
 // largest pid Linux (2^22) and macOS (99,998) give, so `process.kill(p.pid)`

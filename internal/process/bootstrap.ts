@@ -12,34 +12,10 @@ import { workerSide } from "../../runtime/mod.ts";
 import { adoptTable, markAlive, markExited, slotExitCode } from "./table.ts";
 import { adoptArena } from "../memory/arena.ts";
 import { decodeArgs } from "../shareable.ts";
-import { type ProcessInfo, setThreadState, type ThreadState } from "./state.ts";
-import { loadTarget, type TargetRef } from "../target/target.ts";
-import { type ErrorData, errorText, serializeError, SystemExit } from "../errors.ts";
-
-/** What a parent hands a child before anything else. */
-export interface StartData {
-  table: SharedArrayBuffer;
-  /** The tree's shared-memory arena (named blocks, Manager containers). */
-  memory: SharedArrayBuffer;
-  self: ProcessInfo;
-  parent: ProcessInfo;
-  mainModule: string | undefined;
-  /** The target function, or the Process subclass whose `run()` to call. */
-  target: TargetRef;
-  subclass: boolean;
-  /** Encoded positional arguments (kwargs already placed). */
-  args: unknown;
-  /** Encoded own fields of a Process subclass instance. */
-  fields: unknown;
-}
-
-/** What a child tells its parent. */
-export type ChildMessage = { type: "error"; error: ErrorData };
-
-// Python's marker for building a Process that stands for the current process
-// (no constructor of a subclass runs in the child; fields are copied).
-const ADOPT = Symbol.for("@tsmp/multiprocessing.adopt");
-const PROCESS_BASE = Symbol.for("@tsmp/multiprocessing.ProcessBase");
+import { setThreadState, type ThreadState } from "./state.ts";
+import { loadTarget } from "../target/target.ts";
+import { errorText, serializeError, SystemExit } from "../errors.ts";
+import { ADOPT, type ChildMessage, PROCESS_BASE, type StartData } from "./protocol.ts";
 
 function processBase(cls: unknown): (new (...args: unknown[]) => object) | undefined {
   for (let c = cls as { [PROCESS_BASE]?: boolean } | null; c; c = Object.getPrototypeOf(c)) {

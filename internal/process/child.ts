@@ -19,7 +19,7 @@ import {
 } from "./table.ts";
 import { type StartMethod, startWorker } from "./start.ts";
 import { deserializeError } from "../errors.ts";
-import type { ChildMessage, StartData } from "./bootstrap.ts";
+import type { ChildMessage, StartData } from "./protocol.ts";
 
 // How long a stopped worker may take to be reported gone before the parent
 // stops waiting for it.
