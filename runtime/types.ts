@@ -10,12 +10,6 @@
 export interface SpawnOptions {
   /** A name for debuggers and the runtime's own messages. */
   name: string;
-  /**
-   * Whether the worker must be able to stop keeping the program alive
-   * (`unref()`): daemon processes and pool workers. Deno's Web Worker cannot,
-   * so Deno starts such workers with `node:worker_threads`.
-   */
-  unrefable: boolean;
 }
 
 /** The main side's handle on a started worker. */

@@ -37,7 +37,7 @@ function setMethod(next: StartMethod): void {
 
 function prepareWarm(): void {
   if (warm && !warm.dead) return;
-  const handle = runtime.spawn(WORKER_URL, undefined, { name: "forkserver", unrefable: true });
+  const handle = runtime.spawn(WORKER_URL, undefined, { name: "forkserver" });
   handle.unref();
   const entry = { handle, dead: false };
   handle.exited.then(() => (entry.dead = true));
