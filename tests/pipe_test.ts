@@ -154,7 +154,7 @@ describe("Pipe in one process", () => {
 });
 
 describe("Pipe across processes", () => {
-  test("parent and child talk both ways (seed 001)", async () => {
+  test("parent and child talk both ways (examples/001_pipe.ts)", async () => {
     const [parentConn, childConn] = Pipe<unknown>();
     parentConn.send(["amami", "haruka", "boss"]);
     const p = new Process({ target: answer, args: [childConn] });
@@ -163,7 +163,7 @@ describe("Pipe across processes", () => {
     await joinAll([p]);
   });
 
-  test("five writers on one end: the parent gets each total (seed 004)", async () => {
+  test("five writers on one end: the parent gets each total (examples/004_pipe_total.ts)", async () => {
     const [parentConn, childConn] = Pipe<number>();
     const ps = Array.from(
       { length: 5 },

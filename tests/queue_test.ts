@@ -202,7 +202,7 @@ describe("Queue in one process", () => {
 });
 
 describe("Queue across processes", () => {
-  test("two processes put on one queue and the parent sees both (seed 001)", async () => {
+  test("two processes put on one queue and the parent sees both (examples/001_queue.ts)", async () => {
     const q = new Queue<string>();
     await joinAll(
       start(["Haruka", "Chihaya"].map((n) => new Process({ target: join, args: [q, n] }))),
@@ -223,7 +223,7 @@ describe("Queue across processes", () => {
     }
   });
 
-  test("squares from three processes (seed 003)", async () => {
+  test("squares from three processes (examples/003_queue_squares.ts)", async () => {
     const q = new Queue<number>();
     await joinAll(start([1, 2, 3].map((n) => new Process({ target: square, args: [q, n] }))));
     const got: number[] = [];

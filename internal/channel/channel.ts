@@ -25,7 +25,7 @@
  * then moves `HEAD` past it with one store: killed before the store, the
  * record stays for the next consumer; after it, it was consumed. Both locks
  * name their owner's process slot, and a lock whose owner has ended is taken
- * over (`_registry.ts` marks every ended process, however it ended).
+ * over (`internal/process/table.ts` marks every ended process, however it ended).
  *
  * ## Views
  *

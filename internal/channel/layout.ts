@@ -1,6 +1,6 @@
 /**
  * The layout of a channel's shared buffer: control words, the holder table
- * of a pipe, and the data region of records (see `_channel.ts`).
+ * of a pipe, and the data region of records (see `channel.ts`).
  *
  * @module
  */
@@ -56,7 +56,7 @@ export const CLOSED = 97;
 /** JoinableQueue: items put and not yet marked done. Joiners sleep on it. */
 export const UNFINISHED = 98;
 
-/** Pipe: two words per process holding the write end (see `_channel_holders.ts`). */
+/** Pipe: two words per process holding the write end (see `holders.ts`). */
 export const HOLDERS = 112;
 /** How many holder words there are (128 entries). */
 export const HOLDER_WORDS = 256;

@@ -4,7 +4,7 @@
  * sleeping on it. Critical sections are synchronous and last microseconds.
  *
  * A lock whose owner has ended is taken over; the channel's order of stores
- * makes whatever the owner left half-done invisible (see `_channel.ts`).
+ * makes whatever the owner left half-done invisible (see `channel.ts`).
  *
  * @module
  */

@@ -87,7 +87,7 @@ export class Writer {
     this.growable = u8 === undefined;
     this.u8 = u8 ?? new Uint8Array(256);
     // Fixed-length on purpose: V8 is ~10x slower through a length-tracking
-    // view of a growable buffer (see channel.ts).
+    // view of a growable buffer (see internal/channel/channel.ts).
     this.dv = new DataView(this.u8.buffer, this.u8.byteOffset, this.u8.byteLength);
     this.end = end ?? this.u8.length;
   }

@@ -377,7 +377,7 @@ export class Barrier {
   /**
    * Describes it for sending to another process (used by `Process` args).
    *
-   * @returns The barrier's state for `_share.ts`.
+   * @returns The barrier's state, for the process it is sent to.
    * @throws {TypeError} If it has an action (a function cannot travel).
    */
   [shareSymbol](): SharedRef {

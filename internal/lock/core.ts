@@ -6,7 +6,7 @@
  *
  * A blocking algorithm is written once, as a generator that yields each wait
  * it needs ({@linkcode Wait}); {@linkcode runSync} and {@linkcode runAsync}
- * carry the waits out with `_wait.ts`. An aborted async wait is thrown into
+ * carry the waits out with `internal/wait/futex.ts`. An aborted async wait is thrown into
  * the generator, so its `finally` blocks undo whatever it had claimed.
  *
  * @module
@@ -260,7 +260,7 @@ export function coreOf(value: unknown): MutexCore | undefined {
 }
 
 // Revivers for locks held inside other shared objects (a Condition's lock, a
-// Value's lock): `_share.ts` revives only top-level markers.
+// Value's lock): `internal/shareable.ts` revives only top-level markers.
 const nested = new Map<string, (state: unknown) => unknown>();
 
 /** Registers how a lock kind is rebuilt when it travels inside another object. */

@@ -49,7 +49,7 @@ let reviveLock: (buffer: SharedArrayBuffer) => Lock;
  * calling `acquireSync()` on a lock its own process holds would block its
  * thread for good (pass a timeout).
  *
- * @example The shared counter of seed 003
+ * @example A counter three processes add to
  * ```ts
  * import { Lock, Process, RawValue } from "@tsmp/multiprocessing";
  *

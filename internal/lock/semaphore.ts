@@ -355,7 +355,7 @@ export class Semaphore extends LockLike {
   /**
    * Describes it for sending to another process (used by `Process` args).
    *
-   * @returns The semaphore's state for `_share.ts`.
+   * @returns The semaphore's state, for the process it is sent to.
    */
   [shareSymbol](): SharedRef {
     return { kind: this.#kind(), module: import.meta.url, state: { buffer: this.#view.buffer } };

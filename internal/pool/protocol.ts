@@ -1,6 +1,6 @@
 /**
- * The protocol between a pool's main side (`_pool_core.ts`) and its workers
- * (`_pool_worker.ts`), in one place so that neither side imports the other.
+ * The protocol between a pool's main side (`core.ts`) and its workers
+ * (`worker.ts`), in one place so that neither side imports the other.
  *
  * Tasks travel main → worker on the worker's own channel, as batches: one
  * message is an array of records, so that a long `map` with `chunksize` 1

@@ -190,7 +190,7 @@ export class RawArray<T extends Typecode = Typecode> {
   /**
    * Describes it for sending to another process (used by `Process` args).
    *
-   * @returns The array's state for `_share.ts`.
+   * @returns The array's state, for the process it is sent to.
    */
   [shareSymbol](): SharedRef {
     return {
@@ -306,7 +306,7 @@ export class SharedArray<T extends Typecode = Typecode> extends RawArray<T> {
   /**
    * Describes it for sending to another process (used by `Process` args).
    *
-   * @returns The array's state for `_share.ts`.
+   * @returns The array's state, for the process it is sent to.
    */
   override [shareSymbol](): SharedRef {
     const raw = super[shareSymbol]().state as State;

@@ -87,7 +87,7 @@ export class RawValue<T extends Typecode = Typecode> {
   /**
    * Describes it for sending to another process (used by `Process` args).
    *
-   * @returns The value's state for `_share.ts`.
+   * @returns The value's state, for the process it is sent to.
    */
   [shareSymbol](): SharedRef {
     return {
@@ -206,7 +206,7 @@ export class Value<T extends Typecode = Typecode> extends RawValue<T> {
   /**
    * Describes it for sending to another process (used by `Process` args).
    *
-   * @returns The value's state for `_share.ts`.
+   * @returns The value's state, for the process it is sent to.
    */
   override [shareSymbol](): SharedRef {
     const raw = super[shareSymbol]().state as State;
