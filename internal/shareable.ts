@@ -46,6 +46,19 @@ export function registerShareable(kind: string, revive: Reviver): void {
   revivers.set(kind, revive);
 }
 
+/**
+ * Rebuilds a shared object from what its `[shareSymbol]()` returned, with
+ * the reviver its module registered (that module must be loaded: a nested
+ * object's module is imported by its container's). Used for top-level
+ * markers and for objects carried in another one's state (a Condition's
+ * lock, a Value's lock).
+ */
+export function reviveShared(ref: SharedRef): unknown {
+  const revive = revivers.get(ref.kind);
+  if (!revive) throw new TypeError(`No shareable kind '${ref.kind}' in ${ref.module}`);
+  return revive(ref.state);
+}
+
 /** Whether `value` is a shareable object. */
 export function isShareable(value: unknown): value is Shareable {
   return typeof value === "object" && value !== null &&
@@ -220,10 +233,7 @@ function decode(value: unknown, seen: Map<object, unknown>): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (seen.has(value)) return seen.get(value);
   if (MARK in value) {
-    const ref = (value as Marker)[MARK];
-    const revive = revivers.get(ref.kind);
-    if (!revive) throw new TypeError(`No shareable kind '${ref.kind}' in ${ref.module}`);
-    const live = revive(ref.state);
+    const live = reviveShared((value as Marker)[MARK]);
     seen.set(value, live);
     return live;
   }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
+import { registerShareable, reviveShared, type SharedRef, shareSymbol } from "../shareable.ts";
 import {
   type AcquireOptions,
   type AsyncAcquireOptions,
@@ -17,7 +17,6 @@ import {
   isMine,
   lockWord,
   type MutexCore,
-  reviveNested,
   runAsync,
   runSync,
   signalOf,
@@ -344,6 +343,6 @@ printAsString(Condition);
 registerShareable("Condition", (state) => {
   const { buffer, lock } = state as { buffer: SharedArrayBuffer; lock: SharedRef };
   const c = new Condition(new Lock());
-  adoptCondition(c, buffer, reviveNested(lock) as Lock | RLock);
+  adoptCondition(c, buffer, reviveShared(lock) as Lock | RLock);
   return c;
 });

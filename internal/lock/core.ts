@@ -259,22 +259,6 @@ export function coreOf(value: unknown): MutexCore | undefined {
   return typeof value === "object" && value !== null ? cores.get(value) : undefined;
 }
 
-// Revivers for locks held inside other shared objects (a Condition's lock, a
-// Value's lock): `internal/shareable.ts` revives only top-level markers.
-const nested = new Map<string, (state: unknown) => unknown>();
-
-/** Registers how a lock kind is rebuilt when it travels inside another object. */
-export function registerNested(kind: string, revive: (state: unknown) => unknown): void {
-  nested.set(kind, revive);
-}
-
-/** Rebuilds a lock that travelled inside another object's state. */
-export function reviveNested(ref: { kind: string; state: unknown }): unknown {
-  const revive = nested.get(ref.kind);
-  if (!revive) throw new TypeError(`No lock kind '${ref.kind}' is registered`);
-  return revive(ref.state);
-}
-
 /** Options of a `Sync` wait. */
 export interface WaitOptions {
   /** Milliseconds to wait at most. @default {Infinity} */

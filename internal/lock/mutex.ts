@@ -18,7 +18,6 @@ import {
   lockWordSync,
   ownerId,
   ownerOf,
-  registerNested,
   runAsync,
   setCore,
   signalOf,
@@ -334,5 +333,3 @@ function reviver<T>(revive: (buffer: SharedArrayBuffer) => T) {
 
 registerShareable("Lock", reviver((b) => reviveLock(b)));
 registerShareable("RLock", reviver((b) => reviveRLock(b)));
-registerNested("Lock", reviver((b) => reviveLock(b)));
-registerNested("RLock", reviver((b) => reviveRLock(b)));

@@ -6,9 +6,8 @@
  * @module
  */
 
-import type { SharedRef } from "../shareable.ts";
-import { shareSymbol } from "../shareable.ts";
-import { coreOf as mutexOf, isMine, reviveNested } from "../lock/core.ts";
+import { reviveShared, type SharedRef, shareSymbol } from "../shareable.ts";
+import { coreOf as mutexOf, isMine } from "../lock/core.ts";
 import { optionsOf as checkOptions } from "../options.ts";
 import { type Lock, RLock } from "../lock/mutex.ts";
 import { describe } from "../wait/futex.ts";
@@ -153,5 +152,5 @@ export function elementsOf(state: State): Elements {
 }
 
 export function lockFrom(state: State): Lock | RLock | undefined {
-  return state.lock ? reviveNested(state.lock) as Lock | RLock : undefined;
+  return state.lock ? reviveShared(state.lock) as Lock | RLock : undefined;
 }
