@@ -29,8 +29,8 @@
  *
  * ## Views
  *
- * V8 reads and writes length-tracking views of a growable buffer ~10x
- * slower than fixed-length ones (40–80 ns against 5–30 ns a word). So the
+ * V8 reads and writes length-tracking views of a growable buffer several
+ * times slower than fixed-length ones. So the
  * control words have a fixed view, and the data views are fixed too and
  * remade only when a position falls past them (the buffer grew).
  *

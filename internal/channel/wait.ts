@@ -18,15 +18,15 @@ export const AGAIN: unique symbol = Symbol("again");
 const SLICE_MS = 100;
 
 // How long a waiter spins on the watched word before it counts itself as a
-// sleeper. A futex sleep and wake costs ~47 µs on the project's VMs (an
-// async wake, through the event loop, more), and once a waiter counts itself
+// sleeper. A futex sleep and its wake cost tens of microseconds (an async
+// wake, through the event loop, more), and once a waiter counts itself
 // every put pays for a notify; a peer that answers within the spin costs
 // none of that. But a spin only pays when the peer has a core to run on: on
 // a busy machine it steals the peer's time. So the spin adapts, as adaptive
 // mutexes do, to how long waits turn out to last: after a wait that a spin
 // of at most SPIN_MAX_MS would have caught, it grows to cover it; after a
 // longer one, it halves. Per thread, in ms. The floor stays above a peer's
-// send-and-receive turnaround (~1–3 µs), so that an idle machine's fast
+// send-and-receive turnaround (a few microseconds), so that an idle machine's fast
 // ping-pong is always caught; a sleep costs ten times the floor anyway.
 const SPIN_MIN_MS = 0.004;
 const SPIN_MAX_MS = 0.02;

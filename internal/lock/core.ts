@@ -66,7 +66,8 @@ export async function runAsync<T>(gen: Blocking<T>, signal?: AbortSignal): Promi
 }
 
 // How often a blocked waiter checks that the process it waits on is alive.
-// Long enough to cost nothing next to a ~47 µs sleep/wake, short enough that
+// Long enough to cost nothing next to a sleep and its wake (tens of
+// microseconds), short enough that
 // a dead owner is noticed well within a second.
 /** Milliseconds between liveness checks of a blocked waiter. */
 export const CHECK_MS = 50;

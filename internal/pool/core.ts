@@ -140,12 +140,12 @@ interface Task extends TaskSpec {
   fnId: number;
   state: number;
   timed: boolean;
-  worker: Worker | null;
+  worker: PoolWorker | null;
   timer?: ReturnType<typeof setTimeout>;
   onAbort?: () => void;
 }
 
-interface Worker {
+interface PoolWorker {
   process: Process;
   tasks: Channel;
   control: Int32Array;
@@ -191,7 +191,7 @@ let scratch = new Writer();
 export class PoolCore implements Scheduler {
   #options: CoreOptions;
   #results: Channel = Channel.create(0);
-  #workers: Worker[] = [];
+  #workers: PoolWorker[] = [];
   #queue: Task[] = [];
   #queueHead = 0;
   #tasks = new Map<number, Task>();
@@ -350,7 +350,7 @@ export class PoolCore implements Scheduler {
   }
 
   /** Notices the worker's end while the pool is busy, without holding the program after. */
-  #watch(w: Worker): void {
+  #watch(w: PoolWorker): void {
     const busy = this.#busy;
     if (!busy || w.dead || w.watched) return;
     w.watched = true;
@@ -360,7 +360,7 @@ export class PoolCore implements Scheduler {
     );
   }
 
-  #exited(w: Worker): void {
+  #exited(w: PoolWorker): void {
     try {
       this.#onExit(w);
     } catch (error) {
@@ -390,7 +390,7 @@ export class PoolCore implements Scheduler {
     };
     const process = new Process(options);
     process.start();
-    const w: Worker = {
+    const w: PoolWorker = {
       process,
       tasks,
       control: new Int32Array(control),
@@ -448,7 +448,7 @@ export class PoolCore implements Scheduler {
     return this.#queue.length - this.#queueHead;
   }
 
-  #eligible(w: Worker): boolean {
+  #eligible(w: PoolWorker): boolean {
     const max = this.#options.maxTasks;
     return !w.dead && !w.retired && !w.exclusive && (max === 0 || w.sent < max);
   }
@@ -467,7 +467,7 @@ export class PoolCore implements Scheduler {
         this.#send(w, [head]);
         continue;
       }
-      let best: Worker | undefined;
+      let best: PoolWorker | undefined;
       let free = 0;
       // A worker is topped up once it is down to half its depth, so that
       // fast tasks go in batches of at least half the depth.
@@ -489,7 +489,7 @@ export class PoolCore implements Scheduler {
     }
   }
 
-  #send(w: Worker, batch: Task[]): void {
+  #send(w: PoolWorker, batch: Task[]): void {
     const records: unknown[] = [];
     const loads: number[] = [];
     for (const t of batch) {
@@ -701,7 +701,7 @@ export class PoolCore implements Scheduler {
     this.#failAll(error);
   }
 
-  #onExit(w: Worker): void {
+  #onExit(w: PoolWorker): void {
     if (w.dead) return;
     w.dead = true;
     // Forget it, so that a pool replacing workers often (maxtasksperchild)

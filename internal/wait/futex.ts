@@ -14,9 +14,10 @@
 /** What a wait ended with. */
 export type WaitResult = "ok" | "not-equal" | "timed-out";
 
-// Loads of the word before sleeping. A sleep/wake costs ~47 µs on the
-// project's VMs while a load costs ~1 ns, so a short spin catches the common
-// case of a peer that is just about to write.
+// Loads of the word before sleeping. A sleep and its wake cost tens of
+// microseconds (two system calls and a reschedule) while a load costs about a
+// nanosecond, so a short spin catches the common case of a peer that is just
+// about to write.
 const SPIN_LOADS = 200;
 
 // Longest single `Atomics.waitAsync`; the wait is re-armed after each slice,
