@@ -1,6 +1,6 @@
 /**
- * The queues' errors and options, and the check of a queue's bound (the
- * options are checked by `../options.ts`).
+ * The queues' options and the check of a queue's bound (the options are
+ * checked by `../options.ts`; the queues' errors are in `errors.ts`).
  *
  * @module
  */

@@ -1,13 +1,13 @@
 /**
  * The core under every lock: the owner word of a mutex, the drivers that run
  * one blocking algorithm in a `Sync` form (`Atomics.wait`) or an async form
- * (`Atomics.waitAsync`), the errors users catch, and the option checks every
- * primitive shares.
+ * (`Atomics.waitAsync`), and the option checks every primitive shares (the
+ * errors users catch are in `errors.ts`).
  *
  * A blocking algorithm is written once, as a generator that yields each wait
  * it needs ({@linkcode Wait}); {@linkcode runSync} and {@linkcode runAsync}
- * carry the waits out with `internal/wait/futex.ts`. An aborted async wait is thrown into
- * the generator, so its `finally` blocks undo whatever it had claimed.
+ * carry the waits out with `internal/wait/futex.ts`. An aborted async wait is
+ * thrown into the generator, so its `finally` blocks undo whatever it had claimed.
  *
  * @module
  */

@@ -4,8 +4,8 @@
  * surviving their deaths.
  *
  * Transport: each worker has its own shared-memory channel for tasks and
- * the pool has one result channel all workers write to (`internal/channel/channel.ts`, with
- * the compact codec). Tasks are pushed in batches, so a `map` over 100,000
+ * the pool has one result channel all workers write to (the message channel
+ * of `internal/channel/`, with the compact codec). Tasks are pushed in batches, so a `map` over 100,000
  * items with `chunksize` 1 costs one message per few hundred items. How many
  * tasks a worker may hold at once (its depth) follows the measured task
  * time: fast tasks are queued deep (no worker waits for the main thread),

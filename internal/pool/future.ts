@@ -1,6 +1,6 @@
 /**
- * `Future` and the `concurrent.futures` errors, and the executors' helpers
- * `asCompleted` and `wait`. Re-exported by `futures.ts`.
+ * `Future` and the executors' helpers `asCompleted` and `wait` (their errors
+ * are in `errors.ts`). Re-exported by `futures.ts`.
  *
  * @module
  */
