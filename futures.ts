@@ -21,7 +21,7 @@ import {
   ExecutorShutdownError,
 } from "./internal/pool/errors.ts";
 import { APPLY, STARMAP } from "./internal/pool/protocol.ts";
-import { callerModules, resolveTarget } from "./internal/target/target.ts";
+import { callerModules, resolveTarget } from "./internal/target/resolve.ts";
 import { describe, remaining } from "./internal/wait/futex.ts";
 import { afterWaiting, deadlineAfter, optionsOf } from "./internal/options.ts";
 import { TimeoutError } from "./internal/errors.ts";

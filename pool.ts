@@ -20,12 +20,8 @@ import { APPLY, MAP, STARMAP } from "./internal/pool/protocol.ts";
 import { AsyncResult, IMapIterator, StopIteration } from "./internal/pool/results.ts";
 import { argList, chunkSource } from "./internal/pool/imap.ts";
 import { packNumbers } from "./internal/pool/wire.ts";
-import {
-  callerModules,
-  placeArgs,
-  resolveTarget,
-  type TargetRef,
-} from "./internal/target/target.ts";
+import { callerModules, resolveTarget, type TargetRef } from "./internal/target/resolve.ts";
+import { placeArgs } from "./internal/target/kwargs.ts";
 import { describe } from "./internal/wait/futex.ts";
 import { blockingOptions, optionsOf, TIMEOUT_SIGNAL } from "./internal/options.ts";
 import { cpuCount } from "./process.ts";

@@ -21,12 +21,8 @@ import {
 } from "./internal/process/table.ts";
 import { encodeArgs } from "./internal/shareable.ts";
 import { type ProcessInfo, type ThreadState, threadState } from "./internal/process/state.ts";
-import {
-  callerModules,
-  placeArgs,
-  resolveTarget,
-  type TargetRef,
-} from "./internal/target/target.ts";
+import { callerModules, resolveTarget, type TargetRef } from "./internal/target/resolve.ts";
+import { placeArgs } from "./internal/target/kwargs.ts";
 import { SystemExit } from "./internal/errors.ts";
 import { ProcessClosedError } from "./internal/process/errors.ts";
 import { describe, remaining } from "./internal/wait/futex.ts";

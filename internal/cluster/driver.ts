@@ -46,7 +46,7 @@ import {
   unpackPortable,
   VERSION,
 } from "./protocol.ts";
-import type { TargetRef } from "../target/target.ts";
+import type { TargetRef } from "../target/resolve.ts";
 import process from "node:process";
 
 /** What a cluster front end hands {@linkcode ClusterCore}. */

@@ -16,7 +16,7 @@ import process from "node:process";
 import { serializeError, TimeoutError } from "../errors.ts";
 import { PoolCore, type TaskSpec } from "../pool/core.ts";
 import { WorkerLostError } from "../pool/errors.ts";
-import { exportsName, type TargetRef } from "../target/target.ts";
+import { exportsName, type TargetRef } from "../target/resolve.ts";
 import { ensureCluster, HEARTBEAT_MS, jetstream, type JsMsg, open } from "./nats.ts";
 import {
   type CancelMessage,

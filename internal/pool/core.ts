@@ -35,7 +35,7 @@ import {
   type WorkerSetup,
 } from "./protocol.ts";
 import { poolWorkerMain } from "./worker.ts";
-import { ownModule, type TargetRef } from "../target/target.ts";
+import { ownModule, type TargetRef } from "../target/resolve.ts";
 import { encode, Writer } from "../codec/encode.ts";
 import { packNumbers, unpack } from "./wire.ts";
 import { Process, type ProcessOptions } from "../../process.ts";

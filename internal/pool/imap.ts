@@ -9,7 +9,7 @@
 import type { Scheduler, TaskSpec } from "./core.ts";
 import { STARMAP } from "./protocol.ts";
 import type { ChunkSource, Outcome } from "./results.ts";
-import type { TargetRef } from "../target/target.ts";
+import type { TargetRef } from "../target/resolve.ts";
 import { describe } from "../wait/futex.ts";
 
 /** What {@linkcode chunkSource} feeds. */

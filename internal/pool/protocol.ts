@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { TargetRef } from "../target/target.ts";
+import type { TargetRef } from "../target/resolve.ts";
 
 /** Record: load function `fnId` from `ref` before the tasks that use it. `[LOAD, fnId, ref]` */
 export const LOAD = 0;

@@ -24,7 +24,7 @@ import {
   type TaskRecord,
   type WorkerSetup,
 } from "./protocol.ts";
-import { loadTarget } from "../target/target.ts";
+import { loadTarget } from "../target/load.ts";
 import { pack, packNumbers, unpack } from "./wire.ts";
 
 // Results of fast tasks are sent together: a batch goes when the task batch

@@ -13,7 +13,7 @@ import { adoptTable, markAlive, markExited, slotExitCode } from "./table.ts";
 import { adoptArena } from "../memory/arena.ts";
 import { decodeArgs } from "../shareable.ts";
 import { setThreadState, type ThreadState } from "./state.ts";
-import { loadTarget } from "../target/target.ts";
+import { loadTarget } from "../target/load.ts";
 import { errorText, serializeError, SystemExit } from "../errors.ts";
 import { ADOPT, type ChildMessage, PROCESS_BASE, type StartData } from "./protocol.ts";
 

@@ -45,7 +45,7 @@ export class Child {
     const { name, daemon, slot } = data.self;
     this.#slot = slot;
     this.#daemon = daemon;
-    const handle = this.#handle = startWorker(data, { name, unrefable: daemon }, method);
+    const handle = this.#handle = startWorker(data, { name }, method);
     handle.onMessage((message) => {
       const msg = message as ChildMessage;
       if (msg?.type === "error") this.#error = deserializeError(msg.error);

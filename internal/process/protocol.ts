@@ -9,7 +9,7 @@
  */
 
 import type { ErrorData } from "../errors.ts";
-import type { TargetRef } from "../target/target.ts";
+import type { TargetRef } from "../target/resolve.ts";
 import type { ProcessInfo } from "./state.ts";
 
 /** What a parent hands a child before anything else. */

@@ -13,7 +13,7 @@
 import { runtime, type SpawnOptions, type WorkerHandle, workerSide } from "../../runtime/mod.ts";
 import { existingThreadState } from "./state.ts";
 import { describe } from "../wait/futex.ts";
-import { ownModule } from "../target/target.ts";
+import { ownModule } from "../target/resolve.ts";
 import { optionsOf } from "../options.ts";
 
 /** The start methods this library has. Python's `fork` cannot exist in JS. */
