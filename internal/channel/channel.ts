@@ -73,7 +73,7 @@ import {
 import { lock, unlock } from "./lock.ts";
 import { checkAlive, currentSlot } from "../process/table.ts";
 import { notify, waitAsync } from "../wait/futex.ts";
-import { AGAIN, untilAsync, untilSync } from "./wait.ts";
+import { AGAIN, untilAsync, untilSync } from "../wait/retry.ts";
 import type { ReadyWord } from "../wait/ready.ts";
 
 export { AGAIN };

@@ -12,13 +12,10 @@ import { checkAlive, slotAlive, slotExitCode } from "../process/table.ts";
 import { AbandonedLockError, BrokenBarrierError } from "./errors.ts";
 import {
   type AsyncWaitOptions,
-  type Blocking,
   CHECK_MS,
   checkCount,
   lockWord,
   ownerId,
-  runAsync,
-  runSync,
   signalOf,
   spinTake,
   tryTake,
@@ -29,6 +26,7 @@ import {
 import { deadlineAfter, optionsOf } from "../options.ts";
 import { describe } from "../wait/futex.ts";
 import { printAsString } from "../inspect.ts";
+import { type Blocking, runAsync, runSync } from "../wait/driver.ts";
 
 // Layout of a Barrier's buffer (Int32 words).
 /** The mutex word guarding every other word. */

@@ -12,13 +12,10 @@ import {
   type AcquireOptions,
   type AsyncAcquireOptions,
   type AsyncWaitOptions,
-  type Blocking,
   coreOf,
   isMine,
   lockWord,
   type MutexCore,
-  runAsync,
-  runSync,
   signalOf,
   spinTake,
   tryTake,
@@ -26,6 +23,7 @@ import {
   waitDeadline,
   type WaitOptions,
 } from "./core.ts";
+import { type Blocking, runAsync, runSync } from "../wait/driver.ts";
 import { LockLike } from "./guard.ts";
 import { Lock, type RLock } from "./mutex.ts";
 import { describe, remaining } from "../wait/futex.ts";

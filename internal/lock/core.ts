@@ -1,13 +1,8 @@
 /**
- * The core under every lock: the owner word of a mutex, the drivers that run
- * one blocking algorithm in a `Sync` form (`Atomics.wait`) or an async form
- * (`Atomics.waitAsync`), and the option checks every primitive shares (the
- * errors users catch are in `errors.ts`).
- *
- * A blocking algorithm is written once, as a generator that yields each wait
- * it needs ({@linkcode Wait}); {@linkcode runSync} and {@linkcode runAsync}
- * carry the waits out with `internal/wait/futex.ts`. An aborted async wait is
- * thrown into the generator, so its `finally` blocks undo whatever it had claimed.
+ * The core under every lock: the owner word of a mutex (its bits are read
+ * and written only here), the mutex's blocking algorithm (run by
+ * `internal/wait/driver.ts`), and the option checks every primitive shares
+ * (the errors users catch are in `errors.ts`).
  *
  * @module
  */
@@ -21,49 +16,8 @@ import {
   TIMEOUT,
   TIMEOUT_SIGNAL,
 } from "../options.ts";
-import { describe, waitAsync, type WaitResult, waitSync } from "../wait/futex.ts";
-
-/** One wait a blocking algorithm asks its driver for. */
-export interface Wait {
-  view: Int32Array;
-  index: number;
-  expected: number;
-  deadline: number;
-}
-
-/** A blocking algorithm: yields waits, is resumed with their results. */
-export type Blocking<T> = Generator<Wait, T, WaitResult>;
-
-/** Runs a blocking algorithm, blocking the thread at each wait. */
-export function runSync<T>(gen: Blocking<T>): T {
-  let step = gen.next();
-  while (!step.done) {
-    const w = step.value;
-    step = gen.next(waitSync(w.view, w.index, w.expected, w.deadline));
-  }
-  return step.value;
-}
-
-/** Runs a blocking algorithm without blocking the thread. */
-export async function runAsync<T>(gen: Blocking<T>, signal?: AbortSignal): Promise<T> {
-  let step = gen.next();
-  while (!step.done) {
-    const w = step.value;
-    let result: WaitResult;
-    try {
-      result = await waitAsync(w.view, w.index, w.expected, w.deadline, signal);
-    } catch (error) {
-      // Aborted: let the algorithm undo what it claimed, then rethrow. Its
-      // undoing may itself wait (a Condition retakes its lock), so later
-      // waits no longer heed the signal.
-      signal = undefined;
-      step = gen.throw(error);
-      continue;
-    }
-    step = gen.next(result);
-  }
-  return step.value;
-}
+import { describe, waitSync } from "../wait/futex.ts";
+import type { Blocking } from "../wait/driver.ts";
 
 // How often a blocked waiter checks that the process it waits on is alive.
 // Long enough to cost nothing next to a sleep and its wake (tens of

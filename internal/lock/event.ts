@@ -6,15 +6,8 @@
  */
 
 import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
-import {
-  type AsyncWaitOptions,
-  type Blocking,
-  runAsync,
-  runSync,
-  signalOf,
-  waitDeadline,
-  type WaitOptions,
-} from "./core.ts";
+import { type AsyncWaitOptions, signalOf, waitDeadline, type WaitOptions } from "./core.ts";
+import { type Blocking, runAsync, runSync } from "../wait/driver.ts";
 import { printAsString } from "../inspect.ts";
 import { checkAlive } from "../process/table.ts";
 

@@ -18,13 +18,13 @@ import {
   lockWordSync,
   ownerId,
   ownerOf,
-  runAsync,
   setCore,
   signalOf,
   spinTake,
   tryTake,
   unlockWord,
 } from "./core.ts";
+import { runAsync } from "../wait/driver.ts";
 import { LockLike } from "./guard.ts";
 import { printAsString } from "../inspect.ts";
 

@@ -23,14 +23,12 @@ import {
   acquireDeadline,
   type AcquireOptions,
   type AsyncAcquireOptions,
-  type Blocking,
   CHECK_MS,
   checkCount,
   ownerId,
-  runAsync,
-  runSync,
   signalOf,
 } from "./core.ts";
+import { type Blocking, runAsync, runSync } from "../wait/driver.ts";
 import { LockLike } from "./guard.ts";
 import { optionsOf } from "../options.ts";
 import { describe } from "../wait/futex.ts";

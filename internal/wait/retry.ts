@@ -1,14 +1,14 @@
 /**
- * Blocking on a channel: retry a non-blocking attempt, sleeping between
- * tries on the channel word that changes when a retry could succeed (`WAKE`
- * for consumers, `SPACE` for producers, `UNFINISHED` for joiners). The word
- * after `WAKE` and `SPACE` counts sleepers, so that the other side skips the
- * notify syscall when nobody sleeps.
+ * The retry driver: retries a non-blocking attempt, sleeping between tries
+ * on a shared word that changes when a retry could succeed (the message
+ * channel's `WAKE` for consumers, `SPACE` for producers, `UNFINISHED` for
+ * joiners). The word after a counted one counts sleepers, so that the other
+ * side skips the notify system call when nobody sleeps.
  *
  * @module
  */
 
-import { remaining, waitAsync, waitSync } from "../wait/futex.ts";
+import { remaining, waitAsync, waitSync } from "./futex.ts";
 
 /** What an attempt returns when it should be retried later. */
 export const AGAIN: unique symbol = Symbol("again");
