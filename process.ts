@@ -20,7 +20,13 @@ import {
   waitExitedSync,
 } from "./internal/process/table.ts";
 import { encodeArgs } from "./internal/shareable.ts";
-import { type ProcessInfo, type ThreadState, threadState } from "./internal/process/state.ts";
+import {
+  ADOPT,
+  PROCESS_BASE,
+  type ProcessInfo,
+  type ThreadState,
+  threadState,
+} from "./internal/process/state.ts";
 import { callerModules, resolveTarget, type TargetRef } from "./internal/target/resolve.ts";
 import { placeArgs } from "./internal/target/kwargs.ts";
 import { SystemExit } from "./internal/errors.ts";
@@ -33,7 +39,7 @@ import {
   TIMEOUT,
   TIMEOUT_SIGNAL,
 } from "./internal/options.ts";
-import { ADOPT, PROCESS_BASE, type StartData } from "./internal/process/protocol.ts";
+import type { StartData } from "./internal/process/protocol.ts";
 import { START_METHOD, type StartMethod } from "./internal/process/start.ts";
 import { Sentinel } from "./internal/process/sentinel.ts";
 import { arenaBuffer } from "./internal/memory/arena.ts";

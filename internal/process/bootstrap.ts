@@ -12,10 +12,10 @@ import { workerSide } from "../../runtime/mod.ts";
 import { adoptTable, markAlive, markExited, slotExitCode } from "./table.ts";
 import { adoptArena } from "../memory/arena.ts";
 import { decodeArgs } from "../shareable.ts";
-import { setThreadState, type ThreadState } from "./state.ts";
+import { ADOPT, PROCESS_BASE, setThreadState, type ThreadState } from "./state.ts";
 import { loadTarget } from "../target/load.ts";
 import { errorText, serializeError, SystemExit } from "../errors.ts";
-import { ADOPT, type ChildMessage, PROCESS_BASE, type StartData } from "./protocol.ts";
+import type { ChildMessage, StartData } from "./protocol.ts";
 
 function processBase(cls: unknown): (new (...args: unknown[]) => object) | undefined {
   for (let c = cls as { [PROCESS_BASE]?: boolean } | null; c; c = Object.getPrototypeOf(c)) {

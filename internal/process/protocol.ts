@@ -1,9 +1,9 @@
 /**
  * The contract between a parent process (`process.ts`, `child.ts`) and the
  * worker bootstrap (`bootstrap.ts`): the start data a child receives, the
- * messages it sends back, and the registered symbols by which the bootstrap
- * recognizes `Process` without importing it. Types and two symbols only:
- * loading it runs nothing, so both sides may take it.
+ * messages it sends back. Types only: importing them loads nothing, so both
+ * sides take them (the two registered symbols of the contract, `ADOPT` and
+ * `PROCESS_BASE`, are values and live in `state.ts`, which both sides load).
  *
  * @module
  */
@@ -31,16 +31,3 @@ export interface StartData {
 
 /** What a child tells its parent. */
 export type ChildMessage = { type: "error"; error: ErrorData };
-
-/**
- * The own property that marks `Process` itself (the base class), which the
- * bootstrap finds on a user's subclass to build the running instance.
- */
-export const PROCESS_BASE: unique symbol = Symbol.for("@tsmp/multiprocessing.ProcessBase");
-
-/**
- * The constructor option that builds a `Process` standing for an existing
- * process (no subclass constructor runs in the child; fields are copied),
- * as Python's process objects are re-created rather than constructed.
- */
-export const ADOPT: unique symbol = Symbol.for("@tsmp/multiprocessing.adopt");

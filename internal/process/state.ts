@@ -7,6 +7,20 @@
  * @module
  */
 
+/**
+ * The own property that marks `Process` itself (the base class), which the
+ * bootstrap finds on a user's subclass to build the running instance:
+ * registered, so that the bootstrap never imports `process.ts`.
+ */
+export const PROCESS_BASE: unique symbol = Symbol.for("@tsmp/multiprocessing.ProcessBase");
+
+/**
+ * The constructor option that builds a `Process` standing for an existing
+ * process (no subclass constructor runs in the child; fields are copied),
+ * as Python's process objects are re-created rather than constructed.
+ */
+export const ADOPT: unique symbol = Symbol.for("@tsmp/multiprocessing.adopt");
+
 /** Who a process is, as handed to a child at start. */
 export interface ProcessInfo {
   name: string;
