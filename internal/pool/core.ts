@@ -592,6 +592,10 @@ export class PoolCore implements Scheduler {
         }
         lastYield = performance.now();
       }
+    } catch (error) {
+      // A result that cannot be read leaves the channel untrustworthy: every
+      // outstanding task fails now rather than waiting for a result forever.
+      this.#break(this.#options.brokenError("A pool's results could not be read", error));
     } finally {
       this.#pumping = false;
       // Stay a moment longer: what the workers printed travels to this
