@@ -21,6 +21,7 @@ import {
   ExecutorShutdownError,
 } from "./internal/pool/errors.ts";
 import { APPLY, STARMAP } from "./internal/pool/protocol.ts";
+import { workerSettings } from "./internal/pool/options.ts";
 import { callerModules, resolveTarget } from "./internal/target/resolve.ts";
 import { describe, remaining } from "./internal/wait/futex.ts";
 import { afterWaiting, deadlineAfter, optionsOf } from "./internal/options.ts";
@@ -98,15 +99,6 @@ export interface ThreadPoolExecutorOptions {
   initializer?: PoolFunction;
   /** Arguments of `initializer`. @default {[]} */
   initargs?: unknown[];
-}
-
-function checkInitializer(initializer: unknown, initargs: unknown): void {
-  if (initializer !== undefined && initializer !== null && typeof initializer !== "function") {
-    throw new TypeError(`'initializer' must be a function, got ${describe(initializer)}`);
-  }
-  if (!Array.isArray(initargs)) {
-    throw new TypeError(`'initargs' must be an array, got ${describe(initargs)}`);
-  }
 }
 
 /**
@@ -377,7 +369,8 @@ export class ProcessPoolExecutor extends Executor {
    * @param maxWorkers How many. @default {cpuCount()}
    * @param options `initializer`, `initargs`, `maxTasksPerChild`.
    * @throws {RangeError} If `maxWorkers` or `maxTasksPerChild` is not an integer of at least 1.
-   * @throws {TypeError} For a bad `initializer` or `initargs`.
+   * @throws {TypeError} For a `maxWorkers` that is not a number, or a bad `initializer` or
+   * `initargs`.
    */
   constructor(maxWorkers?: number | null, options: ProcessPoolExecutorOptions = {}) {
     super();
@@ -386,29 +379,22 @@ export class ProcessPoolExecutor extends Executor {
       this.#core = hook.scheduler;
       return;
     }
-    const n = maxWorkers ?? cpuCount();
-    if (!Number.isInteger(n) || n < 1) {
-      throw new RangeError(`'maxWorkers' must be an integer of at least 1, got ${describe(n)}`);
-    }
-    const { initializer, initargs = [], maxTasksPerChild } = optionsOf(
-      "new ProcessPoolExecutor",
+    const { count: n, initializer, initargs, maxTasks } = workerSettings<PoolFunction>(
+      maxWorkers,
+      cpuCount(),
       options,
-      ["initializer", "initargs", "maxTasksPerChild"],
+      {
+        call: "new ProcessPoolExecutor",
+        keys: ["initializer", "initargs", "maxTasksPerChild"],
+        count: "maxWorkers",
+        maxTasks: "maxTasksPerChild",
+      },
     );
-    checkInitializer(initializer, initargs);
-    if (
-      maxTasksPerChild !== undefined && maxTasksPerChild !== null &&
-      (!Number.isInteger(maxTasksPerChild) || maxTasksPerChild < 1)
-    ) {
-      throw new RangeError(
-        `'maxTasksPerChild' must be an integer of at least 1, got ${describe(maxTasksPerChild)}`,
-      );
-    }
     this.#core = new PoolCore({
       processes: n,
       initializer: initializer ? resolveTarget(initializer, callerModules()) : null,
       initargs,
-      maxTasks: maxTasksPerChild ?? 0,
+      maxTasks,
       name: "SpawnProcess",
       onDeath: "break",
       executor: true,
@@ -530,22 +516,19 @@ export class ThreadPoolExecutor extends Executor {
    *
    * @param maxWorkers Calls in flight at most. @default {min(32, cpuCount() + 4)}
    * @param options `initializer` and `initargs`.
+   * @throws {TypeError} If `maxWorkers` is not a number.
    * @throws {RangeError} If `maxWorkers` is not an integer of at least 1.
    * @throws {TypeError} For an unknown option, a bad `initializer` or `initargs`.
    */
   constructor(maxWorkers?: number | null, options?: ThreadPoolExecutorOptions) {
     super();
-    const n = maxWorkers ?? Math.min(32, cpuCount() + 4);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new RangeError(`'maxWorkers' must be an integer of at least 1, got ${describe(n)}`);
-    }
-    const { initializer, initargs = [] } = optionsOf(
-      "new ThreadPoolExecutor",
+    const { count, initializer, initargs } = workerSettings<PoolFunction>(
+      maxWorkers,
+      Math.min(32, cpuCount() + 4),
       options,
-      ["initializer", "initargs"],
+      { call: "new ThreadPoolExecutor", keys: ["initializer", "initargs"], count: "maxWorkers" },
     );
-    checkInitializer(initializer, initargs);
-    this.#max = n;
+    this.#max = count;
     this.#initializer = initializer ?? undefined;
     this.#initargs = [...initargs];
   }

@@ -20,6 +20,7 @@ import { APPLY, MAP, STARMAP } from "./internal/pool/protocol.ts";
 import { AsyncResult, IMapIterator, StopIteration } from "./internal/pool/results.ts";
 import { argList, chunkSource } from "./internal/pool/imap.ts";
 import { packNumbers } from "./internal/pool/wire.ts";
+import { workerSettings } from "./internal/pool/options.ts";
 import { callerModules, resolveTarget, type TargetRef } from "./internal/target/resolve.ts";
 import { placeArgs } from "./internal/target/kwargs.ts";
 import { describe } from "./internal/wait/futex.ts";
@@ -146,39 +147,19 @@ export class Pool implements AsyncDisposable {
       this.#processes = hook.processes;
       return;
     }
-    const { initializer, initargs = [], maxtasksperchild } = optionsOf(
-      "new Pool",
+    const { count: n, initializer, initargs, maxTasks } = workerSettings<PoolFunction>(
+      processes,
+      cpuCount(),
       options,
-      POOL_KEYS,
+      { call: "new Pool", keys: POOL_KEYS, count: "processes", maxTasks: "maxtasksperchild" },
     );
-    const n = processes ?? cpuCount();
-    if (typeof n !== "number") {
-      throw new TypeError(`'processes' must be a number, got ${describe(n)}`);
-    }
-    if (!Number.isInteger(n) || n < 1) {
-      throw new RangeError(`'processes' must be an integer of at least 1, got ${n}`);
-    }
-    if (initializer !== undefined && initializer !== null && typeof initializer !== "function") {
-      throw new TypeError(`'initializer' must be a function, got ${describe(initializer)}`);
-    }
-    if (!Array.isArray(initargs)) {
-      throw new TypeError(`'initargs' must be an array, got ${describe(initargs)}`);
-    }
-    const maxTasks = maxtasksperchild ?? 0;
-    if (maxtasksperchild !== undefined && maxtasksperchild !== null) {
-      if (!Number.isInteger(maxtasksperchild) || maxtasksperchild < 1) {
-        throw new RangeError(
-          `'maxtasksperchild' must be an integer of at least 1, got ${describe(maxtasksperchild)}`,
-        );
-      }
-    }
     this.#processes = n;
     const brokenError = (message: string, cause?: unknown): Error =>
       new BrokenPoolError(message, { cause });
     this.#core = local
       ? new LocalCore({
         processes: n,
-        initializer: initializer ?? null,
+        initializer,
         initargs,
         maxTasks,
         brokenError,

@@ -111,6 +111,22 @@ describe("ProcessPoolExecutor", () => {
 
   test("bad input throws clear errors", async () => {
     assert.throws(() => new ProcessPoolExecutor(0), RangeError);
+    assert.throws(() => new ProcessPoolExecutor("2" as never), {
+      name: "TypeError",
+      message: "'maxWorkers' must be a number, got \"2\"",
+    });
+    assert.throws(() => new ProcessPoolExecutor(1, { maxTasksPerChild: 0 }), {
+      name: "RangeError",
+      message: "'maxTasksPerChild' must be an integer of at least 1, got number 0",
+    });
+    assert.throws(() => new ProcessPoolExecutor(1, { initargs: 1 as never }), {
+      name: "TypeError",
+      message: "'initargs' must be an array, got number 1",
+    });
+    assert.throws(
+      () => new ThreadPoolExecutor(1.5),
+      /'maxWorkers' must be an integer of at least 1/,
+    );
     await using ex = new ProcessPoolExecutor(1);
     assert.throws(() => ex.submit(5 as never), /'fn' must be a function/);
     assert.throws(() => ex.map(square, 5 as never), /must be an iterable/);
