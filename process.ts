@@ -217,7 +217,7 @@ export class Process<A extends unknown[] = unknown[]> implements AsyncDisposable
     this.#identity = [...st.self.identity, ++st.counter];
     this.#name = name ?? `Process-${this.#identity.join(":")}`;
     this.#daemon = daemon ?? st.self.daemon;
-    if (module !== undefined && !URL.canParse(module)) {
+    if (module !== undefined && !URL.canParse(String(module))) {
       throw new TypeError(
         `'module' must be an absolute URL such as import.meta.url, got ${describe(String(module))}`,
       );
