@@ -1,17 +1,20 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { AbandonedLockError, Lock, Semaphore } from "../lock.ts";
+import { AbandonedLockError, Event, Lock, Semaphore } from "../lock.ts";
 import { EOFError, Pipe } from "../pipe.ts";
 import { Process } from "../process.ts";
-import { Empty, Queue } from "../queue.ts";
-import { RawValue, SharedArray, Value } from "../shared.ts";
+import { Empty, JoinableQueue, Queue } from "../queue.ts";
+import { RawArray, RawValue, SharedArray, Value } from "../shared.ts";
 import {
+  actWhenReleased,
   churnPermits,
   getBlocked,
   holdLockAndCount,
   holdPermit,
+  OPS,
   putCounting,
   sendCounting,
+  waitOnNothing,
 } from "./fixtures/fault_targets.ts";
 
 const BOUND = { timeout: 20_000 };
@@ -145,6 +148,84 @@ describe("a process declared ended acts no more", () => {
     await sleep(400);
     assert.equal(q.getNowait(), 42, "the ended child did not take the item");
     assert.equal(Atomics.load(state, 1), 0);
+  });
+});
+
+// Each shared object a stopped child is released to use, with a check that
+// it is as the parent left it.
+const RELEASED: {
+  [op in keyof typeof OPS]: () => { target: unknown; untouched(): void };
+} = {
+  "JoinableQueue.taskDone": () => {
+    const q = new JoinableQueue<number>();
+    q.putNowait(1);
+    q.getNowait();
+    return { target: q, untouched: () => assert.equal(q.joinSync({ timeout: 0 }), false) };
+  },
+  "Queue.qsize": () => ({ target: new Queue(), untouched() {} }),
+  "Queue.close": () => {
+    const q = new Queue();
+    return { target: q, untouched: () => assert.equal(q.closed, false) };
+  },
+  "Connection.pollSync": () => {
+    const [r, w] = Pipe(false);
+    w.close();
+    return { target: r, untouched() {} };
+  },
+  "Event.isSet": () => ({ target: new Event(), untouched() {} }),
+  "Event.set": () => {
+    const e = new Event();
+    return { target: e, untouched: () => assert.equal(e.isSet(), false) };
+  },
+  "Semaphore.release": () => {
+    const sem = new Semaphore(0);
+    return { target: sem, untouched: () => assert.equal(sem.getValue(), 0) };
+  },
+  "Semaphore.acquireSync": () => {
+    const sem = new Semaphore(1, { owned: false });
+    return { target: sem, untouched: () => assert.equal(sem.getValue(), 1) };
+  },
+  "Lock.acquireSync": () => {
+    const lock = new Lock();
+    return { target: lock, untouched: () => assert.equal(lock.locked(), false) };
+  },
+  "RawArray.set": () => {
+    const a = new RawArray("i", 1);
+    return { target: a, untouched: () => assert.equal(a.get(0), 0) };
+  },
+};
+
+describe("a stopped process's next library call stops it", () => {
+  // Deno cannot stop a busy thread: the child computes on after kill(), and
+  // must stop at its next call on any shared object, read or write.
+  for (const op of Object.keys(OPS) as (keyof typeof OPS)[]) {
+    test(`a child killed in a busy loop cannot call ${op} after its join`, async () => {
+      const { target, untouched } = RELEASED[op]();
+      const state = shared(3);
+      const p = new Process({ target: actWhenReleased, args: [target as never, op, state] });
+      p.start();
+      await until(state, 0, 1);
+      p.kill();
+      await p.join(BOUND);
+      // Released only now: a child still running goes on to the call.
+      Atomics.store(state, 1, 1);
+      await sleep(400);
+      assert.equal(Atomics.load(state, 2), 0, `${op} returned in the ended child`);
+      untouched();
+    });
+  }
+
+  test("a child blocked in waitSync on nothing wakes and stops once terminated", async () => {
+    const state = shared(3);
+    const p = new Process({ target: waitOnNothing, args: [1_500, state] });
+    p.start();
+    await until(state, 0, 1);
+    await sleep(50);
+    p.terminate();
+    await p.join(BOUND);
+    // Past the end of its wait: had it slept on, it would have returned.
+    await sleep(2_000);
+    assert.equal(Atomics.load(state, 2), 0, "the wait returned in the ended child");
   });
 });
 

@@ -71,7 +71,7 @@ import {
   WAKE,
 } from "./layout.ts";
 import { lock, unlock } from "./lock.ts";
-import { checkAlive, currentSlot } from "../process/table.ts";
+import { checkAlive, critical, currentSlot } from "../process/table.ts";
 import { notify, waitAsync } from "../wait/futex.ts";
 import { AGAIN, untilAsync, untilSync } from "../wait/retry.ts";
 import type { ReadyWord } from "../wait/ready.ts";
@@ -147,6 +147,7 @@ export class Channel {
 
   /** Approximate number of messages (exact when nothing is in flight). */
   size(): number {
+    checkAlive();
     return Math.max(0, (Atomics.load(this.i32, PUT_COUNT) - Atomics.load(this.i32, GET_COUNT)) | 0);
   }
 
@@ -157,8 +158,7 @@ export class Channel {
 
   /** Marks the channel closed and wakes every sleeper so that it notices. */
   close(): void {
-    checkAlive();
-    Atomics.store(this.i32, CLOSED, 1);
+    critical(() => Atomics.store(this.i32, CLOSED, 1));
     this.wake();
   }
 
@@ -250,14 +250,16 @@ export class Channel {
    */
   taskDone(): boolean {
     const i32 = this.i32;
-    for (;;) {
-      const left = Atomics.load(i32, UNFINISHED);
-      if (left <= 0) return false;
-      if (Atomics.compareExchange(i32, UNFINISHED, left, left - 1) === left) {
-        if (left === 1) notify(i32, UNFINISHED);
-        return true;
+    const left = critical(() => {
+      for (;;) {
+        const left = Atomics.load(i32, UNFINISHED);
+        if (left <= 0 || Atomics.compareExchange(i32, UNFINISHED, left, left - 1) === left) {
+          return left;
+        }
       }
-    }
+    });
+    if (left === 1) notify(i32, UNFINISHED);
+    return left > 0;
   }
 
   /** Waits until no message is unfinished; false if `deadline` passed first. */

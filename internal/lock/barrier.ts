@@ -352,12 +352,14 @@ export class Barrier {
 
   /** How many parties wait now (Python's `n_waiting`). */
   get nWaiting(): number {
+    checkAlive();
     const view = this.#view;
     return Atomics.load(view, STATE) === FILLING ? Atomics.load(view, COUNT) : 0;
   }
 
   /** Whether the barrier is broken. */
   get broken(): boolean {
+    checkAlive();
     return Atomics.load(this.#view, STATE) === BROKEN;
   }
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { checkAlive, currentSlot, slotAlive } from "../process/table.ts";
+import { checkAlive, currentSlot, fenced, slotAlive, stopFenced } from "../process/table.ts";
 import { AbandonedLockError } from "./errors.ts";
 import {
   BLOCK_TIMEOUT,
@@ -59,9 +59,31 @@ export function isMine(view: Int32Array, index: number): boolean {
   return Atomics.load(view, index) >>> 1 === ownerId();
 }
 
+/**
+ * Called right after this process took the mutex at `view[index]`. A
+ * process declared ended between {@linkcode ownerId}'s check and its
+ * compare-and-swap must not hold the lock: it lets go and stops. (Both
+ * are sequentially consistent: if this load misses the claim, the lock
+ * was taken before the process's end and counts as abandoned by it.)
+ */
+function taken(view: Int32Array, index: number): true {
+  if (!fenced()) return true;
+  const mine = me << 1;
+  let c = Atomics.load(view, index);
+  while ((c & ~WAITERS) === mine) {
+    const seen = Atomics.compareExchange(view, index, c, 0);
+    if (seen === c) {
+      if (c & WAITERS) Atomics.notify(view, index, 1);
+      break;
+    }
+    c = seen;
+  }
+  stopFenced();
+}
+
 /** Takes the mutex at `view[index]` if it is free (one compare-and-swap); returns whether it did. */
 export function tryTake(view: Int32Array, index: number): boolean {
-  return Atomics.compareExchange(view, index, 0, ownerId() << 1) === 0;
+  return Atomics.compareExchange(view, index, 0, ownerId() << 1) === 0 && taken(view, index);
 }
 
 /**
@@ -74,7 +96,7 @@ export function spinTake(view: Int32Array, index: number): boolean {
   const mine = ownerId() << 1;
   for (let i = 0; i < SPIN; i++) {
     if (Atomics.load(view, index) === 0 && Atomics.compareExchange(view, index, 0, mine) === 0) {
-      return true;
+      return taken(view, index);
     }
   }
   return false;
@@ -113,7 +135,7 @@ function lockStep(
   for (;;) {
     if (c === 0) {
       c = Atomics.compareExchange(view, index, 0, t.slept ? mine | WAITERS : mine);
-      if (c === 0) return true;
+      if (c === 0) return taken(view, index);
       continue;
     }
     const owner = ownerOf(c) - 1;

@@ -9,7 +9,7 @@ import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts"
 import { type AsyncWaitOptions, signalOf, waitDeadline, type WaitOptions } from "./core.ts";
 import { type Blocking, runAsync, runSync } from "../wait/driver.ts";
 import { printAsString } from "../inspect.ts";
-import { checkAlive } from "../process/table.ts";
+import { checkAlive, critical } from "../process/table.ts";
 
 let adoptEvent: (e: Event, buffer: SharedArrayBuffer) => void;
 
@@ -59,21 +59,20 @@ export class Event {
    * @returns true if set.
    */
   isSet(): boolean {
+    checkAlive();
     return Atomics.load(this.#view, FLAG) === 1;
   }
 
   /** Sets the flag and wakes every waiter. */
   set(): void {
-    checkAlive();
     // Store before notify: a waiter woken (or arming) then reads 1.
-    Atomics.store(this.#view, FLAG, 1);
+    critical(() => Atomics.store(this.#view, FLAG, 1));
     Atomics.notify(this.#view, FLAG);
   }
 
   /** Clears the flag. */
   clear(): void {
-    checkAlive();
-    Atomics.store(this.#view, FLAG, 0);
+    critical(() => Atomics.store(this.#view, FLAG, 0));
   }
 
   /**

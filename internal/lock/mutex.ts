@@ -8,7 +8,7 @@
  */
 
 import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
-import { slotName } from "../process/table.ts";
+import { checkAlive, slotName } from "../process/table.ts";
 import {
   acquireDeadline,
   type AcquireOptions,
@@ -152,6 +152,7 @@ export class Lock extends LockLike {
    * @returns true while held.
    */
   locked(): boolean {
+    checkAlive();
     return Atomics.load(this.#view, WORD) !== 0;
   }
 
@@ -300,6 +301,7 @@ export class RLock extends LockLike {
    * @returns true while held.
    */
   locked(): boolean {
+    checkAlive();
     return Atomics.load(this.#view, WORD) !== 0;
   }
 

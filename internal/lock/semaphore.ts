@@ -16,7 +16,7 @@
  */
 
 import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
-import { checkAlive, slotAlive } from "../process/table.ts";
+import { checkAlive, critical, slotAlive } from "../process/table.ts";
 import { AbandonedLockError } from "./errors.ts";
 import { lock, unlock } from "../channel/lock.ts";
 import {
@@ -85,13 +85,17 @@ export interface SemaphoreOptions {
  */
 function takeOne(view: Int32Array, entry: number): boolean {
   if (view[OWNED] === 0) {
-    let v = Atomics.load(view, VALUE);
-    while (v > 0) {
-      const seen = Atomics.compareExchange(view, VALUE, v, v - 1);
-      if (seen === v) return true;
-      v = seen;
-    }
-    return false;
+    // A critical section of the process: a permit is never taken after
+    // its end is published (an owned one is, under the lock below).
+    return critical(() => {
+      let v = Atomics.load(view, VALUE);
+      while (v > 0) {
+        const seen = Atomics.compareExchange(view, VALUE, v, v - 1);
+        if (seen === v) return true;
+        v = seen;
+      }
+      return false;
+    });
   }
   lock(view, LOCK, ownerId());
   try {
@@ -314,13 +318,15 @@ export class Semaphore extends LockLike {
     const view = this.#view;
     const bound = view[BOUND];
     if (view[OWNED] === 0) {
-      let v = Atomics.load(view, VALUE);
-      for (;;) {
-        if (bound >= 0 && v >= bound) throw pastBound(bound);
-        const seen = Atomics.compareExchange(view, VALUE, v, v + 1);
-        if (seen === v) break;
-        v = seen;
-      }
+      critical(() => {
+        let v = Atomics.load(view, VALUE);
+        for (;;) {
+          if (bound >= 0 && v >= bound) throw pastBound(bound);
+          const seen = Atomics.compareExchange(view, VALUE, v, v + 1);
+          if (seen === v) return;
+          v = seen;
+        }
+      });
     } else {
       const entry = this.#entryOf();
       lock(view, LOCK, ownerId());
@@ -347,6 +353,7 @@ export class Semaphore extends LockLike {
    * @returns The count.
    */
   getValue(): number {
+    checkAlive();
     return Atomics.load(this.#view, VALUE);
   }
 

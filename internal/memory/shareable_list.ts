@@ -15,6 +15,7 @@
 import { SharedMemory } from "./shared_memory.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
 import { indexed } from "../shared/indexed.ts";
+import { checkAlive, critical } from "../process/table.ts";
 import { describe } from "../wait/futex.ts";
 import { printAsString, repr } from "../inspect.ts";
 
@@ -204,6 +205,7 @@ export class ShareableList<T extends ShareableItem = ShareableItem> implements I
    * @throws {RangeError} For an index out of range.
    */
   get(index: number): T {
+    checkAlive();
     const i = this.#at(index);
     const at = this.#starts[i];
     const v = this.#view;
@@ -233,7 +235,9 @@ export class ShareableList<T extends ShareableItem = ShareableItem> implements I
    * @throws {TypeError} For a value of another type.
    */
   set(index: number, value: T): void {
-    this.#write(this.#at(index), value);
+    const i = this.#at(index);
+    // Written inside a critical section of the process (see RawValue).
+    critical(() => this.#write(i, value));
   }
 
   #write(i: number, value: unknown): void {

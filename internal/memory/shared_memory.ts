@@ -24,6 +24,7 @@ import {
 import { FileExistsError, FileNotFoundError } from "./errors.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts";
 import { describe } from "../wait/futex.ts";
+import { checkAlive } from "../process/table.ts";
 import { printAsString } from "../inspect.ts";
 
 /** Options for {@linkcode SharedMemory}. */
@@ -168,6 +169,7 @@ export class SharedMemory implements Disposable {
    * @throws {Error} After `close()`.
    */
   get buf(): Uint8Array {
+    checkAlive();
     if (!this.#buf) throw new Error("SharedMemory is closed");
     return this.#buf;
   }

@@ -46,7 +46,10 @@ const NAME = 2;
 const NAME_INTS = 12;
 /** The slot of the process that started this one (0 for the main process's children). */
 const PARENT = NAME + NAME_INTS;
-/** 1 while the process is inside a channel's critical section (enterShared). */
+/**
+ * How many critical sections ({@linkcode enterShared}) the process is inside:
+ * they nest (a Manager's container lock, then the arena's).
+ */
 const BUSY = PARENT + 1;
 // A slot fills a 64-byte line: BUSY is written on every put and get, and
 // must not share a line with the words another process reads on its own.
@@ -143,23 +146,39 @@ export function checkAlive(): void {
 
 /**
  * Marks this thread as inside a critical section that must finish before
- * its process counts as ended (a channel's put or get): returns false,
- * marking nothing, if the process has been declared ended already. The
- * store comes before the load and the parent claims before it reads BUSY
- * (all sequentially consistent): so either this thread sees the claim, or
- * the parent sees BUSY and waits for {@linkcode leaveShared}.
+ * its process counts as ended (a channel's put or get, a store to a shared
+ * value): returns false, marking nothing, if the process has been declared
+ * ended already. The increment comes before the load and the parent claims
+ * before it reads BUSY (all sequentially consistent): so either this thread
+ * sees the claim, or the parent sees BUSY and waits for
+ * {@linkcode leaveShared}. Sections nest; each enter is matched by one leave.
  */
 export function enterShared(): boolean {
   const view = self();
-  Atomics.store(view, selfAt + BUSY, 1);
+  Atomics.add(view, selfAt + BUSY, 1);
   if (Atomics.load(view, selfAt + EXITCODE) === UNSET) return true;
-  Atomics.store(view, selfAt + BUSY, 0);
+  Atomics.sub(view, selfAt + BUSY, 1);
   return false;
 }
 
 /** Ends what {@linkcode enterShared} began. */
 export function leaveShared(): void {
-  Atomics.store(self(), selfAt + BUSY, 0);
+  Atomics.sub(self(), selfAt + BUSY, 1);
+}
+
+/**
+ * Runs `fn` (a few stores to shared memory) as a critical section of this
+ * process (see {@linkcode enterShared}), or stops the thread if its process
+ * has been declared ended: a store either lands before the process's end is
+ * published or never.
+ */
+export function critical<T>(fn: () => T): T {
+  if (!enterShared()) stopFenced();
+  try {
+    return fn();
+  } finally {
+    leaveShared();
+  }
 }
 
 // A blocked wait in a fenced thread wakes within a slice and stops.

@@ -28,7 +28,7 @@ import {
 import { describe } from "../wait/futex.ts";
 import { indexed, unwrap } from "./indexed.ts";
 import { printAsString } from "../inspect.ts";
-import { checkAlive } from "../process/table.ts";
+import { checkAlive, critical } from "../process/table.ts";
 
 function proxied<A extends RawArray>(array: A): A {
   return indexed(array);
@@ -152,8 +152,10 @@ export class RawArray<T extends Typecode = Typecode> {
    * @throws {TypeError} If `value` is of the wrong type.
    */
   set(index: number, value: ElementOf<T>): void {
-    checkAlive();
-    this.#elements[this.#index(index)] = convert(this.#typecode, value) as never;
+    const at = this.#index(index);
+    const stored = convert(this.#typecode, value) as never;
+    // Stored inside a critical section, not after a check (see RawValue).
+    critical(() => this.#elements[at] = stored);
   }
 
   /**

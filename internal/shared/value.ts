@@ -26,7 +26,7 @@ import {
   type Typecode,
 } from "./typecodes.ts";
 import { printAsString } from "../inspect.ts";
-import { checkAlive } from "../process/table.ts";
+import { checkAlive, critical } from "../process/table.ts";
 
 let adoptRawValue: (v: RawValue, elements: Elements) => void;
 let cellOf: (v: RawValue) => Elements;
@@ -80,8 +80,10 @@ export class RawValue<T extends Typecode = Typecode> {
   }
 
   set value(value: ElementOf<T>) {
-    checkAlive();
-    this.#elements[0] = convert(this.#typecode, value) as never;
+    const stored = convert(this.#typecode, value) as never;
+    // Not a check then a store: a process declared ended in between must
+    // not store after its end is published (see `critical`).
+    critical(() => this.#elements[0] = stored);
   }
 
   /**
@@ -179,14 +181,15 @@ export class Value<T extends Typecode = Typecode> extends RawValue<T> {
   override set value(value: ElementOf<T>) {
     checkAlive();
     const stored = convert(this.typecode, value) as never;
+    const store = () => this.#cell[0] = stored;
     if (!this.#mustLock()) {
-      this.#cell[0] = stored;
+      critical(store);
       return;
     }
     const lock = this.#lock!;
     lock.acquireSync();
     try {
-      this.#cell[0] = stored;
+      critical(store);
     } finally {
       lock.release();
     }

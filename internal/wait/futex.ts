@@ -40,11 +40,11 @@ export function checkSignal(signal: unknown, name = "signal"): AbortSignal | und
 
 // A blocked thread wakes at least this often to run the slice check: a
 // thread whose process was declared ended must not sleep on (see
-// `process/table.ts`).
+// `process/table.ts`). An async wait runs it after each of its slices.
 const SYNC_SLICE_MS = 100;
 let sliceCheck: (() => void) | undefined;
 
-/** Sets what a blocked `Sync` wait runs each time it wakes (it may throw). */
+/** Sets what a blocked wait runs each time a slice of it times out (it may throw). */
 export function onWaitSlice(check: () => void): void {
   sliceCheck = check;
 }
@@ -113,6 +113,7 @@ export async function waitAsync(
     if (woke === "aborted") signal!.throwIfAborted();
     if (woke === "ok") return "ok";
     if (Atomics.load(view, index) !== expected) return "not-equal";
+    sliceCheck?.();
   }
 }
 

@@ -46,15 +46,9 @@ const SLICE_MS = 100;
 const SYNC_MIN_MS = 0.05;
 const SYNC_MAX_MS = 5;
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
-}
+// What a wait on no objects at all sleeps on (nobody wakes it): its
+// slices still run the wait's checks (a process declared ended stops).
+const IDLE = new Int32Array(new SharedArrayBuffer(4));
 
 function count(words: ReadyWord[], by: number): void {
   for (const w of words) if (w.counted) Atomics.add(w.i32, w.index + 1, by);
@@ -85,7 +79,7 @@ export async function waitReady<T>(
       const sleeps: Promise<unknown>[] = words.map((w, i) =>
         waitAsync(w.i32, w.index, seen[i], until, any)
       );
-      if (sleeps.length === 0) sleeps.push(sleep(remaining(until), any));
+      if (sleeps.length === 0) sleeps.push(waitAsync(IDLE, 0, 0, until, any));
       try {
         await Promise.race(sleeps.map((p) => p.catch(() => {})));
       } finally {
@@ -110,7 +104,7 @@ export function waitReadySync<T>(objects: T[], words: ReadyWord[], deadline: num
       if (ready.length > 0 || remaining(deadline) <= 0) return ready;
       const until = Math.min(deadline, performance.now() + sleep);
       if (first) waitSync(first.i32, first.index, seen, until);
-      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, remaining(until));
+      else waitSync(IDLE, 0, 0, until);
       sleep = Math.min(SYNC_MAX_MS, sleep * 2);
     }
   } finally {
