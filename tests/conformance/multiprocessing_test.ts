@@ -366,12 +366,31 @@ testClass("_TestCondition", {
     });
   },
   test_waitfor: async () => {
+    // As lock_tests' test_waitfor: the state moves in four notified steps.
+    // The wait has no timeout (at which waitFor would return the predicate's
+    // value anyway): only the notifies can end it, the signal bounds it.
     const cond = new Condition();
     let state = 0;
-    setTimeout(() => (state = 4), 20);
-    await cond.withLock(async () => {
-      assert.equal(await cond.waitFor(() => state === 4, { timeout: 10_000 }), true);
-    });
+    const steps = (async () => {
+      for (let i = 0; i < 4; i++) {
+        await sleep(10);
+        await cond.withLock(() => {
+          state++;
+          cond.notify();
+        }, BOUND);
+      }
+    })();
+    const bound = new AbortController();
+    const timer = setTimeout(() => bound.abort(new Error("not woken by the notifies")), 20_000);
+    try {
+      await cond.withLock(async () => {
+        assert.equal(await cond.waitFor(() => state === 4, { signal: bound.signal }), true);
+        assert.equal(state, 4);
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    await steps;
   },
   test_waitfor_timeout: async () => {
     const cond = new Condition();
