@@ -26,6 +26,21 @@ export function runScript(relative: string, timeout = 30_000): Promise<RunResult
 }
 
 /**
+ * Runs `body` with a flag for the busy-loop children it starts (they loop
+ * until its word 0 is set), and sets the flag after: Deno cannot stop a
+ * thread in a busy loop, which would otherwise keep a core busy for the
+ * rest of the test run.
+ */
+export async function withBusy(body: (release: Int32Array) => Promise<void>): Promise<void> {
+  const release = new Int32Array(new SharedArrayBuffer(4));
+  try {
+    await body(release);
+  } finally {
+    Atomics.store(release, 0, 1);
+  }
+}
+
+/**
  * Starts every process, joins each within 30 s (killing one that is still
  * alive then, so no test waits forever) and returns their exit codes.
  */

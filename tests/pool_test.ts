@@ -9,7 +9,7 @@ import {
   WorkerLostError,
 } from "../pool.ts";
 import { Queue } from "../queue.ts";
-import { runScript } from "./_run.ts";
+import { runScript, withBusy } from "./_run.ts";
 import {
   add,
   busy,
@@ -176,22 +176,24 @@ describe("Pool", () => {
     assert.deepEqual(await pool.map(square, [1, 2, 3]), [1, 4, 9]);
   });
 
-  test("a task past its timeout is stopped and rejects with TimeoutError", async () => {
-    await using pool = new Pool(1);
-    await assert.rejects(pool.apply(busy, [], {}, { timeout: 100 }), TimeoutError);
-    assert.equal(await pool.apply(square, [6], {}, { timeout: 10_000 }), 36);
-  });
+  test("a task past its timeout is stopped and rejects with TimeoutError", () =>
+    withBusy(async (release) => {
+      await using pool = new Pool(1);
+      await assert.rejects(pool.apply(busy, [release], {}, { timeout: 100 }), TimeoutError);
+      assert.equal(await pool.apply(square, [6], {}, { timeout: 10_000 }), 36);
+    }));
 
-  test("a task's signal stops it and rejects with the signal's reason", async () => {
-    await using pool = new Pool(1);
-    const controller = new AbortController();
-    const running = pool.apply(busy, [], {}, { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error("stop it")), 50);
-    await assert.rejects(running, /stop it/);
-    const aborted = AbortSignal.abort(new Error("already"));
-    await assert.rejects(pool.apply(square, [1], {}, { signal: aborted }), /already/);
-    assert.equal(await pool.apply(square, [7]), 49);
-  });
+  test("a task's signal stops it and rejects with the signal's reason", () =>
+    withBusy(async (release) => {
+      await using pool = new Pool(1);
+      const controller = new AbortController();
+      const running = pool.apply(busy, [release], {}, { signal: controller.signal });
+      setTimeout(() => controller.abort(new Error("stop it")), 50);
+      await assert.rejects(running, /stop it/);
+      const aborted = AbortSignal.abort(new Error("already"));
+      await assert.rejects(pool.apply(square, [1], {}, { signal: aborted }), /already/);
+      assert.equal(await pool.apply(square, [7]), 49);
+    }));
 
   test("initializer runs in each worker with initargs, shared objects included", async () => {
     const q = new Queue<string>();
@@ -234,22 +236,23 @@ describe("Pool", () => {
     assert.deepEqual(await result, [1, 4, 9, 16]);
   });
 
-  test("terminate settles every outstanding task", async () => {
-    const pool = new Pool(1);
-    const running = pool.apply(busy);
-    const queued = pool.apply(square, [2]);
-    // Expectations first: the tasks reject while terminate() waits for the
-    // workers' threads to be gone.
-    const rejected = Promise.all([
-      assert.rejects(running, { name: "PoolNotRunningError", message: /terminated/ }),
-      assert.rejects(queued, PoolNotRunningError),
-    ]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await pool.terminate();
-    await rejected;
-    await pool.join();
-    assert.throws(() => pool.apply(square, [1]), PoolNotRunningError);
-  });
+  test("terminate settles every outstanding task", () =>
+    withBusy(async (release) => {
+      const pool = new Pool(1);
+      const running = pool.apply(busy, [release]);
+      const queued = pool.apply(square, [2]);
+      // Expectations first: the tasks reject while terminate() waits for the
+      // workers' threads to be gone.
+      const rejected = Promise.all([
+        assert.rejects(running, { name: "PoolNotRunningError", message: /terminated/ }),
+        assert.rejects(queued, PoolNotRunningError),
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await pool.terminate();
+      await rejected;
+      await pool.join();
+      assert.throws(() => pool.apply(square, [1]), PoolNotRunningError);
+    }));
 
   test("a program awaiting a map at top level waits for it, then ends with the pool open", async () => {
     const { code, stdout, stderr } = await runScript("./fixtures/pool_targets.ts", 60_000);

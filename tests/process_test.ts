@@ -32,7 +32,7 @@ import { runAndJoin } from "./fixtures/spawner.ts";
 import { mark, spawnHolder } from "./fixtures/conformance_targets.ts";
 import { AbandonedLockError, Lock } from "../lock.ts";
 import { EOFError, Pipe } from "../pipe.ts";
-import { runScript } from "./_run.ts";
+import { runScript, withBusy } from "./_run.ts";
 
 const BOUND = { timeout: 20_000 };
 
@@ -88,24 +88,26 @@ describe("Process lifecycle", () => {
     assert.equal(p.error, undefined);
   });
 
-  test("terminate() stops a busy loop with exitcode -15", async () => {
-    const p = new Process({ target: busyLoop });
-    p.start();
-    await sleep(50);
-    p.terminate();
-    await p.join(BOUND);
-    assert.equal(p.exitcode, -15);
-    assert.equal(p.isAlive(), false);
-  });
+  test("terminate() stops a busy loop with exitcode -15", () =>
+    withBusy(async (release) => {
+      const p = new Process({ target: busyLoop, args: [release] });
+      p.start();
+      await sleep(50);
+      p.terminate();
+      await p.join(BOUND);
+      assert.equal(p.exitcode, -15);
+      assert.equal(p.isAlive(), false);
+    }));
 
-  test("kill() stops a busy loop with exitcode -9", async () => {
-    const p = new Process({ target: busyLoop });
-    p.start();
-    await sleep(50);
-    p.kill();
-    await p.join(BOUND);
-    assert.equal(p.exitcode, -9);
-  });
+  test("kill() stops a busy loop with exitcode -9", () =>
+    withBusy(async (release) => {
+      const p = new Process({ target: busyLoop, args: [release] });
+      p.start();
+      await sleep(50);
+      p.kill();
+      await p.join(BOUND);
+      assert.equal(p.exitcode, -9);
+    }));
 
   test("terminate() after the process ended keeps its exit code", async () => {
     const p = await run(new Process({ target: noop }));
@@ -113,26 +115,28 @@ describe("Process lifecycle", () => {
     assert.equal(p.exitcode, 0);
   });
 
-  test("join() with a timeout returns while the process still runs", async () => {
-    const p = new Process({ target: busyLoop });
-    p.start();
-    await p.join({ timeout: 30 });
-    assert.equal(p.isAlive(), true);
-    assert.equal(p.exitcode, null);
-    p.kill();
-    await p.join(BOUND);
-    assert.equal(p.exitcode, -9);
-  });
+  test("join() with a timeout returns while the process still runs", () =>
+    withBusy(async (release) => {
+      const p = new Process({ target: busyLoop, args: [release] });
+      p.start();
+      await p.join({ timeout: 30 });
+      assert.equal(p.isAlive(), true);
+      assert.equal(p.exitcode, null);
+      p.kill();
+      await p.join(BOUND);
+      assert.equal(p.exitcode, -9);
+    }));
 
-  test("join() stops waiting when its signal aborts", async () => {
-    const p = new Process({ target: busyLoop });
-    p.start();
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error("stop waiting")), 30);
-    await assert.rejects(p.join({ signal: controller.signal }), /stop waiting/);
-    p.kill();
-    await p.join(BOUND);
-  });
+  test("join() stops waiting when its signal aborts", () =>
+    withBusy(async (release) => {
+      const p = new Process({ target: busyLoop, args: [release] });
+      p.start();
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error("stop waiting")), 30);
+      await assert.rejects(p.join({ signal: controller.signal }), /stop waiting/);
+      p.kill();
+      await p.join(BOUND);
+    }));
 
   test("joinSync() blocks until the child has exited", async () => {
     const p = new Process({ target: sleep, args: [50] });
@@ -142,15 +146,16 @@ describe("Process lifecycle", () => {
     await p.join(BOUND);
   });
 
-  test("await using terminates a running process and closes it", async () => {
-    let held: Process;
-    {
-      await using p = new Process({ target: busyLoop });
-      p.start();
-      held = p;
-    }
-    assert.throws(() => held.exitcode, /closed/);
-  });
+  test("await using terminates a running process and closes it", () =>
+    withBusy(async (release) => {
+      let held: Process;
+      {
+        await using p = new Process({ target: busyLoop, args: [release] });
+        p.start();
+        held = p;
+      }
+      assert.throws(() => held.exitcode, /closed/);
+    }));
 
   test("close() throws while running, then makes the object unusable", async () => {
     const p = new Process({ target: sleep, args: [100] });
@@ -260,12 +265,14 @@ describe("Start methods", () => {
       const failed = await run(new Process({ target: fail, args: ["warm"] }));
       assert.equal(failed.exitcode, 1);
       assert.equal(failed.error?.message, "warm");
-      const busy = new Process({ target: busyLoop });
-      busy.start();
-      await sleep(30);
-      busy.kill();
-      await busy.join(BOUND);
-      assert.equal(busy.exitcode, -9);
+      await withBusy(async (release) => {
+        const busy = new Process({ target: busyLoop, args: [release] });
+        busy.start();
+        await sleep(30);
+        busy.kill();
+        await busy.join(BOUND);
+        assert.equal(busy.exitcode, -9);
+      });
     } finally {
       // Ends the warm worker, which Deno's sanitizers would count as a leak.
       setStartMethod("spawn", { force: true });
