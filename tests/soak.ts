@@ -15,6 +15,11 @@
  *     node --expose-gc tests/soak.ts
  *     bun tests/soak.ts
  *
+ * Names of phases after the file run only those, at full size, each
+ * against the same bound (`cycles`, `small`, `kinds`, `pool`, `locks`):
+ *
+ *     node --expose-gc tests/soak.ts kinds pool
+ *
  * @module
  */
 
@@ -52,7 +57,14 @@ export interface Sizes {
   settleMs: number;
   /** The fixed allowance of the bound. @default {BASE_BYTES} */
   baseBytes?: number;
+  /** The phases to run. @default {all of PHASES} */
+  phases?: readonly Phase[];
 }
+
+/** The soak's phases, in the order they run. */
+export const PHASES = ["cycles", "small", "kinds", "pool", "locks"] as const;
+/** One of {@linkcode PHASES}. */
+export type Phase = typeof PHASES[number];
 
 /** The full soak, as `npm run soak` runs it. */
 export const FULL: Sizes = {
@@ -122,6 +134,8 @@ export async function soak(sizes: Sizes, log: (line: string) => void = () => {})
     tasks: 12 * Math.min(sizes.maxtasksperchild, 100),
     maxtasksperchild: Math.min(sizes.maxtasksperchild, 100),
     handoffs: 10,
+    // Every phase, whichever run: the one-time costs are the same.
+    phases: PHASES,
   }, { sample() {}, log() {} });
   collect();
   const before = memory();
@@ -148,6 +162,7 @@ async function work(
   sizes: Sizes,
   { sample, log }: { sample: () => void; log: (line: string) => void },
 ): Promise<{ processes: number; messages: number }> {
+  const runs = (phase: Phase) => (sizes.phases ?? PHASES).includes(phase);
   let processes = 0;
   let messages = 0;
   const run = async (p: Process) => {
@@ -162,13 +177,13 @@ async function work(
     log(`${name}: ${((performance.now() - t) / 1000).toFixed(1)} s, rss ${mb(memory().rss)}`);
     t = performance.now();
   };
-  for (let i = 0; i < sizes.cycles; i++) {
+  for (let i = 0; i < (runs("cycles") ? sizes.cycles : 0); i++) {
     await run(new Process({ target: noop }));
     if (i % 100 === 0) sample();
   }
-  phase(`${sizes.cycles} start/join cycles`);
+  if (runs("cycles")) phase(`${sizes.cycles} start/join cycles`);
 
-  {
+  if (runs("small")) {
     const q = new Queue<number | null>(10_000);
     const p = new Process({ target: putSmall, args: [q, sizes.small] });
     p.start();
@@ -183,7 +198,7 @@ async function work(
     q.close();
     messages += n;
   }
-  {
+  if (runs("small")) {
     const [r, w] = Pipe<number | null>(false);
     const p = new Process({ target: sendSmall, args: [w, sizes.small] });
     p.start();
@@ -199,9 +214,9 @@ async function work(
     r.close();
     messages += n;
   }
-  phase(`2 x ${sizes.small} small messages`);
+  if (runs("small")) phase(`2 x ${sizes.small} small messages`);
 
-  for (const through of ["queue", "pipe"] as const) {
+  for (const through of runs("kinds") ? ["queue", "pipe"] as const : []) {
     const q = new Queue<unknown>(10_000);
     const [r, w] = Pipe<unknown>(false);
     const p = through === "queue"
@@ -229,9 +244,9 @@ async function work(
     q.close();
     r.close();
   }
-  phase(`2 x ${sizes.perKind} of each of ${KINDS.length} kinds`);
+  if (runs("kinds")) phase(`2 x ${sizes.perKind} of each of ${KINDS.length} kinds`);
 
-  {
+  if (runs("pool")) {
     const pool = new Pool(2, { maxtasksperchild: sizes.maxtasksperchild });
     const items = Array.from({ length: sizes.tasks }, (_, i) => i);
     const out = await pool.map(twice, items, 1);
@@ -239,18 +254,18 @@ async function work(
     pool.close();
     await pool.join();
     processes += Math.ceil(sizes.tasks / sizes.maxtasksperchild) + 1;
+    phase(`${sizes.tasks} pool tasks, maxtasksperchild ${sizes.maxtasksperchild}`);
   }
-  phase(`${sizes.tasks} pool tasks, maxtasksperchild ${sizes.maxtasksperchild}`);
 
-  {
+  if (runs("locks")) {
     const lock = new Lock();
     const turn = new Int32Array(new SharedArrayBuffer(8));
     const half = sizes.handoffs / 2;
     const ps = [0, 1].map((me) => new Process({ target: handOff, args: [lock, turn, me, half] }));
     await Promise.all(ps.map(run));
     check(turn[1] === 2 * half, `lock hand-offs: ${turn[1]} of ${2 * half}`);
+    phase(`${sizes.handoffs} lock hand-offs`);
   }
-  phase(`${sizes.handoffs} lock hand-offs`);
 
   return { processes, messages };
 }
@@ -272,7 +287,14 @@ export function describeReport(r: Report): string {
 }
 
 if (import.meta.main) {
-  const report = await soak(FULL, console.log);
+  const phases = process.argv.slice(2);
+  for (const p of phases) {
+    if (!(PHASES as readonly string[]).includes(p)) {
+      throw new TypeError(`Unknown soak phase ${JSON.stringify(p)}: use ${PHASES.join(", ")}`);
+    }
+  }
+  const sizes = phases.length > 0 ? { ...FULL, phases: phases as Phase[] } : FULL;
+  const report = await soak(sizes, console.log);
   console.log(describeReport(report));
   process.exit(report.ok ? 0 : 1);
 }
