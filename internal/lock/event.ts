@@ -9,7 +9,7 @@ import { registerShareable, type SharedRef, shareSymbol } from "../shareable.ts"
 import { type AsyncWaitOptions, signalOf, waitDeadline, type WaitOptions } from "./core.ts";
 import { type Blocking, runAsync, runSync } from "../wait/driver.ts";
 import { printAsString } from "../inspect.ts";
-import { checkAlive, critical } from "../process/table.ts";
+import { checkAlive, enterCritical, leaveShared } from "../process/table.ts";
 
 let adoptEvent: (e: Event, buffer: SharedArrayBuffer) => void;
 
@@ -66,13 +66,17 @@ export class Event {
   /** Sets the flag and wakes every waiter. */
   set(): void {
     // Store before notify: a waiter woken (or arming) then reads 1.
-    critical(() => Atomics.store(this.#view, FLAG, 1));
+    enterCritical();
+    Atomics.store(this.#view, FLAG, 1);
+    leaveShared();
     Atomics.notify(this.#view, FLAG);
   }
 
   /** Clears the flag. */
   clear(): void {
-    critical(() => Atomics.store(this.#view, FLAG, 0));
+    enterCritical();
+    Atomics.store(this.#view, FLAG, 0);
+    leaveShared();
   }
 
   /**

@@ -182,13 +182,19 @@ export function leaveShared(): void {
 }
 
 /**
- * Runs `fn` (a few stores to shared memory) as a critical section of this
- * process (see {@linkcode enterShared}), or stops the thread if its process
- * has been declared ended: a store either lands before the process's end is
- * published or never.
+ * Enters a critical section (see {@linkcode enterShared}) around a few
+ * stores to shared memory, or stops the thread if its process has been
+ * declared ended: a store made between this and {@linkcode leaveShared}
+ * lands before the process's end is published, or never. (No closure, no
+ * try: it guards single stores that cannot throw, on hot paths.)
  */
-export function critical<T>(fn: () => T): T {
+export function enterCritical(): void {
   if (!enterShared()) stopFenced();
+}
+
+/** {@linkcode enterCritical}, `fn`, {@linkcode leaveShared} (also when `fn` throws). */
+export function critical<T>(fn: () => T): T {
+  enterCritical();
   try {
     return fn();
   } finally {

@@ -28,7 +28,7 @@ import {
 import { describe } from "../wait/futex.ts";
 import { indexed, unwrap } from "./indexed.ts";
 import { printAsString } from "../inspect.ts";
-import { checkAlive, critical } from "../process/table.ts";
+import { checkAlive, enterCritical, leaveShared } from "../process/table.ts";
 
 function proxied<A extends RawArray>(array: A): A {
   return indexed(array);
@@ -155,7 +155,9 @@ export class RawArray<T extends Typecode = Typecode> {
     const at = this.#index(index);
     const stored = convert(this.#typecode, value) as never;
     // Stored inside a critical section, not after a check (see RawValue).
-    critical(() => this.#elements[at] = stored);
+    enterCritical();
+    this.#elements[at] = stored;
+    leaveShared();
   }
 
   /**

@@ -26,7 +26,7 @@ import {
   type Typecode,
 } from "./typecodes.ts";
 import { printAsString } from "../inspect.ts";
-import { checkAlive, critical } from "../process/table.ts";
+import { checkAlive, enterCritical, leaveShared } from "../process/table.ts";
 
 let adoptRawValue: (v: RawValue, elements: Elements) => void;
 let cellOf: (v: RawValue) => Elements;
@@ -82,8 +82,10 @@ export class RawValue<T extends Typecode = Typecode> {
   set value(value: ElementOf<T>) {
     const stored = convert(this.#typecode, value) as never;
     // Not a check then a store: a process declared ended in between must
-    // not store after its end is published (see `critical`).
-    critical(() => this.#elements[0] = stored);
+    // not store after its end is published (see `enterCritical`).
+    enterCritical();
+    this.#elements[0] = stored;
+    leaveShared();
   }
 
   /**
@@ -181,15 +183,18 @@ export class Value<T extends Typecode = Typecode> extends RawValue<T> {
   override set value(value: ElementOf<T>) {
     checkAlive();
     const stored = convert(this.typecode, value) as never;
-    const store = () => this.#cell[0] = stored;
     if (!this.#mustLock()) {
-      critical(store);
+      enterCritical();
+      this.#cell[0] = stored;
+      leaveShared();
       return;
     }
     const lock = this.#lock!;
     lock.acquireSync();
     try {
-      critical(store);
+      enterCritical();
+      this.#cell[0] = stored;
+      leaveShared();
     } finally {
       lock.release();
     }
