@@ -19,7 +19,6 @@ import { BrokenPoolError, PoolNotRunningError, WorkerLostError } from "./interna
 import { APPLY, MAP, STARMAP } from "./internal/pool/protocol.ts";
 import { AsyncResult, IMapIterator, StopIteration } from "./internal/pool/results.ts";
 import { argList, chunkSource } from "./internal/pool/imap.ts";
-import { packNumbers } from "./internal/pool/wire.ts";
 import { workerSettings } from "./internal/pool/options.ts";
 import { callerModules, resolveTarget, type TargetRef } from "./internal/target/resolve.ts";
 import { placeArgs } from "./internal/target/kwargs.ts";
@@ -398,10 +397,6 @@ export class Pool implements AsyncDisposable {
     if (len === 0) return Promise.resolve([]);
     if (kind === STARMAP) { for (let i = 0; i < len; i++) items[i] = argList(items[i], i); }
     const size = chunksize ?? Math.ceil(len / (4 * this.#processes));
-    // Large chunks of numbers travel as slices of one Float64Array (a view
-    // would carry the whole buffer, as structured clone does).
-    const packed = kind === MAP && size >= 32 ? packNumbers(items) : items;
-    const numbers = packed instanceof Float64Array ? packed : undefined;
     // Filled in input order, each chunk as soon as those before it are in:
     // V8 keeps a long array made by `new Array(len)` in its slow dictionary
     // form while it is mostly holes, and an in-order fill ends that early.
@@ -415,11 +410,9 @@ export class Pool implements AsyncDisposable {
           kind,
           fn: func,
           ref,
-          payload: numbers
-            ? numbers.slice(at, at + size)
-            : size === len
-            ? items
-            : items.slice(at, at + size),
+          // A list of our own (no keys but its indices): a slice, or the
+          // input itself when it is one chunk (its other keys are never read).
+          payload: size === len ? items : items.slice(at, at + size),
           offset: at,
           resolve: (values) => {
             parts[k] = values as ArrayLike<unknown>;

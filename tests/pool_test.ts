@@ -12,6 +12,7 @@ import { Queue } from "../queue.ts";
 import { runScript, withBusy } from "./_run.ts";
 import {
   add,
+  argInfo,
   busy,
   exitNow,
   fail,
@@ -23,6 +24,7 @@ import {
   pidOf,
   putItem,
   returnsFunction,
+  sameAsLast,
   slowSquare,
   square,
   whoAmI,
@@ -63,6 +65,88 @@ describe("Pool", () => {
       return true;
     });
     assert.equal(await pool.apply(square, [3]), 9, "the pool goes on");
+  });
+
+  test("map's chunks and results carry values exactly as structuredClone does", async () => {
+    await using pool = new Pool(2);
+    const shared = { shared: true };
+    const numbers = [0, -0, NaN, Infinity, -Infinity, 1.5, 2 ** 53, -(2 ** 31), 2 ** 32, 1e-300];
+    const values: unknown[] = [
+      ...numbers,
+      ...numbers.map((n) => [n, n, n, n, n, n, n, n, n]),
+      Object.assign([1, 2, 3, 4, 5, 6, 7, 8, 9], { extra: "kept" }),
+      [1, 2, 3, 4, 5, 6, 7, 8, "then a string", undefined, null, 3n],
+      "a\ud800b",
+      "\udc00",
+      "日本語 and ascii",
+      { id: 1, name: "a", score: 2 },
+      { id: 2, name: "b", score: -0 },
+      { score: 3, id: 3, name: "c" },
+      { id: 4 },
+      Object.assign(Object.create(null), { id: 5, name: "no prototype" }),
+      JSON.parse('{"__proto__": 6, "id": 6}'),
+      { nested: { id: 7, list: [shared, shared] } },
+      new Date(0),
+      new Map([[1, shared]]),
+      true,
+      null,
+      undefined,
+      10n ** 30n,
+    ];
+    const expected = values.map((v) => structuredClone(v));
+    for (const chunksize of [undefined, 1, 3, values.length]) {
+      assert.deepStrictEqual(await pool.map(identity, values, chunksize), expected);
+    }
+    // A long run of numbers, and one that stops part way (a chunk of several kinds).
+    const many = Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? -i / 3 : i));
+    assert.deepStrictEqual(await pool.map(identity, many), many);
+    many[4321] = "four thousand" as unknown as number;
+    assert.deepStrictEqual(await pool.map(identity, many), many);
+    // Holes in the input are read as undefined, as Python has no holes to keep.
+    // deno-lint-ignore no-sparse-arrays
+    const holes = [1, , 3, , 5, 6, 7, 8, 9, 10];
+    const out = await pool.map(identity, holes);
+    assert.deepStrictEqual(out, [1, undefined, 3, undefined, 5, 6, 7, 8, 9, 10]);
+    assert.ok(1 in out);
+  });
+
+  test("an object met twice in one chunk is one object in the worker, as with structuredClone", async () => {
+    await using pool = new Pool(1);
+    const a = { id: 1, name: "a" };
+    const b = { id: 1, name: "a" };
+    assert.deepEqual(await pool.map(sameAsLast, [a, a, b, b, a], 5), [
+      false,
+      true,
+      false,
+      true,
+      false,
+    ]);
+  });
+
+  test("starmap passes each argument list as it is: any length, holes as undefined", async () => {
+    await using pool = new Pool(2);
+    const o = { o: 1 };
+    // deno-lint-ignore no-sparse-arrays
+    const lists = [[1], [1, 2], [], [o, o], [1, , 3], [o, { o: 1 }]];
+    const expected = [[1, false], [2, false], [0, false], [2, true], [3, false], [2, false]];
+    for (const chunksize of [undefined, 1, 2]) {
+      assert.deepStrictEqual(await pool.starmap(argInfo, lists, chunksize), expected);
+    }
+    const pairs = Array.from(
+      { length: 3000 },
+      (_, i): [number, number] => [i, i % 5 === 0 ? -0 : i + 0.5],
+    );
+    assert.deepStrictEqual(
+      await pool.starmap(add, pairs),
+      pairs.map(([a, b]) => a + b),
+    );
+    // One pair's first argument a string: the numbers stop there, and go on after it.
+    const mixed = pairs.map(([a, b], i) => (i === 1501 ? [String(a), b] : [a, b])) as [
+      number,
+      number,
+    ][];
+    assert.deepStrictEqual(await pool.starmap(add, mixed), mixed.map(([a, b]) => a + b));
+    assert.equal((await pool.starmap(add, mixed))[1501], "15011501.5");
   });
 
   test("map accepts async iterables", async () => {

@@ -110,6 +110,8 @@ export class Channel {
   /** The private buffer of `tryGet("reused")`. */
   #taken = new Uint8Array(0);
   #seqSeen = -1;
+  /** Bytes of the last message this producer put (where to try the next one). */
+  #lastLen = 0;
 
   /**
    * A new, empty channel holding at most `maxsize` messages (0: unbounded)
@@ -304,21 +306,47 @@ export class Channel {
         if (inRing >= maxsize) return false;
       }
       // First try: encode straight into the room at the tail. What an
-      // overflowing attempt wrote is in free space, unpublished.
+      // overflowing attempt wrote is in free space, unpublished. If it does
+      // not fit there, with HEAD read again (ours may be old): at the tail
+      // again if that freed room, else at the start of the ring if the data
+      // does not wrap and there is more room there. A ring drained as fast
+      // as it is filled (a pool worker's) has its tail past the middle half
+      // the time: its large messages would otherwise be encoded twice, the
+      // second time privately.
       let room = this.#roomAt(tail, head);
-      if (room < REFRESH_ROOM) room = this.#roomAt(tail, head = this.#loadHead(tail));
-      if (room >= 16) {
-        const w = this.#writer;
-        w.pos = DATA + tail + HEADER;
-        w.end = w.pos + (room & ~3);
-        try {
-          encode(value, w, root);
-          this.#commit(tail, tail, w.pos - (DATA + tail + HEADER), count);
-          done = true;
-          return true;
-        } catch (error) {
-          if (error !== OVERFLOW) throw error;
+      let place = tail;
+      if (room < REFRESH_ROOM || room < this.#lastLen) {
+        room = this.#roomAt(tail, head = this.#loadHead(tail));
+        const front = this.#front(tail, head);
+        if (front > room && room < this.#lastLen) {
+          place = 0;
+          room = front;
         }
+      }
+      for (let attempt = 0; attempt < 2; attempt++) {
+        if (room >= 16) {
+          const w = this.#writer;
+          w.pos = DATA + place + HEADER;
+          w.end = w.pos + (room & ~3);
+          try {
+            encode(value, w, root);
+            this.#lastLen = w.pos - (DATA + place + HEADER);
+            this.#commit(tail, place, this.#lastLen, count);
+            done = true;
+            return true;
+          } catch (error) {
+            if (error !== OVERFLOW) throw error;
+          }
+        }
+        if (place === 0) break;
+        const tried = room;
+        room = this.#roomAt(tail, head = this.#loadHead(tail));
+        const front = this.#front(tail, head);
+        if (front > room) {
+          place = 0;
+          room = front;
+        }
+        if (room <= tried && place === tail) break;
       }
       // Then: encode privately to learn the size, and make room for it.
       encoded = scratch;
@@ -462,6 +490,14 @@ export class Channel {
   #inRing(tail: number, head: number): number {
     const d32 = this.#d32;
     return (d32[((DATA + tail) >> 2) + 1] - d32[((DATA + head) >> 2) + 1]) | 0;
+  }
+
+  /**
+   * Bytes of payload that fit at the start of the ring (a wrap): 0 unless
+   * the data does not wrap (and no jump is ahead of the consumers).
+   */
+  #front(tail: number, head: number): number {
+    return tail > 0 && tail >= head && !this.#jumped(tail, head) ? head - 2 * HEADER : 0;
   }
 
   /** Bytes of payload that fit at `tail` without wrapping or growing. */

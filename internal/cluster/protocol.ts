@@ -50,7 +50,7 @@ export type TaskRecord = [
   taskId: number,
   kind: number,
   fnId: number,
-  payload: unknown[] | Float64Array,
+  payload: unknown[],
   timeout: number,
   stoppable: boolean,
 ];

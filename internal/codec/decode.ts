@@ -31,10 +31,13 @@ import {
   T_INT8,
   T_MAP,
   T_NULL,
+  T_NUMBERS,
   T_OBJECT,
   T_REF,
   T_REGEXP,
+  T_ROWS,
   T_SET,
+  T_SHAPED,
   T_SPARSE,
   T_TRUE,
   T_UNDEFINED,
@@ -81,8 +84,10 @@ export function copyOut(u8: Uint8Array, at: number, n: number): Uint8Array<Array
 // Thrown (as this very object) when the bytes are not an encoded message.
 const CORRUPT = Object.freeze({ corrupt: true });
 
-// The objects of the message being decoded, by number (see tags.ts).
+// The objects of the message being decoded, by number (see tags.ts), and
+// its shapes' keys (see T_SHAPED).
 const objects: unknown[] = [];
+const shapes: string[][] = [];
 
 /**
  * Decodes the message from `r.pos` to `r.end`, moving `r.pos` to its end:
@@ -102,6 +107,7 @@ export function decode(r: Reader): unknown {
       if (error !== CORRUPT && !(error instanceof RangeError)) throw error;
     } finally {
       if (objects.length > 0) objects.length = 0;
+      if (shapes.length > 0) shapes.length = 0;
     }
   }
   r.pos = end;
@@ -166,6 +172,67 @@ function get(r: Reader): unknown {
         const key = getString(r);
         setKey(out, key, get(r));
       }
+      return out;
+    }
+    case T_NUMBERS: {
+      const n = count(r);
+      const m = r.dv.getUint32(r.pos, true);
+      r.pos += 4;
+      if (m > n || 8 * m > r.end - r.pos) throw CORRUPT;
+      const out = new Array(n);
+      objects.push(out);
+      const dv = r.dv;
+      let at = r.pos;
+      for (let i = 0; i < m; i++, at += 8) out[i] = dv.getFloat64(at, true);
+      r.pos = at;
+      for (let i = m; i < n; i++) {
+        if (r.u8[r.pos] === T_HOLE) r.pos++;
+        else out[i] = get(r);
+      }
+      return out;
+    }
+    case T_ROWS: {
+      const n = count(r);
+      const width = r.dv.getUint32(r.pos, true);
+      const m = r.dv.getUint32(r.pos + 4, true);
+      r.pos += 8;
+      if (width === 0 || m > n * width || 8 * m > r.end - r.pos) throw CORRUPT;
+      const out = new Array(n);
+      objects.push(out);
+      const dv = r.dv;
+      let at = r.pos;
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        const row = new Array(width);
+        out[i] = row;
+        for (let j = 0; j < width; j++, k++) {
+          if (k < m) {
+            row[j] = dv.getFloat64(at, true);
+            at += 8;
+          } else {
+            r.pos = at;
+            row[j] = get(r);
+            at = r.pos;
+          }
+        }
+      }
+      r.pos = at;
+      return out;
+    }
+    case T_SHAPED: {
+      const id = r.dv.getUint32(r.pos, true);
+      r.pos += 4;
+      let keys = shapes[id];
+      if (keys === undefined) {
+        if (id !== shapes.length) throw CORRUPT;
+        const n = count(r);
+        keys = new Array(n);
+        for (let i = 0; i < n; i++) keys[i] = getString(r);
+        shapes.push(keys);
+      }
+      const out: Record<string, unknown> = {};
+      objects.push(out);
+      for (let i = 0; i < keys.length; i++) setKey(out, keys[i], get(r));
       return out;
     }
     case T_REF: {
@@ -303,15 +370,13 @@ function getString(r: Reader): string {
     throw CORRUPT;
   }
   r.pos = at + bytes;
-  if (tag === T_ASCII) {
-    if (n <= 16) {
-      let s = "";
-      for (let i = at; i < at + n; i++) s += String.fromCharCode(u8[i]);
-      return s;
-    }
-    if (n <= 4096) {
-      return String.fromCharCode.apply(null, u8.subarray(at, at + n) as unknown as number[]);
-    }
+  // Short ASCII a character at a time; anything longer through the
+  // decoder, whose fixed cost (~70-110 ns) is less than the per-character
+  // cost of `String.fromCharCode.apply` (~3 ns, ~6 µs for 1 KiB) above that.
+  if (tag === T_ASCII && n <= 16) {
+    let s = "";
+    for (let i = at; i < at + n; i++) s += String.fromCharCode(u8[i]);
+    return s;
   }
   if (tag === T_UTF16) return getUtf16(r.dv, at, n);
   return decoder.decode(u8.subarray(at, at + n));

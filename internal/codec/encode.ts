@@ -45,10 +45,13 @@ import {
   T_INT8,
   T_MAP,
   T_NULL,
+  T_NUMBERS,
   T_OBJECT,
   T_REF,
   T_REGEXP,
+  T_ROWS,
   T_SET,
+  T_SHAPED,
   T_SPARSE,
   T_TRUE,
   T_UNDEFINED,
@@ -118,6 +121,41 @@ export class RawBytes {
   }
 }
 
+/**
+ * An array whose only own keys are its indices (one the sender made itself,
+ * such as a slice: it may have holes but no other keys). It is sent as the
+ * array, without listing its keys first: `Object.keys` of a long array
+ * makes a string per index (~75 ns an item in Deno and Bun).
+ */
+export class Items {
+  /** The array. */
+  readonly items: unknown[];
+  /** Wraps `items` (not copied). */
+  constructor(items: unknown[]) {
+    this.items = items;
+  }
+}
+
+/**
+ * A list of rows of `width` elements each (a starmap's argument lists, at
+ * least one element wide), sent as the list of its rows' elements: the
+ * rows arrive as new arrays of their first `width` elements, never shared
+ * with anything else in the message, without their other keys. For rows
+ * only ever spread into a call. Sent numbers cost a copy each, as in
+ * {@linkcode Items}.
+ */
+export class Rows {
+  /** The rows. */
+  readonly rows: ArrayLike<unknown>[];
+  /** The elements sent of each row. */
+  readonly width: number;
+  /** Wraps `rows` (not copied); `width` is at least 1. */
+  constructor(rows: ArrayLike<unknown>[], width: number) {
+    this.rows = rows;
+    this.width = width;
+  }
+}
+
 /** The path-carrying error raised for a value that cannot be sent. */
 class Unsendable extends TypeError {
   readonly path: string[] = [];
@@ -132,21 +170,40 @@ const encoder = new TextEncoder();
 
 // Every object met in the message being encoded; its index is its number
 // (see tags.ts). Searched in place while short (cheaper than a Map for the
-// commonest messages), through `index` once longer.
+// commonest messages), through `index` once longer: maps of at most SEGMENT
+// objects each, then doubling. One Map of a whole chunk's objects (a pool's
+// 12,500 records) outgrows V8's regular pages: each regrowth is then a fresh
+// large allocation, ~10x the cost per object in Node, where the segments
+// stay small.
 let met: object[] = [];
-let index: Map<object, number> | undefined;
+let index: Map<object, number>[] | undefined;
 let encoding = false;
 const SHORT_LIST = 16;
+const SEGMENT = 4096;
+// The key lists of the plain objects' shapes met in this message, by number
+// (see T_SHAPED), and the number of the last one used.
+let shapes: string[][] = [];
+let lastShape = -1;
+const MAX_SHAPES = 32;
+const MAX_SHAPE_KEYS = 64;
 
 function numberOf(object: object): number {
-  if (index !== undefined) return index.get(object) ?? -1;
-  return met.indexOf(object);
+  if (index === undefined) return met.indexOf(object);
+  for (let i = 0; i < index.length; i++) {
+    const id = index[i].get(object);
+    if (id !== undefined) return id;
+  }
+  return -1;
 }
 
 function number(object: object): void {
-  if (index !== undefined) index.set(object, met.length);
+  const id = met.length;
   met.push(object);
-  if (met.length === SHORT_LIST) index = new Map(met.map((o, i) => [o, i]));
+  if (index !== undefined) {
+    let last = index[index.length - 1];
+    if (last.size >= Math.max(SEGMENT, id >> 3)) index.push(last = new Map());
+    last.set(object, id);
+  } else if (id + 1 === SHORT_LIST) index = [new Map(met.map((o, i) => [o, i]))];
 }
 
 /**
@@ -168,8 +225,8 @@ export function encode(value: unknown, w: Writer, root: string): void {
   }
   if (value instanceof RawBytes) return putRaw(value.bytes, w);
   // A getter that sends a message while we encode gets its own numbering.
-  const outer = encoding ? { met, index } : undefined;
-  if (outer) (met = [], index = undefined);
+  const outer = encoding ? { met, index, shapes, lastShape } : undefined;
+  if (outer) (met = [], index = undefined, shapes = [], lastShape = -1);
   encoding = true;
   try {
     w.room(1);
@@ -178,11 +235,13 @@ export function encode(value: unknown, w: Writer, root: string): void {
   } catch (error) {
     throw named(error, root);
   } finally {
-    if (outer) ({ met, index } = outer);
+    if (outer) ({ met, index, shapes, lastShape } = outer);
     else {
       // Nothing of the message stays reachable from here.
       if (met.length > 0) met.length = 0;
       index = undefined;
+      if (shapes.length > 0) shapes = [];
+      lastShape = -1;
       encoding = false;
     }
   }
@@ -240,14 +299,7 @@ function put(value: unknown, w: Writer): void {
     return;
   }
   const object = value as object;
-  const id = met.length === 0 ? -1 : numberOf(object);
-  if (id >= 0) {
-    w.room(5);
-    w.u8[w.pos] = T_REF;
-    w.dv.setUint32(w.pos + 1, id, true);
-    w.pos += 5;
-    return;
-  }
+  if (putRef(object, w)) return;
   if (Array.isArray(object)) {
     number(object);
     return putArray(object, w);
@@ -257,6 +309,8 @@ function put(value: unknown, w: Writer): void {
     number(object);
     return putPlain(object as Record<string, unknown>, w);
   }
+  if (object instanceof Items) return putItems(object.items, w);
+  if (object instanceof Rows) return putRows(object, w);
   putOther(object, proto, w);
 }
 
@@ -276,12 +330,27 @@ function keyStep(key: string): string {
 
 function putPlain(object: Record<string, unknown>, w: Writer): void {
   const keys = Object.keys(object);
-  w.room(5);
-  w.u8[w.pos] = T_OBJECT;
-  w.dv.setUint32(w.pos + 1, keys.length, true);
-  w.pos += 5;
-  for (const key of keys) {
-    putString(key, w);
+  const n = keys.length;
+  const shape = n > 0 && n <= MAX_SHAPE_KEYS ? shapeOf(keys) : -1;
+  if (shape < 0) {
+    w.room(5);
+    w.u8[w.pos] = T_OBJECT;
+    w.dv.setUint32(w.pos + 1, n, true);
+    w.pos += 5;
+  } else {
+    w.room(9);
+    w.u8[w.pos] = T_SHAPED;
+    w.dv.setUint32(w.pos + 1, shape, true);
+    w.pos += 5;
+    if (newShape) {
+      w.dv.setUint32(w.pos, n, true);
+      w.pos += 4;
+      for (let i = 0; i < n; i++) putString(keys[i], w);
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const key = keys[i];
+    if (shape < 0) putString(key, w);
     try {
       put(object[key], w);
     } catch (error) {
@@ -289,6 +358,29 @@ function putPlain(object: Record<string, unknown>, w: Writer): void {
       throw error;
     }
   }
+}
+
+// Set by shapeOf: whether the shape it returned is new (its keys go first).
+let newShape = false;
+
+/** The number of the shape with these keys (made if new), or -1 past MAX_SHAPES. */
+function shapeOf(keys: string[]): number {
+  newShape = false;
+  if (lastShape >= 0 && sameKeys(shapes[lastShape], keys)) return lastShape;
+  for (let i = 0; i < shapes.length; i++) {
+    if (sameKeys(shapes[i], keys)) return lastShape = i;
+  }
+  if (shapes.length >= MAX_SHAPES) return -1;
+  newShape = true;
+  shapes.push(keys);
+  return lastShape = shapes.length - 1;
+}
+
+function sameKeys(a: string[], b: string[]): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 // Whether `key` (from Object.keys) is an array index.
@@ -306,6 +398,7 @@ function putArray(array: unknown[], w: Writer): void {
   const keys = Object.keys(array);
   const k = keys.length;
   if (k === n && (n === 0 || keys[n - 1] === String(n - 1))) {
+    if (n >= NUMBER_RUN && typeof array[0] === "number") return putIndexed(array, w);
     w.room(5);
     w.u8[w.pos] = T_ARRAY;
     w.dv.setUint32(w.pos + 1, n, true);
@@ -363,6 +456,106 @@ function putArray(array: unknown[], w: Writer): void {
     const key = keys[j];
     putString(key, w);
     putAt((array as unknown as Record<string, unknown>)[key], w, keyStep(key));
+  }
+}
+
+// Dense arrays of this many elements or more that start with a number are
+// sent as T_NUMBERS.
+const NUMBER_RUN = 8;
+// Room asked for at a time while writing numbers: a long array that turns
+// out to hold other things soon asks for no more than it uses.
+const NUMBER_BLOCK = 1024;
+
+/** The array of an {@linkcode Items}: numbered as itself, sent as T_NUMBERS. */
+function putItems(array: unknown[], w: Writer): void {
+  if (putRef(array, w)) return;
+  number(array);
+  putIndexed(array, w);
+}
+
+/** Writes a T_REF to `object` if it was met before in this message; returns whether. */
+function putRef(object: object, w: Writer): boolean {
+  const id = met.length === 0 ? -1 : numberOf(object);
+  if (id < 0) return false;
+  w.room(5);
+  w.u8[w.pos] = T_REF;
+  w.dv.setUint32(w.pos + 1, id, true);
+  w.pos += 5;
+  return true;
+}
+
+/** A {@linkcode Rows}: its list numbered, its rows' elements one run. */
+function putRows({ rows, width }: Rows, w: Writer): void {
+  if (!(width >= 1)) throw new RangeError("Rows must be at least one element wide");
+  number(rows);
+  const n = rows.length;
+  w.room(13);
+  w.u8[w.pos] = T_ROWS;
+  w.dv.setUint32(w.pos + 1, n, true);
+  w.dv.setUint32(w.pos + 5, width, true);
+  const countAt = w.pos + 9;
+  w.pos += 13;
+  let i = 0;
+  let j = 0;
+  let value: unknown;
+  run: for (; i < n; i++) {
+    const row = rows[i];
+    w.room(8 * width);
+    const dv = w.dv;
+    for (j = 0; j < width; j++) {
+      value = row[j];
+      if (typeof value !== "number") break run;
+      dv.setFloat64(w.pos, value, true);
+      w.pos += 8;
+    }
+  }
+  w.dv.setUint32(countAt, i < n ? i * width + j : n * width, true);
+  // `value` is element j of row i already: the one that ended the run.
+  let pending = true;
+  for (; i < n; i++, j = 0) {
+    const row = rows[i];
+    for (; j < width; j++) {
+      putAt(pending ? value : row[j], w, `[${i}][${j}]`);
+      pending = false;
+    }
+  }
+}
+
+/** An array with no keys but its indices (holes allowed), as T_NUMBERS. */
+function putIndexed(array: unknown[], w: Writer): void {
+  const n = array.length;
+  w.room(9);
+  w.u8[w.pos] = T_NUMBERS;
+  w.dv.setUint32(w.pos + 1, n, true);
+  const countAt = w.pos + 5;
+  w.pos += 9;
+  // Each element is read once (an element may be a getter): the numbers
+  // are written as met, and the first other value ends the run.
+  let i = 0;
+  let value: unknown;
+  run: while (i < n) {
+    const block = Math.min(n - i, NUMBER_BLOCK);
+    w.room(8 * block);
+    const dv = w.dv;
+    let at = w.pos;
+    for (const end = i + block; i < end; i++, at += 8) {
+      value = array[i];
+      if (typeof value !== "number") {
+        w.pos = at;
+        break run;
+      }
+      dv.setFloat64(at, value, true);
+    }
+    w.pos = at;
+  }
+  w.dv.setUint32(countAt, i, true);
+  // `value` is element i already: the one that ended the run.
+  for (let first = true; i < n; i++, first = false) {
+    if (!first) value = array[i];
+    if (value === undefined && !(i in array)) {
+      w.room(1);
+      w.u8[w.pos++] = T_HOLE;
+    } else putAt(value, w, `[${i}]`);
   }
 }
 
@@ -529,13 +722,7 @@ function putView(view: ArrayBufferView, w: Writer): void {
     number({}); // the copy, numbered as the decoder numbers it
     putBytes(new Uint8Array(buffer, view.byteOffset, view.byteLength), false, 0, w);
   } else {
-    const id = numberOf(buffer);
-    if (id >= 0) {
-      w.room(5);
-      w.u8[w.pos] = T_REF;
-      w.dv.setUint32(w.pos + 1, id, true);
-      w.pos += 5;
-    } else {
+    if (!putRef(buffer, w)) {
       number(buffer);
       // A Uint8Array over the whole of its plain buffer is its bytes already.
       if (

@@ -76,6 +76,30 @@ export const T_ERROR = 24;
 export const T_BOXED = 25;
 /** name string, message string, u8 1 if a stack string follows. */
 export const T_DOMEXCEPTION = 26;
+/**
+ * An array with no keys but its indices: u32 length, u32 count of the
+ * numbers it starts with, those numbers as float64s, then the other
+ * elements ({@linkcode T_HOLE} for a hole). One bounds check and no tag per
+ * number: a pool's chunk of numbers (or its results) costs a copy, not a
+ * decision per item.
+ */
+export const T_NUMBERS = 27;
+/**
+ * A plain object whose own keys, in order, are a shape: u32 shape number,
+ * then one value per key. Shapes are numbered per message in the order
+ * first met; a shape met for the first time (its number is the count so
+ * far) is followed by u32 key count and the keys. An array of records sends
+ * and reads its keys once, not once per record.
+ */
+export const T_SHAPED = 28;
+/**
+ * Rows of the same width (a starmap's argument lists), whose identity and
+ * other keys do not matter: u32 rows, u32 width (at least 1), then the
+ * rows' elements one after another as the elements of a
+ * {@linkcode T_NUMBERS} (u32 count of the numbers they start with, those as
+ * float64s, then the others). The rows are not numbered; the list is.
+ */
+export const T_ROWS = 29;
 
 export const ERROR_MESSAGE = 1;
 export const ERROR_STACK = 2;

@@ -27,17 +27,17 @@ import {
   CTL_RUNNING,
   CTL_WORDS,
   LOAD,
-  MAP,
   OK,
   type ResultMessage,
+  STARMAP,
   STARTED,
   STOP,
   type WorkerSetup,
 } from "./protocol.ts";
 import { poolWorkerMain } from "./worker.ts";
 import { ownModule, type TargetRef } from "../target/resolve.ts";
-import { encode, Writer } from "../codec/encode.ts";
-import { packNumbers, unpack } from "./wire.ts";
+import { encode, Items, Rows, Writer } from "../codec/encode.ts";
+import { unpack } from "./wire.ts";
 import { Process, type ProcessOptions } from "../../process.ts";
 import { checkCanStart, START_METHOD, type StartMethod } from "../process/start.ts";
 import { WorkerLostError } from "./errors.ts";
@@ -52,8 +52,8 @@ export interface TaskSpec {
   kind: number;
   fn: Fn;
   ref: TargetRef;
-  /** Arguments (APPLY) or the chunk's items (MAP, STARMAP; MAP's numbers may be a Float64Array). */
-  payload: unknown[] | Float64Array;
+  /** Arguments (APPLY) or the chunk's items (MAP, STARMAP: argument lists). */
+  payload: unknown[];
   /** Where a MAP or STARMAP chunk starts in the whole input, to name a bad item. */
   offset?: number;
   /** Milliseconds the task may run once started. */
@@ -186,6 +186,26 @@ const DEPTH_TARGET_US = 1000;
 const SLOW_US = 20_000;
 
 let scratch = new Writer();
+
+/**
+ * What a task record carries of its payload: an APPLY's arguments as they
+ * are; a chunk (a list the front end made: no keys but its indices) as
+ * {@linkcode Items}, a starmap's argument lists of one length as
+ * {@linkcode Rows} (only spread into calls: their identity never shows).
+ */
+function chunkOf(t: Task): unknown {
+  const payload = t.payload;
+  if (t.kind === APPLY) return payload;
+  if (t.kind === STARMAP && payload.length > 0) {
+    const width = (payload[0] as unknown[]).length;
+    let same = width > 0;
+    for (let i = 1; same && i < payload.length; i++) {
+      same = (payload[i] as unknown[]).length === width;
+    }
+    if (same) return new Rows(payload as unknown[][], width);
+  }
+  return new Items(payload);
+}
 
 /** The shared scheduler of Pool and ProcessPoolExecutor. */
 export class PoolCore implements Scheduler {
@@ -498,10 +518,7 @@ export class PoolCore implements Scheduler {
         loads.push(t.fnId);
         records.push([LOAD, t.fnId, t.ref]);
       }
-      const payload = t.kind === MAP && Array.isArray(t.payload)
-        ? packNumbers(t.payload)
-        : t.payload;
-      records.push([t.kind, t.id, t.fnId, payload, t.timed]);
+      records.push([t.kind, t.id, t.fnId, chunkOf(t), t.timed]);
     }
     try {
       w.tasks.tryPut(records, "task");
@@ -642,8 +659,6 @@ export class PoolCore implements Scheduler {
       if (w.exclusive && w.outstanding.size === 0) w.exclusive = false;
     }
     if (status === OK) {
-      // A chunk's numbers may come back as a Float64Array (see packNumbers):
-      // the front ends read chunk results by index, so it is not converted.
       this.#settle(task, true, value);
     } else this.#settle(task, false, deserializeError(value as ErrorData));
   }

@@ -6,8 +6,9 @@
  * garbage per message) that {@linkcode unpack} decodes at once: reading
  * many small strings and objects out of a `SharedArrayBuffer` costs up to
  * 3x reading them from private memory in Deno and Bun, while the copy costs
- * ~0.05 ns a byte. Chunks of numbers travel as one Float64Array
- * ({@linkcode packNumbers}).
+ * ~0.05 ns a byte. A chunk's items and results travel as the codec's
+ * `Items` (numbers as one run of float64s), a starmap's argument lists as
+ * its `Rows`.
  *
  * @module
  */
@@ -35,23 +36,4 @@ export function pack(value: unknown, root: string): Uint8Array {
 /** Decodes a message's bytes (a private copy, as `tryGet("reused")` hands it out). */
 export function unpack(bytes: Uint8Array): unknown {
   return decode(new Reader(bytes));
-}
-
-// Arrays of this many numbers or more travel as a Float64Array: one bulk
-// copy instead of a tag and a value per item.
-const PACK_NUMBERS = 32;
-
-/** `items` as a Float64Array when they are all numbers (and enough of them), else as is. */
-export function packNumbers(items: unknown[]): unknown[] | Float64Array {
-  const n = items.length;
-  if (n < PACK_NUMBERS || !Array.isArray(items) || typeof items[0] !== "number") return items;
-  // A loop, not `new Float64Array(items)`: Node's V8 takes a slow path
-  // there (~60 ns a number against ~3).
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const x = items[i];
-    if (typeof x !== "number") return items;
-    out[i] = x;
-  }
-  return out;
 }

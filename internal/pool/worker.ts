@@ -25,7 +25,8 @@ import {
   type WorkerSetup,
 } from "./protocol.ts";
 import { loadTarget } from "../target/load.ts";
-import { pack, packNumbers, unpack } from "./wire.ts";
+import { pack, unpack } from "./wire.ts";
+import { Items } from "../codec/encode.ts";
 
 // Results of fast tasks are sent together: a batch goes when the task batch
 // is done, when it is this old, or this long. A slow task's result goes at
@@ -97,7 +98,8 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
         if (typeof fn !== "function") throw fn.error;
         let value = run(kind, fn, payload as ArrayLike<unknown>);
         if (isThenable(value)) value = await value;
-        message = [taskId, OK, kind === APPLY ? value : packNumbers(value as unknown[]), 0];
+        // A chunk's results are a list made here: no keys but its indices.
+        message = [taskId, OK, kind === APPLY ? value : new Items(value as unknown[]), 0];
       } catch (error) {
         // exit() inside a Pool's task ends the worker with its code, as
         // Python's SystemExit does there; the pool sees a worker that died

@@ -8,7 +8,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { decode, encode, Reader, Writer } from "../../internal/codec/encode.ts";
+import { decode, encode, Items, Reader, Writer } from "../../internal/codec/encode.ts";
 import { Queue } from "../../mod.ts";
 
 const isBun = "Bun" in globalThis;
@@ -126,8 +126,52 @@ class Generator {
     return o;
   }
 
+  number(): number {
+    return this.pick([
+      () => this.int(256) - 128,
+      () => this.int(2 ** 32) - 2 ** 31,
+      () => this.pick([-0, NaN, Infinity, -Infinity, 0.1, 2 ** 53, -1e-300]),
+      () => this.#r() * 1e6,
+    ])();
+  }
+
   object(depth: number): object {
-    switch (this.int(16)) {
+    switch (this.int(18)) {
+      case 16: {
+        // A run of numbers (a pool's chunk), sometimes ended by other values or holes.
+        const a: unknown[] = [];
+        return this.#fill(a, () => {
+          const n = this.pick([8, 9, 30, 1100]);
+          for (let i = 0; i < n; i++) a.push(this.number());
+          if (this.#r() < 0.4) a[this.int(n)] = this.any(depth + 1);
+          if (this.#r() < 0.2) delete a[this.int(n)];
+          if (this.#r() < 0.1) (a as unknown as Record<string, unknown>).extra = 1;
+        });
+      }
+      case 17: {
+        // Records of a few shapes (a pool's chunk of objects), some of them shared.
+        const a: unknown[] = [];
+        return this.#fill(a, () => {
+          const shapes = [["id", "name", "score"], ["__proto__", "1"], ["id", "name"], ["x"]];
+          const n = this.int(12);
+          for (let i = 0; i < n; i++) {
+            if (i > 0 && this.#r() < 0.1) {
+              a.push(a[this.int(i)]);
+              continue;
+            }
+            const o: Record<string, unknown> = this.int(5) === 0 ? Object.create(null) : {};
+            for (const key of this.pick(shapes)) {
+              Object.defineProperty(o, key, {
+                value: this.#r() < 0.8 ? this.primitive() : this.any(depth + 1),
+                enumerable: true,
+                writable: true,
+                configurable: true,
+              });
+            }
+            a.push(this.#keep(o));
+          }
+        });
+      }
       case 0:
       case 1:
       case 2: {
@@ -374,6 +418,24 @@ describe("codec fuzz against structuredClone", () => {
     for (let i = 0; i < 3000; i++) {
       const value = g.value(1 + g.int(40));
       compare(value, roundTrip(value), i);
+    }
+  });
+
+  test("400 random chunks sent as Items come back as the array would", () => {
+    const g = new Generator(0xc4a2);
+    for (let i = 0; i < 400; i++) {
+      const n = g.pick([0, 1, 8, 20, 100]);
+      // Mostly numbers (a pool's chunk), with other values, shared ones and holes.
+      const chunk: unknown[] = [];
+      const numbers = g.int(3) === 0;
+      for (let j = 0; j < n; j++) {
+        chunk.push(numbers && g.int(8) > 0 ? g.number() : g.value(1 + g.int(6)));
+      }
+      if (n > 0 && g.int(4) === 0) chunk[g.int(n)] = chunk[g.int(n)];
+      if (n > 0 && g.int(5) === 0) delete chunk[g.int(n)];
+      const value = g.int(4) === 0 ? { chunk, again: chunk } : chunk;
+      const sent = value === chunk ? new Items(chunk) : { chunk: new Items(chunk), again: chunk };
+      compare(value, roundTrip(sent), i);
     }
   });
 
