@@ -12,6 +12,15 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Resolves once `done()` holds, checking every 5 ms; throws after 20 s. */
+async function until(what: string, done: () => boolean): Promise<void> {
+  const deadline = performance.now() + 20_000;
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`never ${what}`);
+    await sleep(5);
+  }
+}
+
 describe("Condition", () => {
   test("waiting, notifying or waitFor without holding the lock throws RangeError", async () => {
     const cond = new Condition();
@@ -73,14 +82,21 @@ describe("Condition", () => {
 
   test("notify(n) wakes exactly n waiting tasks, notifyAll the rest", async () => {
     const cond = new Condition();
+    let waiting = 0;
     let woken = 0;
     const waiters = Array.from({ length: 5 }, () =>
       cond.withLock(async () => {
-        if (await cond.wait({ timeout: 10_000 })) woken++;
+        waiting++;
+        if (await cond.wait({ timeout: 20_000 })) woken++;
       }));
-    await sleep(50);
+    // Each counts itself holding the lock, which wait() lets go only once it
+    // waits: so when the lock is taken after all five counted, all five wait.
+    await until("five waiting", () => waiting === 5);
     await cond.withLock(() => cond.notify(2));
-    await sleep(300);
+    await until("two woken", () => woken >= 2);
+    // A third waiter woken by notify(2) would show by now (nothing else wakes
+    // them before notifyAll); waiting longer only makes that surer.
+    await sleep(100);
     assert.equal(woken, 2);
     await cond.withLock(() => cond.notifyAll());
     await Promise.all(waiters);
