@@ -18,10 +18,12 @@ if (!gc) {
 
 /**
  * Whether every target of `refs` is collected after a macrotask (a WeakRef
- * keeps its target alive until the end of the current job) and a full GC.
+ * keeps its target alive until the end of the current job) and a full GC,
+ * trying up to 50 times (what still holds a target a moment, such as a
+ * message being handled, may take a few turns on a loaded machine).
  */
 export async function collected(refs: WeakRef<object>[]): Promise<boolean> {
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < 50; i++) {
     await new Promise((resolve) => setTimeout(resolve, 10));
     // Bun's collector scans the machine stack conservatively: overwrite
     // stale slots that may still hold a pointer to what should be garbage.
