@@ -182,6 +182,11 @@ const GRACE_MS = 50;
 // go one at a time, so that no task waits behind a slow one while another
 // worker idles, as with Python's shared task queue.
 const MAX_DEPTH = 1024;
+// A batch ends once it holds this many items: a large chunk goes alone, so
+// that its worker starts on it while the next chunk is being encoded (for
+// the other worker: each batch goes to the least busy one), instead of
+// waiting for the whole batch.
+const BATCH_ITEMS = 1024;
 const DEPTH_TARGET_US = 1000;
 const SLOW_US = 20_000;
 
@@ -502,8 +507,14 @@ export class PoolCore implements Scheduler {
       let n = Math.min(depth - best.outstanding.size, Math.ceil(this.#queued() / free));
       if (max > 0) n = Math.min(n, max - best.sent);
       const batch: Task[] = [];
-      for (let t = this.#peek(); t && !t.timed && batch.length < n; t = this.#peek()) {
+      let items = 0;
+      for (
+        let t = this.#peek();
+        t && !t.timed && batch.length < n && items < BATCH_ITEMS;
+        t = this.#peek()
+      ) {
         batch.push(this.#take());
+        items += t.kind === APPLY ? 1 : t.payload.length;
       }
       this.#send(best, batch);
     }
