@@ -820,7 +820,8 @@ function putString(s: string, w: Writer): void {
       ({ written } = encoder.encodeInto(s, w.u8.subarray(w.pos + 5, w.pos + 5 + 3 * n)));
     }
   }
-  w.u8[w.pos] = T_UTF8;
+  // All ASCII (a byte a character): read back without UTF-8 decoding.
+  w.u8[w.pos] = written === n && read === n ? T_ASCII : T_UTF8;
   w.dv.setUint32(w.pos + 1, written, true);
   w.pos += 5 + written;
 }

@@ -27,6 +27,21 @@ describe("codec", () => {
     }
   });
 
+  test("ASCII strings of every length come back, from private and from shared memory", () => {
+    const strings = [16, 17, 64, 65, 1024, 70_000].map((n) => "abcdefghij".repeat(n).slice(0, n));
+    strings.push("\u007f".repeat(40), "x".repeat(40) + "é", "\u0000".repeat(33));
+    for (const s of strings) {
+      assert.equal(roundTrip(s), s);
+      const w = new Writer();
+      encode([s, { [s]: s }], w, "value");
+      const shared = new Uint8Array(new SharedArrayBuffer(w.pos + 8));
+      shared.set(w.u8.subarray(0, w.pos), 8);
+      const r = new Reader(shared, w.pos + 8);
+      r.pos = 8;
+      assert.deepEqual(decode(r), [s, { [s]: s }]);
+    }
+  });
+
   test("lone surrogates are kept, as structured clone keeps them", () => {
     const strings = ["a\udc00b", "\ud800", "x\ud83d", "\udfff\ud800", "é\ud800".repeat(3000)];
     for (const s of strings) {
