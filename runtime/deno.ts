@@ -15,16 +15,37 @@ import { endByParent, spawnThread, threadWorkerSide } from "./_threads.ts";
 interface DenoNamespace {
   mainModule: string;
   build: { standalone?: boolean };
+  exit(code: number): void;
 }
 
 const denoNs = (): DenoNamespace => (globalThis as unknown as { Deno: DenoNamespace }).Deno;
+
+/**
+ * `exitWorker` for Deno, which ends a thread whose process was declared
+ * ended. In Deno 2.9, once the parent has called `terminate()`,
+ * `process.exit()` in the worker spins for ever (it waits in a busy loop for
+ * a termination that never comes) and `Deno.exit()` returns without ending
+ * anything. So `Deno.exit()` (which ends the thread when the parent's
+ * terminate has not come first), then, if it returns, the thread sleeps for
+ * good on a word no one wakes: it never runs another line and uses no CPU,
+ * and it does not keep the program alive.
+ */
+function exitDenoWorker(code: number): void {
+  denoNs().exit(code);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}
 
 /** The Deno adapter. */
 export const deno: Runtime = {
   name: "deno",
   spawn: spawnThread,
   // A Deno worker's output already goes straight to the program's.
-  worker: { ...threadWorkerSide, directOutput: () => {}, endWorker: endByParent },
+  worker: {
+    ...threadWorkerSide,
+    directOutput: () => {},
+    exitWorker: exitDenoWorker,
+    endWorker: endByParent,
+  },
   pid,
   cpuCount,
   mainModule: () => denoNs().mainModule,

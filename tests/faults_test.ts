@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { AbandonedLockError, Event, Lock, Semaphore } from "../lock.ts";
 import { EOFError, Pipe } from "../pipe.ts";
 import { Process } from "../process.ts";
@@ -33,6 +34,17 @@ async function until(state: Int32Array, index: number, atLeast: number): Promise
   while (Atomics.load(state, index) < atLeast) {
     if (performance.now() > deadline) throw new Error(`state[${index}] never reached ${atLeast}`);
     await sleep(5);
+  }
+}
+
+/** CPU ticks a thread of this program has used (Linux), or undefined. */
+function threadTicks(tid: number): number | undefined {
+  if (tid === 0) return undefined;
+  try {
+    const fields = readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined; // the thread is gone
   }
 }
 
@@ -201,7 +213,7 @@ describe("a stopped process's next library call stops it", () => {
   for (const op of Object.keys(OPS) as (keyof typeof OPS)[]) {
     test(`a child killed in a busy loop cannot call ${op} after its join`, async () => {
       const { target, untouched } = RELEASED[op]();
-      const state = shared(3);
+      const state = shared(4);
       const p = new Process({ target: actWhenReleased, args: [target as never, op, state] });
       p.start();
       await until(state, 0, 1);
@@ -212,6 +224,20 @@ describe("a stopped process's next library call stops it", () => {
       await sleep(400);
       assert.equal(Atomics.load(state, 2), 0, `${op} returned in the ended child`);
       untouched();
+      // And once stopped, its thread (if the runtime could not end it) uses
+      // no CPU: it is not left spinning (Deno 2.9's process.exit() in a
+      // terminated worker is a busy loop).
+      const tid = Atomics.load(state, 3);
+      const before = threadTicks(tid);
+      await sleep(1_000);
+      const after = threadTicks(tid);
+      if (before !== undefined && after !== undefined) {
+        assert.equal(
+          after,
+          before,
+          `the stopped child's thread ran on (${after - before} ticks in 1 s)`,
+        );
+      }
     });
   }
 
