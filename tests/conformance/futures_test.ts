@@ -39,6 +39,9 @@ import {
 import { exitNow } from "../fixtures/pool_targets.ts";
 import { BOUND, sleep, testClass } from "./_methods.ts";
 
+/** Whether this runtime's collector scans the stack conservatively (Bun's JavaScriptCore). */
+const CONSERVATIVE_GC = "Bun" in globalThis;
+
 const KWARGS = {
   skip: "keyword arguments: submit(fn, ...args) takes positional ones (JS has none)",
 };
@@ -109,7 +112,17 @@ function executorTest(make: Make): Record<string, () => Promise<void>> {
       const ex = make();
       const it = ex.map(makeObject, Array.from({ length: 10 }, (_, i) => i));
       const nextRef = async () => new WeakRef((await it.next()).value as object);
-      for (let i = 0; i < 10; i++) assert.ok(await collected([await nextRef()]));
+      const refs: WeakRef<object>[] = [];
+      for (let i = 0; i < 10; i++) {
+        refs.push(await nextRef());
+        // Bun's collector scans the stack conservatively, so a stale slot
+        // can keep one value a while (seen in whole Bun runs only): there,
+        // every value must be collected once the map has been read to its
+        // end, which still fails if the iterator keeps any of them.
+        if (!CONSERVATIVE_GC) assert.ok(await collected([refs[i]!]), `result ${i} was kept`);
+      }
+      assert.equal((await it.next()).done, true);
+      assert.ok(await collected(refs), "a result was kept after the map ended");
       await ex.shutdown();
     },
   };
