@@ -13,14 +13,19 @@ step() {
   echo "=== $name: $*"
   local code=0
   timeout --kill-after=30 "${STEP_BOUND:-2700}" "$@" || code=$?
-  if [ "$code" -eq 0 ]; then
-    echo "=== $name: ok ($((SECONDS - start)) s)"
+  ended "$name" "$code" "$((SECONDS - start))"
+}
+
+# ended NAME CODE SECONDS: says how a step ended and records it.
+ended() {
+  if [ "$2" -eq 0 ]; then
+    echo "=== $1: ok ($3 s)"
   else
-    [ "$code" -eq 124 ] && echo "=== $name: still running after ${STEP_BOUND:-2700} s: stopped"
-    echo "=== $name: FAILED ($((SECONDS - start)) s)"
-    failed+=("$name")
+    [ "$2" -eq 124 ] && echo "=== $1: still running after ${STEP_BOUND:-2700} s: stopped"
+    echo "=== $1: FAILED (exit $2, $3 s)"
+    failed+=("$1")
   fi
-  times+=("$name $((SECONDS - start)) s")
+  times+=("$1 $3 s")
 }
 
 # side_by_side NAME1 'COMMAND1' NAME2 'COMMAND2' ...: runs the steps at the
@@ -52,14 +57,7 @@ side_by_side() {
     echo
     echo "=== ${names[$i]}: output"
     cat "$logs/$i.log"
-    if [ "$code" -eq 0 ]; then
-      echo "=== ${names[$i]}: ok ($took s)"
-    else
-      [ "$code" -eq 124 ] && echo "=== ${names[$i]}: still running after ${STEP_BOUND:-2700} s: stopped"
-      echo "=== ${names[$i]}: FAILED (exit $code, $took s)"
-      failed+=("${names[$i]}")
-    fi
-    times+=("${names[$i]} $took s")
+    ended "${names[$i]}" "$code" "$took"
   done
   rm -rf "$logs"
 }
