@@ -156,7 +156,7 @@ export function stopFenced(): never {
 
 /** Stops this thread if its process has been declared ended. */
 export function checkAlive(): void {
-  if (Atomics.load(self(), EXITCODE) !== UNSET) stopFenced();
+  if (fenced()) stopFenced();
 }
 
 /**
