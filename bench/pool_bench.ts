@@ -5,14 +5,21 @@
  * - `map` with the default chunksize (Python's rule, `ceil(n / 8)` here) of
  *   100,000 ints (`square`), 10,000 strings of 1 KiB (`countA`) and 100,000
  *   `{id, name, score}` objects (`score`); the peers run the same chunks,
- *   each one task returning the chunk's values;
+ *   each one task returning the chunk's values, joined into one list of
+ *   results (what `map` returns) by the same `concat` ours uses. These
+ *   figures are taken interleaved: every pool is started first, then each
+ *   round times ours and each peer in turn, so that all see the same
+ *   moments of the machine and of the engine's collector (on a small VM
+ *   the same map runs 2–3x faster or slower for a stretch of rounds, for
+ *   every pool alike);
  * - `starmap` of 100,000 pairs (`mul`), default chunksize;
  * - `map` with `chunksize` 1 and `imap` (its default chunksize is 1) of
  *   20,000 ints; the peers run one task per item (fewer items: the slowest
  *   manage a few thousand tasks a second, and the rate is what counts);
  * - the speed-up of a CPU-bound function on 2 workers over one thread.
  *
- * Each figure is the median of ROUNDS rounds with its min–max spread; every
+ * Each figure is the median of ROUNDS rounds (INTERLEAVED_ROUNDS for the
+ * interleaved ones) with its min–max spread; every
  * round is bounded, and a stalled one is named on stderr. Prints JSON lines
  * for bench/report.ts.
  *
@@ -37,6 +44,7 @@ const WORKERS = 2;
 const CPU_TASKS = 16;
 const ROUND_MS = 20_000;
 const PEER_CHUNK1_ITEMS = 2_000;
+const INTERLEAVED_ROUNDS = 15;
 
 type Item = number | string | { id: number; name: string; score: number } | [
   number,
@@ -178,95 +186,124 @@ async function peers(): Promise<Peer[]> {
   return out;
 }
 
-async function ours(t1: number[]): Promise<void> {
-  const pool = new Pool(WORKERS);
-  try {
-    // Warm-up: workers started and their code compiled, as for the peers.
-    await bounded(
-      "ours warm-up",
-      pool.map(square, ints.slice(0, 1000)),
-      ROUND_MS,
-    );
-    for (const input of inputs) {
-      const run = () =>
-        input.star
-          ? pool.starmap(
-            input.fn as (a: number, b: number) => number,
-            input.items as [number, number][],
-          )
-          : pool.map(input.fn as (x: Item) => unknown, input.items);
-      await bounded(`ours ${input.name} warm-up`, run(), ROUND_MS);
-      const ms = await rounds(`ours ${input.name}`, () => timed(run), ROUND_MS);
-      emit(
-        `pool.${input.name}.default`,
-        "items/s",
-        ms.map((t) => rate(input.items.length, t)),
-      );
-    }
-    const one = await rounds(
-      "ours map chunksize 1",
-      () => timed(() => pool.map(square, ONE_BY_ONE, 1)),
-      ROUND_MS,
-    );
-    emit(
-      "pool.map.chunk1",
-      "items/s",
-      one.map((t) => rate(ONE_BY_ONE.length, t)),
-    );
-    const imap = async () => {
-      let n = 0;
-      for await (const _ of pool.imap(square, ONE_BY_ONE)) n++;
-      return n;
-    };
-    const im = await rounds("ours imap", () => timed(imap), ROUND_MS);
-    emit(
-      "pool.imap.default",
-      "items/s",
-      im.map((t) => rate(ONE_BY_ONE.length, t)),
-      {
-        vs: "pool.map.chunk1",
-      },
-    );
-    const tCpu = await rounds(
-      "ours cpu",
-      () => timed(() => pool.map(cpu, cpuInputs, 1)),
-      ROUND_MS,
-    );
-    const best1 = Math.min(...t1);
-    emit("pool.cpu.speedup", "x", tCpu.map((t) => best1 / t));
-  } finally {
-    await bounded("ours terminate", pool.terminate(), 10_000).catch(() => {});
-  }
+/** One pool in the interleaved figures: how it maps an input. */
+interface Contestant {
+  who: string;
+  run(input: Input): Promise<unknown>;
 }
 
-async function theirs(peer: Peer, t1: number[]): Promise<void> {
-  const who = `${peer.name}@${runtime}`;
-  for (const input of inputs) {
-    const size = chunkOf(input.items.length);
-    const run = () => {
+function ourMap(pool: Pool): Contestant {
+  return {
+    who: runtime,
+    run: (input) =>
+      input.star
+        ? pool.starmap(
+          input.fn as (a: number, b: number) => number,
+          input.items as [number, number][],
+        )
+        : pool.map(input.fn as (x: Item) => unknown, input.items),
+  };
+}
+
+function peerMap(peer: Peer): Contestant {
+  return {
+    who: `${peer.name}@${runtime}`,
+    run: async (input) => {
+      const size = chunkOf(input.items.length);
       const chunks = [];
       for (let i = 0; i < input.items.length; i += size) {
         chunks.push(peer.run(input.chunkFn, input.items.slice(i, i + size)));
       }
-      return Promise.all(chunks);
+      const parts = await Promise.all(chunks) as unknown[][];
+      return ([] as unknown[]).concat(...parts);
+    },
+  };
+}
+
+/**
+ * The default-chunksize figures: each contestant warmed up on the input,
+ * then INTERLEAVED_ROUNDS rounds of ours and each peer in turn. One that
+ * stalls or fails is left out of the rest.
+ */
+async function interleaved(contestants: Contestant[]): Promise<void> {
+  for (const input of inputs) {
+    let live = [...contestants];
+    const times = new Map<Contestant, number[]>(live.map((c) => [c, []]));
+    const attempt = async (
+      c: Contestant,
+      step: string,
+    ): Promise<number | undefined> => {
+      try {
+        return await bounded(
+          `${c.who} ${input.name} ${step}`,
+          timed(() => c.run(input)),
+          ROUND_MS,
+        );
+      } catch (error) {
+        if (!(error instanceof Stalled)) {
+          console.error(
+            `${c.who}: ${input.name} failed: ${(error as Error).message}`,
+          );
+        }
+        live = live.filter((other) => other !== c);
+        return undefined;
+      }
     };
-    await bounded(`${peer.name} ${input.name} warm-up`, run(), ROUND_MS).catch(
-      () => {},
-    );
-    const ms = await rounds(
-      `${peer.name} ${input.name}`,
-      () => timed(run),
-      ROUND_MS,
-    );
-    emit(
-      `pool.${input.name}.default`,
-      "items/s",
-      ms.map((t) => rate(input.items.length, t)),
-      {
-        who,
-      },
-    );
+    for (const c of [...live]) await attempt(c, "warm-up");
+    for (let r = 1; r <= INTERLEAVED_ROUNDS; r++) {
+      for (const c of [...live]) {
+        const ms = await attempt(c, `round ${r}`);
+        if (ms !== undefined) times.get(c)!.push(ms);
+      }
+    }
+    for (const [c, ms] of times) {
+      emit(
+        `pool.${input.name}.default`,
+        "items/s",
+        ms.map((t) => rate(input.items.length, t)),
+        c.who === runtime ? {} : { who: c.who },
+      );
+    }
   }
+}
+
+/** Ours: chunksize 1, imap and the CPU-bound speed-up. */
+async function ours(pool: Pool, t1: number[]): Promise<void> {
+  const one = await rounds(
+    "ours map chunksize 1",
+    () => timed(() => pool.map(square, ONE_BY_ONE, 1)),
+    ROUND_MS,
+  );
+  emit(
+    "pool.map.chunk1",
+    "items/s",
+    one.map((t) => rate(ONE_BY_ONE.length, t)),
+  );
+  const imap = async () => {
+    let n = 0;
+    for await (const _ of pool.imap(square, ONE_BY_ONE)) n++;
+    return n;
+  };
+  const im = await rounds("ours imap", () => timed(imap), ROUND_MS);
+  emit(
+    "pool.imap.default",
+    "items/s",
+    im.map((t) => rate(ONE_BY_ONE.length, t)),
+    {
+      vs: "pool.map.chunk1",
+    },
+  );
+  const tCpu = await rounds(
+    "ours cpu",
+    () => timed(() => pool.map(cpu, cpuInputs, 1)),
+    ROUND_MS,
+  );
+  const best1 = Math.min(...t1);
+  emit("pool.cpu.speedup", "x", tCpu.map((t) => best1 / t));
+}
+
+async function theirs(peer: Peer, t1: number[]): Promise<void> {
+  const who = `${peer.name}@${runtime}`;
   const few = ints.slice(0, PEER_CHUNK1_ITEMS);
   const one = await rounds(
     `${peer.name} one task per item`,
@@ -286,12 +323,23 @@ async function theirs(peer: Peer, t1: number[]): Promise<void> {
 }
 
 const t1 = single();
+const pool = new Pool(WORKERS);
+const others = await peers();
 try {
-  await ours(t1);
+  // Warm-up: workers started and their code compiled, as for the peers.
+  await bounded(
+    "ours warm-up",
+    pool.map(square, ints.slice(0, 1000)),
+    ROUND_MS,
+  );
+  await interleaved([ourMap(pool), ...others.map(peerMap)]);
+  await ours(pool, t1);
 } catch (error) {
   console.error(`${runtime}: ours failed: ${(error as Error).message}`);
+} finally {
+  await bounded("ours terminate", pool.terminate(), 10_000).catch(() => {});
 }
-for (const p of await peers()) {
+for (const p of others) {
   try {
     await theirs(p, t1);
   } catch (error) {
