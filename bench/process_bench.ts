@@ -55,23 +55,34 @@ async function ours(): Promise<void> {
   await bounded("Process start+join", p.join(), 30_000);
 }
 
-/** Times of ROUNDS calls, after WARMUP calls. */
-async function times(fn: () => Promise<void>): Promise<number[]> {
-  for (let i = 0; i < WARMUP; i++) await fn();
-  const out: number[] = [];
+// A pause after each round: a worker's thread is still being torn down for
+// a while after it has exited (after `join()` returns, after the bare
+// worker's exit event), and a round started at once would share the
+// machine with that teardown: the one started next, not the one that left
+// it, would pay for it.
+const GAP_MS = 60;
+
+/** Times of ROUNDS rounds of each of `fns`, taken in turn, after WARMUP calls of each. */
+async function times(...fns: Array<() => Promise<void>>): Promise<number[][]> {
+  const pause = () => new Promise((resolve) => setTimeout(resolve, GAP_MS));
+  for (const fn of fns) {
+    for (let i = 0; i < WARMUP; i++) (await fn(), await pause());
+  }
+  const out: number[][] = fns.map(() => []);
   for (let i = 0; i < ROUNDS; i++) {
-    const t0 = performance.now();
-    await fn();
-    out.push(performance.now() - t0);
+    for (const [k, fn] of fns.entries()) {
+      const t0 = performance.now();
+      await fn();
+      out[k].push(performance.now() - t0);
+      await pause();
+    }
   }
   return out;
 }
 
 const bareKind = runtime === "bun" ? "web" : "thread";
-// Bare, ours, bare again: drift on the VM hits both alike.
-const bareMs = await times(() => bare(bareKind));
-const oursMs = await times(ours);
-bareMs.push(...await times(() => bare(bareKind)));
+// Interleaved, bare then ours in each round: drift on the VM hits both alike.
+const [bareMs, oursMs] = await times(() => bare(bareKind), ours);
 emit("process.bare_worker.start_exit", "ms", bareMs);
 emit("process.start_join.noop", "ms", oursMs, {
   vs: "process.bare_worker.start_exit",
@@ -79,7 +90,7 @@ emit("process.start_join.noop", "ms", oursMs, {
 
 // The forkserver start method: a warm worker waits with the bootstrap loaded.
 setStartMethod("forkserver");
-const warmMs = await times(ours);
+const [warmMs] = await times(ours);
 setStartMethod("spawn", { force: true });
 emit("process.start_join.noop.forkserver", "ms", warmMs, {
   vs: "process.bare_worker.start_exit",
