@@ -13,7 +13,8 @@ import { builtin, onExitCall, onUncaught } from "./_common.ts";
 const threads = (): typeof WorkerThreads => builtin("node:worker_threads");
 
 // The young generation of each worker's heap, in MB. V8 sizes it from the
-// machine's memory (it behaved as a 64 MB cap on a 2-core, 23 GB VM), and a
+// machine's memory (192 MB on a 2-core, 23 GB VM: caps up to 48 MB helped, 64
+// did not), and a
 // worker that turns over messages at full speed then keeps page-faulting
 // its young generation back in: a pool mapping 1 KiB strings took ~500
 // page faults and 22 ms of CPU per map of 10,000 on Node, ~100 and 15 ms

@@ -25,6 +25,7 @@ import {
   Recorder,
   rendezvous,
   reportGlobal,
+  reportYoungGeneration,
   sleep,
   sumInto,
 } from "./fixtures/process_targets.ts";
@@ -172,6 +173,13 @@ describe("Process lifecycle", () => {
 });
 
 describe("Process arguments and targets", () => {
+  test("a worker on Node or Deno gets a 24 MB young generation (Bun reports none)", async () => {
+    const out = new Int32Array(new SharedArrayBuffer(4));
+    const p = await run(new Process({ target: reportYoungGeneration, args: [out] }));
+    assert.equal(p.exitcode, 0);
+    assert.equal(out[0], "Bun" in globalThis ? -1 : 24);
+  });
+
   test("args and kwargs reach the target by position and by name", async () => {
     const out = new Float64Array(new SharedArrayBuffer(8));
     await run(new Process({ target: sumInto, args: [out, 1], kwargs: { b: 20 } }));
