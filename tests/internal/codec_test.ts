@@ -118,6 +118,24 @@ describe("codec", () => {
     assert.equal(node.leaf, true);
   });
 
+  test("a whole-buffer Uint8Array met first, then its buffer and itself again: one buffer, one view", () => {
+    const u8 = new Uint8Array([1, 2, 3]);
+    const out = roundTrip({ a: u8, b: u8.buffer, c: u8, d: [u8.buffer] }) as {
+      a: Uint8Array;
+      b: ArrayBuffer;
+      c: Uint8Array;
+      d: ArrayBuffer[];
+    };
+    assert.equal(out.c, out.a);
+    assert.equal(out.b, out.a.buffer);
+    assert.equal(out.d[0], out.a.buffer);
+    assert.deepEqual([...out.a], [1, 2, 3]);
+    // Nothing refers to the buffer: it is still the view's own, of its length.
+    const alone = roundTrip([u8, 7]) as [Uint8Array, number];
+    assert.equal(alone[0].buffer.byteLength, 3);
+    assert.equal(alone[0].byteOffset, 0);
+  });
+
   test("views keep their offsets, and views of one buffer share one buffer", () => {
     const buffer = new ArrayBuffer(32);
     new Uint8Array(buffer).forEach((_, i, u8) => (u8[i] = i));
