@@ -314,12 +314,35 @@ function put(value: unknown, w: Writer): void {
   putOther(object, proto, w);
 }
 
-/** Encodes `value` as the part of its parent at `step`, naming that step if it cannot be sent. */
-function putAt(value: unknown, w: Writer, step: string): void {
+/**
+ * Encodes `value` as the part of its parent at `step` (a name, or an index
+ * `[step]`, or `[step][column]`), naming that step if it cannot be sent.
+ * An index is made text only then: one string per element sent would be
+ * most of the garbage of a list of records.
+ */
+function putAt(value: unknown, w: Writer, step: string | number, column?: number): void {
   try {
     put(value, w);
   } catch (error) {
-    if (error instanceof Unsendable) error.path.push(step);
+    if (error instanceof Unsendable) {
+      error.path.push(
+        typeof step === "string"
+          ? step
+          : column === undefined
+          ? `[${step}]`
+          : `[${step}][${column}]`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Encodes the value of a `Map` entry, naming it `.get(key)` if it cannot be sent. */
+function putEntryValue(value: unknown, w: Writer, key: unknown): void {
+  try {
+    put(value, w);
+  } catch (error) {
+    if (error instanceof Unsendable) error.path.push(`.get(${keyText(key)})`);
     throw error;
   }
 }
@@ -434,7 +457,7 @@ function putArray(array: unknown[], w: Writer): void {
       w.room(4);
       w.dv.setUint32(w.pos, i, true);
       w.pos += 4;
-      putAt(array[i], w, `[${i}]`);
+      putAt(array[i], w, i);
     }
   } else {
     w.room(5);
@@ -446,7 +469,7 @@ function putArray(array: unknown[], w: Writer): void {
       if (v === undefined && !Object.hasOwn(array, i)) {
         w.room(1);
         w.u8[w.pos++] = T_HOLE;
-      } else putAt(v, w, `[${i}]`);
+      } else putAt(v, w, i);
     }
   }
   w.room(4);
@@ -515,7 +538,7 @@ function putRows({ rows, width }: Rows, w: Writer): void {
   for (; i < n; i++, j = 0) {
     const row = rows[i];
     for (; j < width; j++) {
-      putAt(pending ? value : row[j], w, `[${i}][${j}]`);
+      putAt(pending ? value : row[j], w, i, j);
       pending = false;
     }
   }
@@ -555,7 +578,7 @@ function putIndexed(array: unknown[], w: Writer): void {
     if (value === undefined && !(i in array)) {
       w.room(1);
       w.u8[w.pos++] = T_HOLE;
-    } else putAt(value, w, `[${i}]`);
+    } else putAt(value, w, i);
   }
 }
 
@@ -600,7 +623,7 @@ function putOther(object: object, proto: object | null, w: Writer): void {
     let n = 0;
     for (const [key, value] of Map.prototype.entries.call(object)) {
       putAt(key, w, ".<key>");
-      putAt(value, w, `.get(${keyText(key)})`);
+      putEntryValue(value, w, key);
       n++;
     }
     w.dv.setUint32(at, n, true);

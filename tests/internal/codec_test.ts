@@ -1,6 +1,14 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { decode, encode, OVERFLOW, Reader, Writer } from "../../internal/codec/encode.ts";
+import {
+  decode,
+  encode,
+  Items,
+  OVERFLOW,
+  Reader,
+  Rows,
+  Writer,
+} from "../../internal/codec/encode.ts";
 
 function roundTrip(value: unknown): unknown {
   const w = new Writer();
@@ -287,6 +295,10 @@ describe("codec", () => {
       [[new WeakMap()], /^value\[0\] is a WeakMap/],
       [{ blob: new Blob(["x"]) }, /^value\.blob is a Blob/],
       [Object(Symbol("s")), /^value is a Symbol object/],
+      // A run of numbers broken by what cannot be sent, a pool's chunk, its starmap rows.
+      [[1, 2, 3, 4, 5, 6, 7, 8, () => 1], /^value\[8\] is a function/],
+      [new Items([1, "x", Symbol("s")]), /^value\[2\] is a symbol/],
+      [new Rows([[1, 2], [3, Symbol("s")]], 2), /^value\[1\]\[1\] is a symbol/],
     ];
     for (const [value, message] of cases) {
       assert.throws(() => encode(value, w, "value"), { name: "TypeError", message });
