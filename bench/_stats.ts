@@ -97,6 +97,49 @@ export async function rounds(
   return out;
 }
 
+/**
+ * Times several steps side by side: `warmup` untimed calls of each, then
+ * `n` rounds in each of which every step runs once in turn (bounded by
+ * `ms`, followed by a pause of `pauseMs`), so that all of them meet the
+ * same moments of the machine. A step that stalls or fails is named on
+ * stderr and left out of the rest. Returns each step's times (ms), in the
+ * order of `steps`.
+ */
+export async function interleaved(
+  steps: Array<{ name: string; run: () => Promise<unknown> }>,
+  ms: number,
+  { n = ROUNDS, warmup = 1, pauseMs = 0 }: { n?: number; warmup?: number; pauseMs?: number } = {},
+): Promise<number[][]> {
+  const out = steps.map(() => [] as number[]);
+  const live = new Set(steps.keys());
+  const attempt = async (k: number, round: string): Promise<number | undefined> => {
+    const step = steps[k];
+    try {
+      const t0 = performance.now();
+      await bounded(`${step.name} (${round})`, step.run(), ms);
+      return performance.now() - t0;
+    } catch (error) {
+      if (!(error instanceof Stalled)) {
+        console.error(`${runtime}: step "${step.name}" failed: ${(error as Error).message}`);
+      }
+      live.delete(k);
+      return undefined;
+    } finally {
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  };
+  for (const k of [...live]) {
+    for (let i = 0; i < warmup && live.has(k); i++) await attempt(k, "warm-up");
+  }
+  for (let i = 1; i <= n; i++) {
+    for (const k of [...live]) {
+      const t = await attempt(k, `round ${i}`);
+      if (t !== undefined) out[k].push(t);
+    }
+  }
+  return out;
+}
+
 /** Items per second of `n` items done in `ms` milliseconds. */
 export function rate(n: number, ms: number): number {
   return n / (ms / 1000);

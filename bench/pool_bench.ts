@@ -31,7 +31,7 @@
 
 import { Pool } from "../pool.ts";
 import { countA, cpu, mul, score, square } from "./_pool_targets.ts";
-import { bounded, done, emit, rate, rounds, runtime, Stalled } from "./_stats.ts";
+import { bounded, done, emit, interleaved, rate, rounds, runtime, Stalled } from "./_stats.ts";
 
 // The peers are bench-only dependencies (`npm install --prefix bench`, which
 // `npm run bench` does): imported by a computed name so that type checks of
@@ -222,48 +222,24 @@ function peerMap(peer: Peer): Contestant {
 
 /**
  * The default-chunksize figures: each contestant warmed up on the input,
- * then INTERLEAVED_ROUNDS rounds of ours and each peer in turn. One that
- * stalls or fails is left out of the rest.
+ * then INTERLEAVED_ROUNDS rounds of ours and each peer in turn (one that
+ * stalls or fails is left out of the rest).
  */
-async function interleaved(contestants: Contestant[]): Promise<void> {
+async function mapsInterleaved(contestants: Contestant[]): Promise<void> {
   for (const input of inputs) {
-    let live = [...contestants];
-    const times = new Map<Contestant, number[]>(live.map((c) => [c, []]));
-    const attempt = async (
-      c: Contestant,
-      step: string,
-    ): Promise<number | undefined> => {
-      try {
-        return await bounded(
-          `${c.who} ${input.name} ${step}`,
-          timed(() => c.run(input)),
-          ROUND_MS,
-        );
-      } catch (error) {
-        if (!(error instanceof Stalled)) {
-          console.error(
-            `${c.who}: ${input.name} failed: ${(error as Error).message}`,
-          );
-        }
-        live = live.filter((other) => other !== c);
-        return undefined;
-      }
-    };
-    for (const c of [...live]) await attempt(c, "warm-up");
-    for (let r = 1; r <= INTERLEAVED_ROUNDS; r++) {
-      for (const c of [...live]) {
-        const ms = await attempt(c, `round ${r}`);
-        if (ms !== undefined) times.get(c)!.push(ms);
-      }
-    }
-    for (const [c, ms] of times) {
+    const times = await interleaved(
+      contestants.map((c) => ({ name: `${c.who} ${input.name}`, run: () => c.run(input) })),
+      ROUND_MS,
+      { n: INTERLEAVED_ROUNDS },
+    );
+    contestants.forEach((c, k) => {
       emit(
         `pool.${input.name}.default`,
         "items/s",
-        ms.map((t) => rate(input.items.length, t)),
+        times[k].map((t) => rate(input.items.length, t)),
         c.who === runtime ? {} : { who: c.who },
       );
-    }
+    });
   }
 }
 
@@ -332,7 +308,7 @@ try {
     pool.map(square, ints.slice(0, 1000)),
     ROUND_MS,
   );
-  await interleaved([ourMap(pool), ...others.map(peerMap)]);
+  await mapsInterleaved([ourMap(pool), ...others.map(peerMap)]);
   await ours(pool, t1);
 } catch (error) {
   console.error(`${runtime}: ours failed: ${(error as Error).message}`);

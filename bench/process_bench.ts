@@ -14,7 +14,7 @@
 import { Worker as ThreadWorker } from "node:worker_threads";
 import process from "node:process";
 import { noop } from "./_targets.ts";
-import { bounded, done, emit, runtime } from "./_stats.ts";
+import { bounded, done, emit, interleaved, runtime } from "./_stats.ts";
 
 // BENCH_LIB=dist (`npm run bench -- --build process`) times the npm build
 // (dist/, from `npm run build`) instead of the .ts sources.
@@ -62,27 +62,18 @@ async function ours(): Promise<void> {
 // it, would pay for it.
 const GAP_MS = 60;
 
-/** Times of ROUNDS rounds of each of `fns`, taken in turn, after WARMUP calls of each. */
-async function times(...fns: Array<() => Promise<void>>): Promise<number[][]> {
-  const pause = () => new Promise((resolve) => setTimeout(resolve, GAP_MS));
-  for (const fn of fns) {
-    for (let i = 0; i < WARMUP; i++) (await fn(), await pause());
-  }
-  const out: number[][] = fns.map(() => []);
-  for (let i = 0; i < ROUNDS; i++) {
-    for (const [k, fn] of fns.entries()) {
-      const t0 = performance.now();
-      await fn();
-      out[k].push(performance.now() - t0);
-      await pause();
-    }
-  }
-  return out;
-}
+const TIMING = { n: ROUNDS, warmup: WARMUP, pauseMs: GAP_MS };
 
 const bareKind = runtime === "bun" ? "web" : "thread";
 // Interleaved, bare then ours in each round: drift on the VM hits both alike.
-const [bareMs, oursMs] = await times(() => bare(bareKind), ours);
+const [bareMs, oursMs] = await interleaved(
+  [
+    { name: "bare worker start+exit", run: () => bare(bareKind) },
+    { name: "Process start+join", run: ours },
+  ],
+  30_000,
+  TIMING,
+);
 emit("process.bare_worker.start_exit", "ms", bareMs);
 emit("process.start_join.noop", "ms", oursMs, {
   vs: "process.bare_worker.start_exit",
@@ -90,7 +81,11 @@ emit("process.start_join.noop", "ms", oursMs, {
 
 // The forkserver start method: a warm worker waits with the bootstrap loaded.
 setStartMethod("forkserver");
-const [warmMs] = await times(ours);
+const [warmMs] = await interleaved(
+  [{ name: "forkserver Process start+join", run: ours }],
+  30_000,
+  TIMING,
+);
 setStartMethod("spawn", { force: true });
 emit("process.start_join.noop.forkserver", "ms", warmMs, {
   vs: "process.bare_worker.start_exit",

@@ -13,14 +13,14 @@ import { builtin, onExitCall, onUncaught } from "./_common.ts";
 const threads = (): typeof WorkerThreads => builtin("node:worker_threads");
 
 // The young generation of each worker's heap, in MB. V8 sizes it from the
-// machine's memory (192 MB on a 2-core, 23 GB VM: caps up to 48 MB helped, 64
-// did not), and a
-// worker that turns over messages at full speed then keeps page-faulting
-// its young generation back in: a pool mapping 1 KiB strings took ~500
-// page faults and 22 ms of CPU per map of 10,000 on Node, ~100 and 15 ms
-// with this cap (24 ms to 17 on Deno, whose node:worker_threads honours it
-// too). Caps of 12 to 24 MB did equally well; an allocation-heavy task
-// (300,000 records built and sorted per call) ran as fast either way.
+// machine's memory (192 MB on a 2-core, 23 GB VM), and a worker that turns
+// over messages at full speed then keeps page-faulting its young generation
+// back in: a pool mapping 1 KiB strings took ~500 page faults and 22 ms of
+// CPU per map of 10,000 on Node, ~100 and 15 ms with this cap (24 ms to 17
+// on Deno, whose node:worker_threads honours it too). Caps of 12 to 24 MB
+// did equally well, up to 48 MB partly, 64 MB not at all; an
+// allocation-heavy task (300,000 records built and sorted per call) ran as
+// fast either way.
 const YOUNG_GENERATION_MB = 24;
 
 /** Starts a worker on `url`, handing it `data` as its `workerData`. */

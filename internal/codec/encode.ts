@@ -324,16 +324,7 @@ function putAt(value: unknown, w: Writer, step: string | number, column?: number
   try {
     put(value, w);
   } catch (error) {
-    if (error instanceof Unsendable) {
-      error.path.push(
-        typeof step === "string"
-          ? step
-          : column === undefined
-          ? `[${step}]`
-          : `[${step}][${column}]`,
-      );
-    }
-    throw error;
+    throw withStep(error, step, column);
   }
 }
 
@@ -342,9 +333,21 @@ function putEntryValue(value: unknown, w: Writer, key: unknown): void {
   try {
     put(value, w);
   } catch (error) {
-    if (error instanceof Unsendable) error.path.push(`.get(${keyText(key)})`);
-    throw error;
+    throw withStep(error, `.get(${keyText(key)})`);
   }
+}
+
+/**
+ * `error`, with `step` (a name, or an index made `[step]` or
+ * `[step][column]`) added to its path if it is a value that cannot be sent.
+ */
+function withStep(error: unknown, step: string | number, column?: number): unknown {
+  if (error instanceof Unsendable) {
+    error.path.push(
+      typeof step === "string" ? step : column === undefined ? `[${step}]` : `[${step}][${column}]`,
+    );
+  }
+  return error;
 }
 
 function keyStep(key: string): string {
@@ -377,8 +380,7 @@ function putPlain(object: Record<string, unknown>, w: Writer): void {
     try {
       put(object[key], w);
     } catch (error) {
-      if (error instanceof Unsendable) error.path.push(keyStep(key));
-      throw error;
+      throw withStep(error, keyStep(key));
     }
   }
 }
@@ -426,14 +428,7 @@ function putArray(array: unknown[], w: Writer): void {
     w.u8[w.pos] = T_ARRAY;
     w.dv.setUint32(w.pos + 1, n, true);
     w.pos += 5;
-    for (let i = 0; i < n; i++) {
-      try {
-        put(array[i], w);
-      } catch (error) {
-        if (error instanceof Unsendable) error.path.push(`[${i}]`);
-        throw error;
-      }
-    }
+    for (let i = 0; i < n; i++) putAt(array[i], w, i);
     return;
   }
   // How many keys are indices (they come first).
