@@ -29,10 +29,24 @@ type WebWorkerCtor = new (url: URL, options: { type: "module" }) => {
   addEventListener(type: string, fn: () => void): void;
 };
 
+// On Node the library's workers use Node's module compile cache (see
+// runtime/node.ts); the bare worker gets the same, so that the ratio is the
+// library's own cost and not the type stripping the cache saves.
+const { getCompileCacheDir } = process.getBuiltinModule("node:module");
+const { tmpdir } = process.getBuiltinModule("node:os");
+const { join } = process.getBuiltinModule("node:path");
+const bareEnv = runtime === "node" && !process.env.NODE_DISABLE_COMPILE_CACHE
+  ? {
+    ...process.env,
+    NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE || getCompileCacheDir?.() ||
+      join(tmpdir(), "node-compile-cache"),
+  }
+  : process.env;
+
 async function bare(kind: "thread" | "web"): Promise<void> {
   const url = new URL("./_bare_worker.ts", import.meta.url);
   if (kind === "thread") {
-    const w = new ThreadWorker(url as unknown as string);
+    const w = new ThreadWorker(url as unknown as string, { env: bareEnv });
     await bounded(
       "bare worker start+exit",
       new Promise((resolve) => w.once("exit", resolve)),

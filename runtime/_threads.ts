@@ -23,8 +23,16 @@ const threads = (): typeof WorkerThreads => builtin("node:worker_threads");
 // fast either way.
 const YOUNG_GENERATION_MB = 24;
 
-/** Starts a worker on `url`, handing it `data` as its `workerData`. */
-export function spawnThread(url: URL, data: unknown, options: SpawnOptions): WorkerHandle {
+/**
+ * Starts a worker on `url`, handing it `data` as its `workerData`; `env`,
+ * if given, is the worker's `process.env` (else a copy of this thread's).
+ */
+export function spawnThread(
+  url: URL,
+  data: unknown,
+  options: SpawnOptions,
+  env?: Record<string, string | undefined>,
+): WorkerHandle {
   // Deno's URL type and @types/node's differ only in typing; both runtimes
   // take a URL object here.
   const target = url as unknown as ConstructorParameters<typeof WorkerThreads.Worker>[0];
@@ -33,6 +41,7 @@ export function spawnThread(url: URL, data: unknown, options: SpawnOptions): Wor
     workerData,
     name: options.name,
     resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    ...(env && { env }),
   });
   const exited = new Promise<number | null>((resolve) => worker.once("exit", resolve));
   // A worker that asks to be ended (see endWorker) is terminated.

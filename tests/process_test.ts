@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import process from "node:process";
 import {
   activeChildren,
   cpuCount,
@@ -24,6 +25,7 @@ import {
   quit,
   Recorder,
   rendezvous,
+  reportCompileCache,
   reportGlobal,
   reportYoungGeneration,
   sleep,
@@ -178,6 +180,21 @@ describe("Process arguments and targets", () => {
     const p = await run(new Process({ target: reportYoungGeneration, args: [out] }));
     assert.equal(p.exitcode, 0);
     assert.equal(out[0], "Bun" in globalThis ? -1 : 24);
+  });
+
+  test("a worker on Node uses Node's module compile cache (Deno and Bun have their own)", async () => {
+    const out = new Uint8Array(new SharedArrayBuffer(1024));
+    const p = await run(new Process({ target: reportCompileCache, args: [out] }));
+    assert.equal(p.exitcode, 0);
+    const dir = JSON.parse(new TextDecoder().decode(out.slice(0, out.indexOf(0))));
+    if ("Deno" in globalThis || "Bun" in globalThis || process.env.NODE_DISABLE_COMPILE_CACHE) {
+      assert.equal(dir, null);
+    } else {
+      const { tmpdir } = process.getBuiltinModule("node:os");
+      const { join } = process.getBuiltinModule("node:path");
+      const base = process.env.NODE_COMPILE_CACHE || join(tmpdir(), "node-compile-cache");
+      assert.ok(typeof dir === "string" && dir.startsWith(base), `cache folder ${dir}`);
+    }
   });
 
   test("args and kwargs reach the target by position and by name", async () => {
