@@ -33,4 +33,5 @@ export const bun: Runtime = {
   exitProgram,
   singleFileExecutable: () => (EMBEDDED.test(bunNs().main) ? "bun build --compile" : null),
   stopsWorkers: true,
+  warmAfterUse: true,
 };

@@ -52,4 +52,5 @@ export const deno: Runtime = {
   exitProgram,
   singleFileExecutable: () => (denoNs().build.standalone ? "deno compile" : null),
   stopsWorkers: false,
+  warmAfterUse: true,
 };

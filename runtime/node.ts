@@ -25,6 +25,7 @@ export const node: Runtime = {
       ? "a Node single executable application"
       : null,
   stopsWorkers: true,
+  warmAfterUse: false,
 };
 
 // Every worker loads the library's modules and the target's afresh, and

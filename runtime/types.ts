@@ -61,6 +61,17 @@ export interface Runtime {
    * its thread runs on.
    */
   readonly stopsWorkers: boolean;
+  /**
+   * Whether the forkserver start method makes its next warm worker only
+   * after the process that took the last one has ended or run a while,
+   * rather than at once beside it. Deno: making a worker blocks the thread
+   * that makes it (~40 ms), and `join()` waited for that. Bun: a worker
+   * starts in ~6 ms, so a head start saves little, and one starting beside
+   * a short process slowed it. Node: a worker takes ~40 ms to start, off
+   * the thread that makes it; without the head start, processes started one
+   * after another took 64 ms each instead of 46.
+   */
+  readonly warmAfterUse: boolean;
   /** Ends the whole program with `code`. */
   exitProgram(code: number): never;
   /**
