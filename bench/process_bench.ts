@@ -14,6 +14,7 @@
 import { Worker as ThreadWorker } from "node:worker_threads";
 import process from "node:process";
 import { noop } from "./_targets.ts";
+import { noopBeside } from "./_library_targets.ts";
 import { bounded, done, emit, interleaved, runtime } from "./_stats.ts";
 
 // BENCH_LIB=dist (`npm run bench -- --build process`) times the npm build
@@ -43,8 +44,8 @@ const bareEnv = runtime === "node" && !process.env.NODE_DISABLE_COMPILE_CACHE
   }
   : process.env;
 
-async function bare(kind: "thread" | "web"): Promise<void> {
-  const url = new URL("./_bare_worker.ts", import.meta.url);
+async function bare(kind: "thread" | "web", file = "./_bare_worker.ts"): Promise<void> {
+  const url = new URL(file, import.meta.url);
   if (kind === "thread") {
     const w = new ThreadWorker(url as unknown as string, { env: bareEnv });
     await bounded(
@@ -63,8 +64,8 @@ async function bare(kind: "thread" | "web"): Promise<void> {
   }
 }
 
-async function ours(): Promise<void> {
-  const p = new Process({ target: noop });
+async function ours(target: () => void = noop): Promise<void> {
+  const p = new Process({ target });
   p.start();
   await bounded("Process start+join", p.join(), 30_000);
 }
@@ -91,6 +92,26 @@ const [bareMs, oursMs] = await interleaved(
 emit("process.bare_worker.start_exit", "ms", bareMs);
 emit("process.start_join.noop", "ms", oursMs, {
   vs: "process.bare_worker.start_exit",
+});
+
+// The same with the target in a module that imports the library, as a
+// program's own module does (and as Python's child imports multiprocessing
+// and the main module again): the child loads the whole library. The bare
+// worker's module imports it too.
+const [bareLibMs, oursLibMs] = await interleaved(
+  [
+    {
+      name: "bare worker importing the library",
+      run: () => bare(bareKind, "./_bare_library_worker.ts"),
+    },
+    { name: "Process start+join, target importing the library", run: () => ours(noopBeside) },
+  ],
+  30_000,
+  TIMING,
+);
+emit("process.bare_worker.start_exit.library", "ms", bareLibMs);
+emit("process.start_join.noop.library", "ms", oursLibMs, {
+  vs: "process.bare_worker.start_exit.library",
 });
 
 // The forkserver start method: a warm worker waits with the bootstrap loaded.
