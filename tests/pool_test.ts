@@ -20,6 +20,7 @@ import {
   failOn,
   getGreeting,
   init,
+  initEcho,
   initFails,
   pidOf,
   putItem,
@@ -27,6 +28,7 @@ import {
   sameAsLast,
   slowSquare,
   square,
+  throughQueue,
   whoAmI,
 } from "./fixtures/pool_targets.ts";
 import { identity, initCounters, tracked } from "./fixtures/conformance_targets.ts";
@@ -147,6 +149,18 @@ describe("Pool", () => {
     ][];
     assert.deepStrictEqual(await pool.starmap(add, mixed), mixed.map(([a, b]) => a + b));
     assert.equal((await pool.starmap(add, mixed))[1501], "15011501.5");
+  });
+
+  test("a chunk's items are read as they run: a task that sends and receives messages between them", async () => {
+    const q = new Queue<unknown>();
+    await using pool = new Pool({ processes: 2, initializer: initEcho, initargs: [q] });
+    const rows = Array.from({ length: 600 }, (_, i) => ({ a: i, b: 2 * i }));
+    for (const chunksize of [undefined, 7, 600]) {
+      assert.deepStrictEqual(
+        await pool.map(throughQueue, rows, chunksize),
+        rows.map((row) => 3 * row.a),
+      );
+    }
   });
 
   test("map accepts async iterables", async () => {

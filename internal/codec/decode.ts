@@ -14,6 +14,7 @@ import {
   ERROR_STACK,
   ERROR_TYPES,
   MAGIC,
+  MAGIC_PLAIN,
   RAW,
   T_ARRAY,
   T_ARRAY_KEYS,
@@ -30,6 +31,7 @@ import {
   T_INT32,
   T_INT8,
   T_MAP,
+  T_NESTED,
   T_NULL,
   T_NUMBERS,
   T_OBJECT,
@@ -92,10 +94,17 @@ export function copyOut(u8: Uint8Array, at: number, n: number): Uint8Array<Array
 // Thrown (as this very object) when the bytes are not an encoded message.
 const CORRUPT = Object.freeze({ corrupt: true });
 
-// The objects of the message being decoded, by number (see tags.ts), and
-// its shapes' keys (see T_SHAPED).
+// The objects of the messages being decoded, by number (see tags.ts), and
+// their shapes' keys (see T_SHAPED). The message being decoded numbers its
+// objects only if it starts with MAGIC (one starting with MAGIC_PLAIN
+// refers to none); its numbers start at objectBase and its shapes at
+// shapeBase: a message decoded while another is open (by the code run
+// between the elements of a list read with openList) numbers above it.
 const objects: unknown[] = [];
 const shapes: string[][] = [];
+let numbered = false;
+let objectBase = 0;
+let shapeBase = 0;
 
 // In `objects`, the place of a Uint8Array's own buffer, read only if a
 // reference names it: in JavaScriptCore, reading `.buffer` of a small typed
@@ -116,8 +125,9 @@ export function decode(r: Reader): unknown {
   const start = r.pos;
   const end = r.end;
   const first = r.u8[start];
-  if (start < end && first === MAGIC) {
+  if (start < end && (first === MAGIC || first === MAGIC_PLAIN)) {
     r.pos = start + 1;
+    const outer = open(first === MAGIC);
     try {
       const value = get(r);
       if (r.pos === end) return value;
@@ -125,13 +135,153 @@ export function decode(r: Reader): unknown {
       // A DataView read past the end of the memory: not a message either.
       if (error !== CORRUPT && !(error instanceof RangeError)) throw error;
     } finally {
-      if (objects.length > 0) objects.length = 0;
-      if (shapes.length > 0) shapes.length = 0;
+      close(outer);
     }
   }
   r.pos = end;
   const from = start < end && first === RAW ? start + 1 : start;
   return copyOut(r.u8, from, end - from);
+}
+
+// What open() replaced, for close() to put back.
+interface Frame {
+  numbered: boolean;
+  objectBase: number;
+  shapeBase: number;
+}
+
+// Starts decoding a message, numbering its objects or not.
+function open(numbers: boolean): Frame {
+  const outer = { numbered, objectBase, shapeBase };
+  numbered = numbers;
+  objectBase = objects.length;
+  shapeBase = shapes.length;
+  return outer;
+}
+
+// Ends the message open() started: nothing of it stays reachable from here.
+function close(outer: Frame): void {
+  if (objects.length > objectBase) objects.length = objectBase;
+  if (shapes.length > shapeBase) shapes.length = shapeBase;
+  ({ numbered, objectBase, shapeBase } = outer);
+}
+
+/**
+ * A list in a message, read an element at a time: where decoding the whole
+ * message makes every element first, `next()` decodes the next one, and an
+ * element its reader is done with can be collected at once. (A pool worker
+ * runs a chunk's items one after another: the strings or objects of a whole
+ * chunk, alive together, made every young-generation collection copy them.)
+ */
+export interface ListReader {
+  /** The number of elements. */
+  readonly length: number;
+  /** Decodes the next element. */
+  next(): unknown;
+  /** Reads past the elements not taken and ends the message. */
+  done(): void;
+}
+
+/**
+ * A message nested in the one decoded ({@linkcode T_NESTED}): its bytes,
+ * unread and not copied (a view of the outer message's bytes, valid as long
+ * as they are).
+ */
+export class NestedBytes {
+  /** The nested message. */
+  readonly bytes: Uint8Array;
+  /** Wraps `bytes` (not copied). */
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+  }
+}
+
+/**
+ * Opens the message `bytes`, whose value is a list (a plain array, or the
+ * T_NUMBERS of an `Items`, or the T_ROWS of a `Rows`), and returns a reader
+ * over its elements. The message stays open until `done()` (other messages
+ * may be decoded meanwhile). A message that numbers its objects (something
+ * in it is met twice) is decoded whole, and the reader hands out its list.
+ */
+export function openList(bytes: Uint8Array): ListReader {
+  const r = new Reader(bytes);
+  if (bytes[0] === MAGIC_PLAIN) {
+    r.pos = 1;
+    const outer = open(false);
+    try {
+      return listReader(r, outer);
+    } catch (error) {
+      close(outer);
+      throw error;
+    }
+  }
+  const list = decode(r);
+  if (!Array.isArray(list)) throw CORRUPT;
+  let i = 0;
+  return {
+    length: list.length,
+    next: () => {
+      if (i >= list.length) throw CORRUPT;
+      return list[i++];
+    },
+    done: () => {},
+  };
+}
+
+function listReader(r: Reader, outer: Frame): ListReader {
+  const tag = r.u8[r.pos++];
+  if (tag !== T_ARRAY && tag !== T_NUMBERS && tag !== T_ROWS) throw CORRUPT;
+  const n = count(r);
+  let width = 0;
+  // T_NUMBERS and T_ROWS start with a run of float64s.
+  let numbers = 0;
+  if (tag === T_ROWS) {
+    width = r.dv.getUint32(r.pos, true);
+    r.pos += 4;
+    if (width === 0) throw CORRUPT;
+  }
+  if (tag !== T_ARRAY) {
+    numbers = r.dv.getUint32(r.pos, true);
+    r.pos += 4;
+    if (numbers > n * Math.max(width, 1) || 8 * numbers > r.end - r.pos) throw CORRUPT;
+  }
+  let taken = 0;
+  let element = 0;
+  let closed = false;
+  const one = (): unknown => {
+    if (element++ < numbers) {
+      r.pos += 8;
+      return r.dv.getFloat64(r.pos - 8, true);
+    }
+    // Only a T_NUMBERS list has holes.
+    if (tag === T_NUMBERS && r.u8[r.pos] === T_HOLE) {
+      r.pos++;
+      return undefined;
+    }
+    return get(r);
+  };
+  const reader: ListReader = {
+    length: n,
+    next(): unknown {
+      if (taken >= n || closed) throw CORRUPT;
+      taken++;
+      if (width === 0) return one();
+      const row = new Array(width);
+      for (let j = 0; j < width; j++) row[j] = one();
+      return row;
+    },
+    done(): void {
+      if (closed) return;
+      try {
+        while (taken < n) reader.next();
+        if (r.pos !== r.end) throw CORRUPT;
+      } finally {
+        closed = true;
+        close(outer);
+      }
+    },
+  };
+  return reader;
 }
 
 /**
@@ -179,14 +329,14 @@ function get(r: Reader): unknown {
     case T_ARRAY: {
       const n = count(r);
       const out = new Array(n);
-      objects.push(out);
+      if (numbered) objects.push(out);
       for (let i = 0; i < n; i++) out[i] = get(r);
       return out;
     }
     case T_OBJECT: {
       const n = count(r);
       const out: Record<string, unknown> = {};
-      objects.push(out);
+      if (numbered) objects.push(out);
       for (let i = 0; i < n; i++) {
         const key = getString(r);
         setKey(out, key, get(r));
@@ -199,7 +349,7 @@ function get(r: Reader): unknown {
       r.pos += 4;
       if (m > n || 8 * m > r.end - r.pos) throw CORRUPT;
       const out = new Array(n);
-      objects.push(out);
+      if (numbered) objects.push(out);
       const dv = r.dv;
       let at = r.pos;
       for (let i = 0; i < m; i++, at += 8) out[i] = dv.getFloat64(at, true);
@@ -217,7 +367,7 @@ function get(r: Reader): unknown {
       r.pos += 8;
       if (width === 0 || m > n * width || 8 * m > r.end - r.pos) throw CORRUPT;
       const out = new Array(n);
-      objects.push(out);
+      if (numbered) objects.push(out);
       const dv = r.dv;
       let at = r.pos;
       let k = 0;
@@ -241,30 +391,30 @@ function get(r: Reader): unknown {
     case T_SHAPED: {
       const id = r.dv.getUint32(r.pos, true);
       r.pos += 4;
-      let keys = shapes[id];
+      let keys = shapes[shapeBase + id];
       if (keys === undefined) {
-        if (id !== shapes.length) throw CORRUPT;
+        if (id !== shapes.length - shapeBase) throw CORRUPT;
         const n = count(r);
         keys = new Array(n);
         for (let i = 0; i < n; i++) keys[i] = getString(r);
         shapes.push(keys);
       }
       const out: Record<string, unknown> = {};
-      objects.push(out);
+      if (numbered) objects.push(out);
       for (let i = 0; i < keys.length; i++) setKey(out, keys[i], get(r));
       return out;
     }
     case T_REF: {
       const id = r.dv.getUint32(r.pos, true);
       r.pos += 4;
-      if (id >= objects.length) throw CORRUPT;
-      const found = objects[id];
+      if (!numbered || id >= objects.length - objectBase) throw CORRUPT;
+      const found = objects[objectBase + id];
       return found instanceof BufferOf ? found.view.buffer : found;
     }
     case T_ARRAY_KEYS: {
       const n = count(r);
       const out = new Array(n);
-      objects.push(out);
+      if (numbered) objects.push(out);
       for (let i = 0; i < n; i++) {
         if (r.u8[r.pos] === T_HOLE) r.pos++;
         else out[i] = get(r);
@@ -278,7 +428,7 @@ function get(r: Reader): unknown {
       const m = count(r);
       const out: unknown[] = [];
       out.length = n;
-      objects.push(out);
+      if (numbered) objects.push(out);
       for (let j = 0; j < m; j++) {
         const i = r.dv.getUint32(r.pos, true);
         r.pos += 4;
@@ -292,13 +442,13 @@ function get(r: Reader): unknown {
       return getView(r);
     case T_BUFFER: {
       const buffer = getBuffer(r);
-      objects.push(buffer);
+      if (numbered) objects.push(buffer);
       return buffer;
     }
     case T_DATE: {
       r.pos += 8;
       const date = new Date(r.dv.getFloat64(r.pos - 8, true));
-      objects.push(date);
+      if (numbered) objects.push(date);
       return date;
     }
     case T_REGEXP: {
@@ -310,13 +460,13 @@ function get(r: Reader): unknown {
       } catch {
         throw CORRUPT;
       }
-      objects.push(regexp);
+      if (numbered) objects.push(regexp);
       return regexp;
     }
     case T_MAP: {
       const n = count(r);
       const out = new Map();
-      objects.push(out);
+      if (numbered) objects.push(out);
       for (let i = 0; i < n; i++) {
         const key = get(r);
         out.set(key, get(r));
@@ -326,7 +476,7 @@ function get(r: Reader): unknown {
     case T_SET: {
       const n = count(r);
       const out = new Set();
-      objects.push(out);
+      if (numbered) objects.push(out);
       for (let i = 0; i < n; i++) out.add(get(r));
       return out;
     }
@@ -334,10 +484,12 @@ function get(r: Reader): unknown {
       return getError(r);
     case T_BOXED: {
       const at = objects.length;
-      objects.push(undefined);
+      if (numbered) objects.push(undefined);
       const value = get(r);
       if (typeof value === "object" || typeof value === "undefined") throw CORRUPT;
-      return objects[at] = Object(value);
+      const boxed = Object(value);
+      if (numbered) objects[at] = boxed;
+      return boxed;
     }
     case T_DOMEXCEPTION: {
       const name = getString(r);
@@ -350,11 +502,16 @@ function get(r: Reader): unknown {
           configurable: true,
         });
       }
-      objects.push(error);
+      if (numbered) objects.push(error);
       return error;
     }
     case T_BIGINT:
       return getBigInt(r);
+    case T_NESTED: {
+      const n = count(r);
+      r.pos += n;
+      return new NestedBytes(r.u8.subarray(r.pos - n, r.pos));
+    }
   }
   throw CORRUPT;
 }
@@ -450,7 +607,7 @@ function getView(r: Reader): ArrayBufferView {
     if (n === length && n <= r.end - r.pos - 6) {
       const view = copyOut(r.u8, r.pos + 6, n);
       r.pos += 6 + n;
-      objects.push(new BufferOf(view), view);
+      if (numbered) objects.push(new BufferOf(view), view);
       return view;
     }
   }
@@ -465,7 +622,7 @@ function getView(r: Reader): ArrayBufferView {
     : (Type as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
   if (offset % size !== 0 || offset + length * size > buffer.byteLength) throw CORRUPT;
   const view = new Type(buffer, offset, length);
-  objects.push(view);
+  if (numbered) objects.push(view);
   return view;
 }
 
@@ -482,7 +639,7 @@ function getError(r: Reader): Error {
   const error = message === undefined ? new Type() : new Type(message);
   // structured clone leaves no stack where the original had none.
   error.stack = stack;
-  objects.push(error);
+  if (numbered) objects.push(error);
   if (fields & ERROR_CAUSE) {
     Object.defineProperty(error, "cause", {
       value: get(r),

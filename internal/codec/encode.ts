@@ -28,6 +28,7 @@ import {
   ERROR_STACK,
   ERROR_TYPES,
   MAGIC,
+  MAGIC_PLAIN,
   RAW,
   T_ARRAY,
   T_ARRAY_KEYS,
@@ -44,6 +45,7 @@ import {
   T_INT32,
   T_INT8,
   T_MAP,
+  T_NESTED,
   T_NULL,
   T_NUMBERS,
   T_OBJECT,
@@ -156,6 +158,20 @@ export class Rows {
   }
 }
 
+/**
+ * A value sent as a message of its own inside the message (numbered on its
+ * own): the receiver gets its bytes unread (see `NestedBytes` in
+ * decode.ts), to read when it wants.
+ */
+export class Nested {
+  /** The value. */
+  readonly value: unknown;
+  /** Wraps `value` (not copied). */
+  constructor(value: unknown) {
+    this.value = value;
+  }
+}
+
 /** The path-carrying error raised for a value that cannot be sent. */
 class Unsendable extends TypeError {
   readonly path: string[] = [];
@@ -178,6 +194,9 @@ const encoder = new TextEncoder();
 let met: object[] = [];
 let index: Map<object, number>[] | undefined;
 let encoding = false;
+// Whether the message being encoded has written a T_REF (else it goes out
+// as MAGIC_PLAIN).
+let referred = false;
 const SHORT_LIST = 16;
 const SEGMENT = 4096;
 // The key lists of the plain objects' shapes met in this message, by number
@@ -213,29 +232,37 @@ function number(object: object): void {
  * that cannot be sent.
  */
 export function encode(value: unknown, w: Writer, root: string): void {
+  if (value instanceof RawBytes) return putRaw(value.bytes, w);
+  try {
+    putMessage(value, w);
+  } catch (error) {
+    throw named(error, root);
+  }
+}
+
+// MAGIC or MAGIC_PLAIN, then `value`, numbered on its own.
+function putMessage(value: unknown, w: Writer): void {
   if (typeof value !== "object" || value === null) {
     // A primitive: nothing to number.
     w.room(1);
-    w.u8[w.pos++] = MAGIC;
-    try {
-      return put(value, w);
-    } catch (error) {
-      throw named(error, root);
-    }
+    w.u8[w.pos++] = MAGIC_PLAIN;
+    return put(value, w);
   }
-  if (value instanceof RawBytes) return putRaw(value.bytes, w);
-  // A getter that sends a message while we encode gets its own numbering.
-  const outer = encoding ? { met, index, shapes, lastShape } : undefined;
+  // A getter that sends a message while we encode, or a Nested value, gets
+  // its own numbering.
+  const outer = encoding ? { met, index, shapes, lastShape, referred } : undefined;
   if (outer) (met = [], index = undefined, shapes = [], lastShape = -1);
   encoding = true;
+  referred = false;
   try {
     w.room(1);
-    w.u8[w.pos++] = MAGIC;
+    const start = w.pos++;
     put(value, w);
-  } catch (error) {
-    throw named(error, root);
+    // The first byte is written last: until then the writer may have moved
+    // its bytes to a larger buffer.
+    w.u8[start] = referred ? MAGIC : MAGIC_PLAIN;
   } finally {
-    if (outer) ({ met, index, shapes, lastShape } = outer);
+    if (outer) ({ met, index, shapes, lastShape, referred } = outer);
     else {
       // Nothing of the message stays reachable from here.
       if (met.length > 0) met.length = 0;
@@ -299,6 +326,7 @@ function put(value: unknown, w: Writer): void {
     return;
   }
   const object = value as object;
+  if (object instanceof Nested) return putNested(object.value, w);
   if (putRef(object, w)) return;
   if (Array.isArray(object)) {
     number(object);
@@ -484,6 +512,16 @@ const NUMBER_RUN = 8;
 // out to hold other things soon asks for no more than it uses.
 const NUMBER_BLOCK = 1024;
 
+/** A {@linkcode Nested}: its length, then its value encoded as a message of its own. */
+function putNested(value: unknown, w: Writer): void {
+  w.room(5);
+  w.u8[w.pos] = T_NESTED;
+  const at = w.pos + 1;
+  w.pos += 5;
+  putMessage(value, w);
+  w.dv.setUint32(at, w.pos - at - 4, true);
+}
+
 /** The array of an {@linkcode Items}: numbered as itself, sent as T_NUMBERS. */
 function putItems(array: unknown[], w: Writer): void {
   if (putRef(array, w)) return;
@@ -495,6 +533,7 @@ function putItems(array: unknown[], w: Writer): void {
 function putRef(object: object, w: Writer): boolean {
   const id = met.length === 0 ? -1 : numberOf(object);
   if (id < 0) return false;
+  referred = true;
   w.room(5);
   w.u8[w.pos] = T_REF;
   w.dv.setUint32(w.pos + 1, id, true);

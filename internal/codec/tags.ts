@@ -6,14 +6,23 @@
  * object (anything not a primitive) is numbered in the order it is first
  * met, on both sides; meeting it again writes {@linkcode T_REF} and its
  * number, so shared and cyclic references come back as they were, and the
- * cost is linear in the distinct objects. Bytes that do not start with
- * `MAGIC` are a message of raw bytes (what `sendBytes` sends).
+ * cost is linear in the distinct objects; a message with no such reference
+ * starts with {@linkcode MAGIC_PLAIN} instead, and nothing is numbered.
+ * Bytes that start with neither are a message of raw bytes (what
+ * `sendBytes` sends).
  *
  * @module
  */
 
 /** First byte of every encoded message: never valid in UTF-8, so text sent as bytes is not taken for one. */
 export const MAGIC = 0xf5;
+/**
+ * First byte of an encoded message that holds no {@linkcode T_REF}: nothing
+ * in it is met twice, so the decoder numbers nothing (it keeps no table of
+ * the message's objects, and each object it makes can be collected as soon
+ * as its reader is done with it). Never valid in UTF-8 either.
+ */
+export const MAGIC_PLAIN = 0xf7;
 /**
  * First byte of a message of raw bytes that are empty or start with this
  * byte themselves (others are carried as they are): it is not part of them.
@@ -100,6 +109,13 @@ export const T_SHAPED = 28;
  * float64s, then the others). The rows are not numbered; the list is.
  */
 export const T_ROWS = 29;
+/**
+ * A message inside the message: u32 byte length, then a whole message (its
+ * own MAGIC or MAGIC_PLAIN, its own numbering). Decoded as its bytes, unread,
+ * for the receiver to read when it wants (a pool worker reads a chunk an
+ * item at a time).
+ */
+export const T_NESTED = 30;
 
 export const ERROR_MESSAGE = 1;
 export const ERROR_STACK = 2;

@@ -36,7 +36,7 @@ import {
 } from "./protocol.ts";
 import { poolWorkerMain } from "./worker.ts";
 import { ownModule, type TargetRef } from "../target/resolve.ts";
-import { encode, Items, Rows, Writer } from "../codec/encode.ts";
+import { encode, Items, Nested, Rows, Writer } from "../codec/encode.ts";
 import { unpack } from "./wire.ts";
 import { Process, type ProcessOptions } from "../../process.ts";
 import { checkCanStart, START_METHOD, type StartMethod } from "../process/start.ts";
@@ -196,7 +196,10 @@ let scratch = new Writer();
  * What a task record carries of its payload: an APPLY's arguments as they
  * are; a chunk (a list the front end made: no keys but its indices) as
  * {@linkcode Items}, a starmap's argument lists of one length as
- * {@linkcode Rows} (only spread into calls: their identity never shows).
+ * {@linkcode Rows} (only spread into calls: their identity never shows),
+ * each {@linkcode Nested}: a message of its own, which the worker reads an
+ * item at a time as it runs them, so that each item can be collected once
+ * it has run.
  */
 function chunkOf(t: Task): unknown {
   const payload = t.payload;
@@ -207,9 +210,9 @@ function chunkOf(t: Task): unknown {
     for (let i = 1; same && i < payload.length; i++) {
       same = (payload[i] as unknown[]).length === width;
     }
-    if (same) return new Rows(payload as unknown[][], width);
+    if (same) return new Nested(new Rows(payload as unknown[][], width));
   }
-  return new Items(payload);
+  return new Nested(new Items(payload));
 }
 
 /** The shared scheduler of Pool and ProcessPoolExecutor. */

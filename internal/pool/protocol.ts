@@ -59,10 +59,14 @@ export interface WorkerSetup {
   executor: boolean;
 }
 
-/** One task record, as the worker reads it. */
+/**
+ * One task record, as the worker reads it: an APPLY's payload is its
+ * arguments; a MAP's or STARMAP's, its chunk as a nested message (a
+ * `NestedBytes`, read an item at a time).
+ */
 export type TaskRecord =
   | [typeof LOAD, number, TargetRef]
-  | [typeof APPLY | typeof MAP | typeof STARMAP, number, number, unknown[], boolean]
+  | [typeof APPLY | typeof MAP | typeof STARMAP, number, number, unknown, boolean]
   | [typeof STOP];
 
 /** One result message. */

@@ -27,6 +27,7 @@ import {
 import { loadTarget } from "../target/load.ts";
 import { pack, unpack } from "./wire.ts";
 import { Items } from "../codec/encode.ts";
+import { type ListReader, NestedBytes, openList } from "../codec/decode.ts";
 
 // Results of fast tasks are sent together: a batch goes when the task batch
 // is done, when it is this old, or this long. A slow task's result goes at
@@ -85,6 +86,8 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
         continue;
       }
       const [, taskId, fnId, payload, timed] = record;
+      // A chunk is read an item at a time (see chunkOf in core.ts).
+      const items = payload instanceof NestedBytes ? openList(payload.bytes) : undefined;
       Atomics.store(control, CTL_RUNNING, taskId);
       if (timed) {
         held.push([taskId, STARTED, null, 0]);
@@ -96,7 +99,7 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
         const fn = fns.get(fnId);
         if (fn === undefined) throw new Error(`Pool worker has no function ${fnId}`);
         if (typeof fn !== "function") throw fn.error;
-        let value = run(kind, fn, payload as ArrayLike<unknown>);
+        let value = items ? runItems(kind, fn, items) : fn(...(payload as unknown[]));
         if (isThenable(value)) value = await value;
         // A chunk's results are a list made here: no keys but its indices.
         message = [taskId, OK, kind === APPLY ? value : new Items(value as unknown[]), 0];
@@ -110,6 +113,9 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
           throw error;
         }
         message = [taskId, FAILED, serializeError(error), 0];
+      } finally {
+        // The rest of a chunk whose item failed is read past.
+        items?.done();
       }
       const now = performance.now();
       message[3] = Math.round((now - t0) * 1000);
@@ -122,17 +128,19 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
   }
 }
 
-/** Runs one task; awaits only what returns a promise, so sync functions stay cheap. */
-function run(kind: number, fn: Fn, payload: ArrayLike<unknown>): unknown {
-  if (kind === APPLY) return fn(...(payload as unknown[]));
-  const n = payload.length;
+/**
+ * Runs a chunk's items, reading each as it comes to it; awaits only what
+ * returns a promise, so sync functions stay cheap.
+ */
+function runItems(kind: number, fn: Fn, items: ListReader): unknown {
+  const n = items.length;
   const out = new Array(n);
   for (let i = 0; i < n; i++) {
-    const value = kind === MAP ? fn(payload[i]) : fn(...(payload[i] as unknown[]));
+    const value = kind === MAP ? fn(items.next()) : fn(...(items.next() as unknown[]));
     if (isThenable(value)) {
       // Items run one after another, as in Python's worker: finish this one
       // before starting the next.
-      return finishAsync(kind, fn, payload, out, i, value as PromiseLike<unknown>);
+      return finishAsync(kind, fn, items, out, i, value as PromiseLike<unknown>);
     }
     out[i] = value;
   }
@@ -142,14 +150,14 @@ function run(kind: number, fn: Fn, payload: ArrayLike<unknown>): unknown {
 async function finishAsync(
   kind: number,
   fn: Fn,
-  payload: ArrayLike<unknown>,
+  items: ListReader,
   out: unknown[],
   from: number,
   first: PromiseLike<unknown>,
 ): Promise<unknown[]> {
   out[from] = await first;
-  for (let i = from + 1; i < payload.length; i++) {
-    out[i] = await (kind === STARMAP ? fn(...(payload[i] as unknown[])) : fn(payload[i]));
+  for (let i = from + 1; i < items.length; i++) {
+    out[i] = await (kind === STARMAP ? fn(...(items.next() as unknown[])) : fn(items.next()));
   }
   return out;
 }

@@ -4,11 +4,14 @@ import {
   decode,
   encode,
   Items,
+  Nested,
   OVERFLOW,
   Reader,
   Rows,
   Writer,
 } from "../../internal/codec/encode.ts";
+import { NestedBytes, openList } from "../../internal/codec/decode.ts";
+import { MAGIC, MAGIC_PLAIN } from "../../internal/codec/tags.ts";
 
 function roundTrip(value: unknown): unknown {
   const w = new Writer();
@@ -328,5 +331,108 @@ describe("codec", () => {
     const fits = new Writer(new Uint8Array(16), 16);
     encode([1, 2], fits, "value");
     assert.ok(fits.pos <= 16);
+  });
+});
+
+function message(value: unknown): Uint8Array {
+  const w = new Writer();
+  encode(value, w, "value");
+  return w.u8.slice(0, w.pos);
+}
+
+function readAll(bytes: Uint8Array): unknown[] {
+  const list = openList(bytes);
+  const out = [];
+  for (let i = 0; i < list.length; i++) out.push(list.next());
+  list.done();
+  return out;
+}
+
+describe("codec: a list read an element at a time", () => {
+  test("a message with nothing met twice is marked plain; one with a shared object is not", () => {
+    const shared = { a: 1 };
+    assert.equal(message([{ a: 1 }, { a: 1 }])[0], MAGIC_PLAIN);
+    assert.equal(message("text")[0], MAGIC_PLAIN);
+    assert.equal(message([shared, shared])[0], MAGIC);
+    const back = roundTrip([shared, shared]) as object[];
+    assert.equal(back[0], back[1]);
+  });
+
+  test("plain arrays, Items (numbers, then others, holes) and Rows come back element by element", () => {
+    const objects = [{ id: 1, name: "x" }, { id: 2, name: "y" }];
+    assert.deepEqual(readAll(message(objects)), objects);
+    // deno-lint-ignore no-sparse-arrays
+    const items = [1, 2.5, -0, "three", , { four: 4 }, [5]];
+    assert.deepEqual(readAll(message(new Items(items))), [1, 2.5, -0, "three", undefined, {
+      four: 4,
+    }, [5]]);
+    const rows = [[1, 2], [3, "four"], [{ five: 5 }, 6]];
+    assert.deepEqual(readAll(message(new Rows(rows, 2))), rows);
+    assert.deepEqual(readAll(message(new Items([]))), []);
+  });
+
+  test("other messages decoded between elements do not disturb it, nor it them", () => {
+    const shared = { s: "shared" };
+    const other = message([shared, shared, { t: 1, u: 2 }, { t: 3, u: 4 }]);
+    // Records of one shape: the later ones name the shape the first defined.
+    const list = openList(
+      message(new Items([{ a: 1, b: 2 }, "b", { a: 3, b: 4 }, { a: 5, b: 6 }])),
+    );
+    assert.deepEqual(list.next(), { a: 1, b: 2 });
+    const back = decode(new Reader(other)) as object[];
+    assert.equal(back[0], back[1], "the other message keeps its own shared object");
+    assert.deepEqual(back.slice(2), [{ t: 1, u: 2 }, { t: 3, u: 4 }]);
+    assert.equal(list.next(), "b");
+    assert.deepEqual(list.next(), { a: 3, b: 4 });
+    // A list read whole inside another's reading.
+    assert.deepEqual(readAll(message([{ x: 1, y: 2 }, { x: 3, y: 4 }])), [{ x: 1, y: 2 }, {
+      x: 3,
+      y: 4,
+    }]);
+    assert.deepEqual(list.next(), { a: 5, b: 6 });
+    list.done();
+    assert.deepEqual(roundTrip([shared, shared]), [shared, shared]);
+  });
+
+  test("done() reads past what was not taken; asking past the end is an error", () => {
+    const list = openList(message(new Items(["a", { b: 2 }, "c"])));
+    assert.equal(list.next(), "a");
+    list.done();
+    assert.deepEqual(roundTrip({ after: [1, 2] }), { after: [1, 2] });
+    const short = openList(message([1]));
+    short.next();
+    assert.throws(() => short.next());
+    short.done();
+  });
+
+  test("a list with a shared object is read whole, its identities kept", () => {
+    const shared = { s: 1 };
+    const list = openList(message(new Items([shared, shared, "x"])));
+    const first = list.next();
+    assert.equal(list.next(), first);
+    assert.equal(list.next(), "x");
+    list.done();
+  });
+
+  test("a Nested value is a message of its own inside the message, handed over unread", () => {
+    const shared = { s: 1 };
+    const chunk = new Items([shared, shared, "z"]);
+    const outer = roundTrip([7, new Nested(chunk), shared, shared]) as unknown[];
+    assert.equal(outer[0], 7);
+    assert.ok(outer[1] instanceof NestedBytes);
+    // The outer message numbers its own objects, the nested one its own.
+    assert.equal(outer[2], outer[3]);
+    const inner = readAll((outer[1] as NestedBytes).bytes);
+    assert.equal(inner[0], inner[1]);
+    assert.equal(inner[2], "z");
+  });
+
+  test("bytes that are not a list are refused", () => {
+    assert.throws(() => openList(message({ not: "a list" })));
+    assert.throws(() => openList(message(5)));
+    const trailing = new Uint8Array([...message([1]), 0]);
+    const list = openList(trailing);
+    assert.equal(list.next(), 1);
+    assert.throws(() => list.done());
   });
 });
