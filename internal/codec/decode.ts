@@ -127,7 +127,11 @@ export function decode(r: Reader): unknown {
   const first = r.u8[start];
   if (start < end && (first === MAGIC || first === MAGIC_PLAIN)) {
     r.pos = start + 1;
-    const outer = open(first === MAGIC);
+    // The message open before this one (none, mostly): put back at the end.
+    const outerNumbered = numbered;
+    const outerObjects = objectBase;
+    const outerShapes = shapeBase;
+    open(first === MAGIC);
     try {
       const value = get(r);
       if (r.pos === end) return value;
@@ -135,7 +139,7 @@ export function decode(r: Reader): unknown {
       // A DataView read past the end of the memory: not a message either.
       if (error !== CORRUPT && !(error instanceof RangeError)) throw error;
     } finally {
-      close(outer);
+      close(outerNumbered, outerObjects, outerShapes);
     }
   }
   r.pos = end;
@@ -143,27 +147,22 @@ export function decode(r: Reader): unknown {
   return copyOut(r.u8, from, end - from);
 }
 
-// What open() replaced, for close() to put back.
-interface Frame {
-  numbered: boolean;
-  objectBase: number;
-  shapeBase: number;
-}
-
-// Starts decoding a message, numbering its objects or not.
-function open(numbers: boolean): Frame {
-  const outer = { numbered, objectBase, shapeBase };
+// Starts decoding a message, numbering its objects or not, above the one
+// open before it.
+function open(numbers: boolean): void {
   numbered = numbers;
   objectBase = objects.length;
   shapeBase = shapes.length;
-  return outer;
 }
 
-// Ends the message open() started: nothing of it stays reachable from here.
-function close(outer: Frame): void {
+// Ends the message open() started (nothing of it stays reachable from here),
+// and makes the one open before it current again.
+function close(outerNumbered: boolean, outerObjects: number, outerShapes: number): void {
   if (objects.length > objectBase) objects.length = objectBase;
   if (shapes.length > shapeBase) shapes.length = shapeBase;
-  ({ numbered, objectBase, shapeBase } = outer);
+  numbered = outerNumbered;
+  objectBase = outerObjects;
+  shapeBase = outerShapes;
 }
 
 /**
@@ -207,11 +206,18 @@ export function openList(bytes: Uint8Array): ListReader {
   const r = new Reader(bytes);
   if (bytes[0] === MAGIC_PLAIN) {
     r.pos = 1;
-    const outer = open(false);
+    const outerNumbered = numbered;
+    const outerObjects = objectBase;
+    const outerShapes = shapeBase;
+    open(false);
+    // What runs between the elements opens and closes messages of its own
+    // above this one: this one is the current message again whenever an
+    // element is read.
+    const leave = () => close(outerNumbered, outerObjects, outerShapes);
     try {
-      return listReader(r, outer);
+      return listReader(r, leave);
     } catch (error) {
-      close(outer);
+      leave();
       throw error;
     }
   }
@@ -228,7 +234,7 @@ export function openList(bytes: Uint8Array): ListReader {
   };
 }
 
-function listReader(r: Reader, outer: Frame): ListReader {
+function listReader(r: Reader, leave: () => void): ListReader {
   const tag = r.u8[r.pos++];
   if (tag !== T_ARRAY && tag !== T_NUMBERS && tag !== T_ROWS) throw CORRUPT;
   const n = count(r);
@@ -277,7 +283,7 @@ function listReader(r: Reader, outer: Frame): ListReader {
         if (r.pos !== r.end) throw CORRUPT;
       } finally {
         closed = true;
-        close(outer);
+        leave();
       }
     },
   };
