@@ -16,8 +16,13 @@ import { Pipe, Process, Queue } from "../mod.ts";
 import { consume, ping, pong, pongAsync, produce } from "./_queue_targets.ts";
 import { bounded, done, emit, rounds } from "./_stats.ts";
 
+// Items per round, the same on Python's side (bench/python/queue.py). Each
+// round starts fresh processes, so a short round times mostly new threads'
+// compilers warming up: with 25,000 1 KiB items a round, Bun's Queue ran
+// at 0.49-0.56x postMessage's rate, with 100,000 at 0.85-0.92x (bun
+// bench/queue_bench.ts, two runs each, the same code).
 const SMALL_N = 100_000;
-const BYTES_N = 25_000;
+const BYTES_N = 100_000;
 const RT_N = 5_000;
 
 // Bounds: on a round, and on a single get/recv that should answer at once.

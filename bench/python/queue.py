@@ -18,7 +18,7 @@ import multiprocessing as mp  # noqa: E402
 import time  # noqa: E402
 
 SMALL_N = 100_000
-BYTES_N = 25_000
+BYTES_N = 100_000
 RT_N = 5_000
 
 
