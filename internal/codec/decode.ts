@@ -2,8 +2,8 @@
  * The codec's decoding side (see `encode.ts` and the format in `tags.ts`):
  * values are read straight out of the channel's shared buffer. Every count
  * is checked against the bytes left, so bytes that are not an encoded
- * message (raw bytes that happen to start with `MAGIC`) are found out in
- * time linear in their length and handed back as bytes.
+ * message (raw bytes that happen to start with `MAGIC` or `MAGIC_PLAIN`)
+ * are found out in time linear in their length and handed back as bytes.
  *
  * @module
  */
