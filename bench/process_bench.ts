@@ -14,6 +14,7 @@
 import { Worker as ThreadWorker } from "node:worker_threads";
 import process from "node:process";
 import { noop } from "./_targets.ts";
+import { compileCacheEnv } from "../runtime/node.ts";
 import { noopBeside } from "./_library_targets.ts";
 import { bounded, done, emit, interleaved, runtime } from "./_stats.ts";
 
@@ -33,16 +34,7 @@ type WebWorkerCtor = new (url: URL, options: { type: "module" }) => {
 // On Node the library's workers use Node's module compile cache (see
 // runtime/node.ts); the bare worker gets the same, so that the ratio is the
 // library's own cost and not the type stripping the cache saves.
-const { getCompileCacheDir } = process.getBuiltinModule("node:module");
-const { tmpdir } = process.getBuiltinModule("node:os");
-const { join } = process.getBuiltinModule("node:path");
-const bareEnv = runtime === "node" && !process.env.NODE_DISABLE_COMPILE_CACHE
-  ? {
-    ...process.env,
-    NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE || getCompileCacheDir?.() ||
-      join(tmpdir(), "node-compile-cache"),
-  }
-  : process.env;
+const bareEnv = (runtime === "node" ? compileCacheEnv() : undefined) ?? process.env;
 
 async function bare(kind: "thread" | "web", file = "./_bare_worker.ts"): Promise<void> {
   const url = new URL(file, import.meta.url);

@@ -28,17 +28,22 @@ export const node: Runtime = {
   warmAfterUse: false,
 };
 
-// Every worker loads the library's modules and the target's afresh, and
-// Node type-strips a `.ts` module before running it: the first `.ts` module
-// a worker loads starts Node's type stripper, ~60 ms on a 2-core VM (a bare
-// worker on a `.ts` file: 121 ms, on a `.js` file: 54). Node's module
-// compile cache keeps what it stripped and compiled on disk, keyed by the
-// source's content, and a worker whose environment names the cache's folder
-// uses it (the same worker: 56 ms). Workers get that folder in their
-// environment: the one this thread's cache uses or NODE_COMPILE_CACHE names,
-// else Node's default; NODE_DISABLE_COMPILE_CACHE=1 turns it off, as it does
-// for Node itself.
-function compileCacheEnv(): Record<string, string | undefined> | undefined {
+/**
+ * Every worker loads the library's modules and the target's afresh, and
+ * Node type-strips a `.ts` module before running it: the first `.ts` module
+ * a worker loads starts Node's type stripper, ~60 ms on a 2-core VM (a bare
+ * worker on a `.ts` file: 121 ms, on a `.js` file: 54). Node's module
+ * compile cache keeps what it stripped and compiled on disk, keyed by the
+ * source's content, and a worker whose environment names the cache's folder
+ * uses it (the same worker: 56 ms). Workers get that folder in their
+ * environment: the one this thread's cache uses or NODE_COMPILE_CACHE names,
+ * else Node's default; NODE_DISABLE_COMPILE_CACHE=1 turns it off, as it does
+ * for Node itself.
+ *
+ * Returns the environment a new worker gets: this thread's with that folder,
+ * or undefined where this thread's already names it (or turns it off).
+ */
+export function compileCacheEnv(): Record<string, string | undefined> | undefined {
   const env = process.env;
   if (env.NODE_COMPILE_CACHE || env.NODE_DISABLE_COMPILE_CACHE) return undefined;
   const module = builtin<typeof import("node:module")>("node:module");

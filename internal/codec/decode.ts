@@ -236,21 +236,14 @@ export function openList(bytes: Uint8Array): ListReader {
 
 function listReader(r: Reader, leave: () => void): ListReader {
   const tag = r.u8[r.pos++];
-  if (tag !== T_ARRAY && tag !== T_NUMBERS && tag !== T_ROWS) throw CORRUPT;
-  const n = count(r);
+  let n: number;
+  // The rows' width (0: not rows), and how many elements the run of
+  // float64s a T_NUMBERS or T_ROWS list starts with holds.
   let width = 0;
-  // T_NUMBERS and T_ROWS start with a run of float64s.
   let numbers = 0;
-  if (tag === T_ROWS) {
-    width = r.dv.getUint32(r.pos, true);
-    r.pos += 4;
-    if (width === 0) throw CORRUPT;
-  }
-  if (tag !== T_ARRAY) {
-    numbers = r.dv.getUint32(r.pos, true);
-    r.pos += 4;
-    if (numbers > n * Math.max(width, 1) || 8 * numbers > r.end - r.pos) throw CORRUPT;
-  }
+  if (tag === T_ARRAY) n = count(r);
+  else if (tag === T_NUMBERS || tag === T_ROWS) [n, width, numbers] = runHead(r, tag === T_ROWS);
+  else throw CORRUPT;
   let taken = 0;
   let element = 0;
   let closed = false;
@@ -288,6 +281,26 @@ function listReader(r: Reader, leave: () => void): ListReader {
     },
   };
   return reader;
+}
+
+/**
+ * The head of a T_NUMBERS list or of T_ROWS rows, after the tag: the count
+ * (of elements; of rows), the rows' width (0 for a list) and how many
+ * elements the run of float64s after the head holds, checked against the
+ * bytes left.
+ */
+function runHead(r: Reader, rows: boolean): [n: number, width: number, numbers: number] {
+  const n = count(r);
+  let width = 0;
+  if (rows) {
+    width = r.dv.getUint32(r.pos, true);
+    r.pos += 4;
+    if (width === 0) throw CORRUPT;
+  }
+  const numbers = r.dv.getUint32(r.pos, true);
+  r.pos += 4;
+  if (numbers > n * Math.max(width, 1) || 8 * numbers > r.end - r.pos) throw CORRUPT;
+  return [n, width, numbers];
 }
 
 /**
@@ -350,10 +363,7 @@ function get(r: Reader): unknown {
       return out;
     }
     case T_NUMBERS: {
-      const n = count(r);
-      const m = r.dv.getUint32(r.pos, true);
-      r.pos += 4;
-      if (m > n || 8 * m > r.end - r.pos) throw CORRUPT;
+      const [n, , m] = runHead(r, false);
       const out = new Array(n);
       if (numbered) objects.push(out);
       const dv = r.dv;
@@ -367,11 +377,7 @@ function get(r: Reader): unknown {
       return out;
     }
     case T_ROWS: {
-      const n = count(r);
-      const width = r.dv.getUint32(r.pos, true);
-      const m = r.dv.getUint32(r.pos + 4, true);
-      r.pos += 8;
-      if (width === 0 || m > n * width || 8 * m > r.end - r.pos) throw CORRUPT;
+      const [n, width, m] = runHead(r, true);
       const out = new Array(n);
       if (numbered) objects.push(out);
       const dv = r.dv;
