@@ -7,9 +7,13 @@
 
 import type { Ref } from "./store.ts";
 import { describe } from "../wait/futex.ts";
+import { ownModule } from "../target/resolve.ts";
 
-/** The module that registers every proxy's reviver (imported by a process that receives one). */
-export const REVIVE_URL: string = new URL("./revive.ts", import.meta.url).href;
+/**
+ * The module that registers every proxy's reviver (imported by a process
+ * that receives one), in the shape this copy runs in (`.js` in the npm build).
+ */
+export const REVIVE_URL: string = ownModule("./revive", import.meta.url).href;
 
 let making: Ref | undefined;
 
