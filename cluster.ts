@@ -313,4 +313,8 @@ export async function workerCommand(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) process.exit(await workerCommand(process.argv.slice(2)));
+// Run as the `tsmp-worker` command. (`import.meta` read through a constant:
+// the npm build's bundler rewrites a literal `import.meta.main` into a test
+// that holds when the module is imported too.)
+const meta: ImportMeta = import.meta;
+if (meta.main) process.exit(await workerCommand(process.argv.slice(2)));

@@ -13,7 +13,7 @@ import { ownModule } from "../target/resolve.ts";
  * The module that registers every proxy's reviver (imported by a process
  * that receives one), in the shape this copy runs in (`.js` in the npm build).
  */
-export const REVIVE_URL: string = ownModule("./revive", import.meta.url).href;
+export const REVIVE_URL: string = ownModule("internal/manager/revive").href;
 
 let making: Ref | undefined;
 

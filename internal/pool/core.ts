@@ -42,7 +42,7 @@ import { Process, type ProcessOptions } from "../../process.ts";
 import { checkCanStart, START_METHOD, type StartMethod } from "../process/start.ts";
 import { WorkerLostError } from "./errors.ts";
 
-const WORKER_MODULE = ownModule("./worker", import.meta.url).href;
+const WORKER_MODULE = ownModule("internal/pool/worker").href;
 
 type Fn = (...args: never[]) => unknown;
 

@@ -19,7 +19,7 @@ import { optionsOf } from "../options.ts";
 /** The start methods this library has. Python's `fork` cannot exist in JS. */
 export type StartMethod = "spawn" | "forkserver";
 
-const WORKER_URL = ownModule("./bootstrap", import.meta.url);
+const WORKER_URL = ownModule("internal/process/bootstrap");
 
 let current: StartMethod | undefined;
 let warm: { handle: WorkerHandle; dead: boolean } | undefined;

@@ -36,22 +36,31 @@ export interface TargetRef {
 // The shape the library runs in, read from this module's own URL: `.ts`
 // from the sources (Deno, JSR, Bun, Node inside a clone), `.js` from the npm
 // build or a JSR-style transpile. Every file of ours has the same extension.
-const OWN_EXTENSION = /\.[^./]*$/.exec(new URL(import.meta.url).pathname)?.[0] ?? ".js";
+const OWN_URL = new URL(import.meta.url);
+const OWN_EXTENSION = /\.[^./]*$/.exec(OWN_URL.pathname)?.[0] ?? ".js";
+
+// The library's root folder: two above this module, or, in the npm build,
+// where this code is bundled into a file at the top of the build
+// (scripts/build.js checks that it is), that file's folder.
+const LIB_DIR = new URL(
+  /\/internal\/target\/resolve\.[^./]+$/.test(OWN_URL.pathname) ? "../../" : "./",
+  OWN_URL,
+).href;
 
 /**
  * The URL of one of the library's own modules, in the shape this copy runs
- * in: `path` is relative to `base` (an `import.meta.url`) and has no
- * extension, e.g. `ownModule("./bootstrap", import.meta.url)`.
+ * in: `path` is relative to the library's root and has no extension, e.g.
+ * `ownModule("internal/process/bootstrap")`.
  */
-export function ownModule(path: string, base: string): URL {
-  return new URL(path + OWN_EXTENSION, base);
+export function ownModule(path: string): URL {
+  return new URL(path + OWN_EXTENSION, LIB_DIR);
 }
 
-// Our own files are never candidates: the library's top-level files, its
-// internals and its runtime adapters. tests/, examples/ and bench/ below it
-// are user code. In the npm build a runtime that applies the source maps
-// reports frames at the `.ts` sources, one folder above the build.
-const LIB_DIR = new URL("../../", import.meta.url).href;
+// Our own files are never candidates: the library's top-level files (in the
+// npm build also its bundle's chunks), its internals and its runtime
+// adapters. tests/, examples/ and bench/ below it are user code. In the npm
+// build a runtime that applies the source maps reports frames at the `.ts`
+// sources, one folder above the build.
 const LIB_DIRS = OWN_EXTENSION === ".ts" ? [LIB_DIR] : [LIB_DIR, new URL("../", LIB_DIR).href];
 
 function isLibraryFile(url: string): boolean {
