@@ -86,8 +86,11 @@ fs.rmSync(`dist/${LIBRARY.replace(/\.ts$/, ".d.ts")}`, { force: true });
 // Each bundled subpath's file re-exports its own names from the library.
 const libraryJs = `./${LIBRARY.replace(/\.ts$/, ".js")}`;
 for (const [file, list] of names) {
-  const out = path.join("dist", file.replace(/\.ts$/, ".js"));
-  const from = `./${path.relative(path.dirname(out), path.join("dist", libraryJs))}`;
+  // Specifiers are URLs: forward slashes on every system.
+  const out = path.posix.join("dist", file.replace(/\.ts$/, ".js"));
+  const from = `./${
+    path.posix.relative(path.posix.dirname(out), path.posix.join("dist", libraryJs))
+  }`;
   const specifiers = list.map((name) => `${alias(file, name)} as ${name}`).join(", ");
   fs.writeFileSync(out, `export { ${specifiers} } from "${from}";\n`);
 }
