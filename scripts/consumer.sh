@@ -3,7 +3,8 @@
 # npm shape), installs the tarball offline into a new project outside the
 # repository and runs scripts/consumer/app.ts there, importing
 # `@tsmp/multiprocessing` by name, under Node, Bun and Deno (through
-# node_modules), and the README's first program as written; type-checks
+# node_modules), and the README's first program as written; runs the
+# package's `tsmp-worker` command; type-checks
 # app.ts with tsc under strict flags against the published .d.ts and runs
 # tsc's app.js under Node; imports every subpath; checks that single-file
 # executables refuse processes with the documented message. Then a Deno
@@ -77,6 +78,18 @@ first_program "bun first.ts (the README's first program)" bun first.ts
 first_program "deno first.ts (the README's first program)" deno run -A first.ts
 run "node subpaths.js (every deno.json export, by name)" \
   bash -c "cd '$app' && node subpaths.js '$root/deno.json'"
+# The package's command, as npm installed it: it runs as a command (a bad
+# flag gets the usage and exit code 2), while importing its module (above)
+# runs nothing.
+out=$(cd "$app" && timeout 60 npx --no-install tsmp-worker --no-such-flag </dev/null 2>&1)
+code=$?
+if [ "$code" -eq 2 ] && grep -q "^usage: tsmp-worker" <<<"$out"; then
+  echo "consumer: npx tsmp-worker (the package's command): ok"
+else
+  echo "consumer: npx tsmp-worker (the package's command): FAILED (exit $code, expected 2 and the usage)"
+  echo "$out" | sed 's/^/    /'
+  failed+=("tsmp-worker")
+fi
 # The consumer's tsc sees the published .d.ts (skipLibCheck false) and, for
 # console and import.meta.main, Node's types from this repository. It writes
 # build/app.js, the same program as plain JavaScript, which Node then runs.
