@@ -92,11 +92,13 @@ export function callerModules(): string[] {
   return stackModules(new Error().stack);
 }
 
-const resolved = new WeakMap<object, TargetRef>();
+// Per function, by the module named for it ("" when none).
+const resolved = new WeakMap<object, Map<string, TargetRef>>();
 
 /**
  * Finds where a function can be loaded from in a worker. Cached per
- * function, so a pool resolves each function once.
+ * function and module named, so a pool resolves each function once and
+ * each pool's worker target once.
  *
  * @throws {TypeError} for a bound or native function, which has no source.
  */
@@ -105,8 +107,9 @@ export function resolveTarget(
   callers: readonly string[],
   module?: string,
 ): TargetRef {
-  const cached = resolved.get(fn);
-  if (cached && !module) return cached;
+  let byModule = resolved.get(fn);
+  const cached = byModule?.get(module ?? "");
+  if (cached) return cached;
   const source = Function.prototype.toString.call(fn);
   const name = fn.name;
   if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
@@ -117,11 +120,16 @@ export function resolveTarget(
   }
   const isClass = /^class\b/.test(source);
   const roots = module ? [module, ...callers] : [...callers];
-  const modules = name && /^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(name)
+  // One of the library's own modules, named by the library (a pool's
+  // worker loop): it exports the function; nothing to search.
+  const modules = module && isLibraryFile(module)
+    ? [module]
+    : name && /^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(name)
     ? findExporters(name, roots)
     : [];
   const ref: TargetRef = { name, source, modules, isClass };
-  if (!module) resolved.set(fn, ref);
+  if (!byModule) resolved.set(fn, byModule = new Map());
+  byModule.set(module ?? "", ref);
   return ref;
 }
 
@@ -157,6 +165,9 @@ function findExporters(name: string, roots: readonly string[]): string[] {
     for (const url of level) {
       if (seen.has(url) || seen.size >= MAX_FILES) continue;
       seen.add(url);
+      // The library's own files export no user's function (a program in
+      // a clone of this repository imports them by relative paths).
+      if (depth > 0 && isLibraryFile(url)) continue;
       const text = readSource(url);
       if (text === null) continue;
       if (exportsName(text, name)) {

@@ -3,8 +3,11 @@ import assert from "node:assert/strict";
 import {
   blankCommentsAndStrings,
   exportsName,
+  resolveTarget,
   stackModules,
 } from "../../internal/target/resolve.ts";
+import { currentProcess } from "../../process.ts";
+import { noop } from "../fixtures/process_targets.ts";
 
 // The library's root, as resolve.ts sees it: files at the top level and under
 // internal/ and runtime/ are its own; tests/, examples/ and bench/ are user code.
@@ -132,5 +135,24 @@ describe("blankCommentsAndStrings", () => {
       blankCommentsAndStrings("x = /'/;\nexport const y = 1;"),
       "x = /'  \nexport const y = 1;",
     );
+  });
+});
+
+describe("resolveTarget", () => {
+  test("a function is resolved once for each module named for it", () => {
+    const named = resolveTarget(noop, [], USER);
+    assert.deepEqual(named.modules, [USER]);
+    assert.equal(resolveTarget(noop, [], USER), named);
+    const found = resolveTarget(noop, [USER]);
+    assert.deepEqual(found.modules, [USER]);
+    assert.equal(resolveTarget(noop, [USER]), found);
+  });
+
+  test("the library's own files are never searched for a target", () => {
+    // The fixture imports ../../process.ts, which exports currentProcess: a
+    // program that imports the library by a relative path finds there what
+    // one importing it by name would not (a function of the library's own
+    // is sent by its source, either way).
+    assert.deepEqual(resolveTarget(currentProcess, [USER]).modules, []);
   });
 });
