@@ -40,12 +40,17 @@ type Fn = (...args: unknown[]) => unknown;
 
 /**
  * Runs the pool worker loop until a STOP record or `maxTasks` tasks. Exported
- * only so that the pool can name it as its processes' target.
+ * only so that the pool can name it as its processes' target. (A function
+ * expression with its own name: a worker finds its target by the function's
+ * `name`, and the npm build's bundler may rename a declared function.)
  *
  * @param setup The channels, control words, initializer and task limit.
  * @param initargs The initializer's arguments (shared objects revived).
  */
-export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): Promise<void> {
+export const poolWorkerMain = async function poolWorkerMain(
+  setup: WorkerSetup,
+  initargs: unknown[],
+): Promise<void> {
   const tasks = new Channel(setup.tasks);
   const results = new Channel(setup.results);
   const control = new Int32Array(setup.control);
@@ -126,7 +131,7 @@ export async function poolWorkerMain(setup: WorkerSetup, initargs: unknown[]): P
       if (setup.maxTasks > 0 && ++done >= setup.maxTasks) return flush();
     }
   }
-}
+};
 
 /**
  * Runs a chunk's items, reading each as it comes to it; awaits only what
