@@ -16,7 +16,11 @@
  * - `map` with `chunksize` 1 and `imap` (its default chunksize is 1) of
  *   20,000 ints; the peers run one task per item (fewer items: the slowest
  *   manage a few thousand tasks a second, and the rate is what counts);
- * - the speed-up of a CPU-bound function on 2 workers over one thread.
+ * - the speed-up of a CPU-bound function on 2 workers over one thread;
+ * - a pool's whole life in a short script (ms, pool start included): start
+ *   Pool(2), map 10 ints, terminate; each peer the same with 10 tasks,
+ *   interleaved with ours. Every worker of ours imports the library: from
+ *   the sources, or from the npm build with `npm run bench -- --build pool`.
  *
  * Each figure is the median of ROUNDS rounds (INTERLEAVED_ROUNDS for the
  * interleaved ones) with its min–max spread; every
@@ -29,9 +33,16 @@
  * that does not run under a runtime gets a line on stderr instead.
  */
 
-import { Pool } from "../pool.ts";
+import process from "node:process";
 import { countA, cpu, mul, score, square } from "./_pool_targets.ts";
 import { bounded, done, emit, interleaved, rate, rounds, runtime, Stalled } from "./_stats.ts";
+
+// BENCH_LIB=dist (`npm run bench -- --build pool`) times the npm build
+// (dist/, from `npm run build`) instead of the .ts sources.
+const { Pool }: typeof import("../pool.ts") = await import(
+  process.env.BENCH_LIB === "dist" ? "../dist/pool.js" : "../pool.ts"
+);
+type Pool = InstanceType<typeof Pool>;
 
 // The peers are bench-only dependencies (`npm install --prefix bench`, which
 // `npm run bench` does): imported by a computed name so that type checks of
@@ -120,52 +131,55 @@ interface Peer {
   close(): Promise<unknown>;
 }
 
+const worker = new URL("./_peer_worker.mjs", import.meta.url);
+
+/** How each peer's pool is made: a new one at each call. */
+const PEER_MAKERS: Array<[string, () => Promise<Peer>]> = [
+  ["piscina", async () => {
+    const { Piscina } = await import(peer("piscina"));
+    const p = new Piscina({
+      filename: worker.href,
+      minThreads: WORKERS,
+      maxThreads: WORKERS,
+    });
+    return {
+      name: "piscina",
+      run: (fn, arg) => p.run(arg, { name: fn }),
+      close: async () => void (await p.destroy()),
+    };
+  }],
+  ["tinypool", async () => {
+    const { Tinypool } = await import(peer("tinypool"));
+    const p = new Tinypool({
+      filename: worker.href,
+      minThreads: WORKERS,
+      maxThreads: WORKERS,
+    });
+    return {
+      name: "tinypool",
+      run: (fn, arg) => p.run(arg, { name: fn }),
+      close: async () => void (await p.destroy()),
+    };
+  }],
+  ["workerpool", async () => {
+    const workerpool = (await import(peer("workerpool"))).default;
+    const file = new URL("./_workerpool_worker.mjs", import.meta.url);
+    const p = workerpool.pool(file.pathname, {
+      minWorkers: WORKERS,
+      maxWorkers: WORKERS,
+      workerType: "thread",
+    });
+    return {
+      name: "workerpool",
+      run: (fn, arg) => Promise.resolve(p.exec(fn, [arg])),
+      close: async () => void (await p.terminate()),
+    };
+  }],
+];
+
 async function peers(): Promise<Peer[]> {
-  const worker = new URL("./_peer_worker.mjs", import.meta.url);
   const out: Peer[] = [];
-  const tries: Array<[string, () => Promise<Peer>]> = [
-    ["piscina", async () => {
-      const { Piscina } = await import(peer("piscina"));
-      const p = new Piscina({
-        filename: worker.href,
-        minThreads: WORKERS,
-        maxThreads: WORKERS,
-      });
-      return {
-        name: "piscina",
-        run: (fn, arg) => p.run(arg, { name: fn }),
-        close: async () => void (await p.destroy()),
-      };
-    }],
-    ["tinypool", async () => {
-      const { Tinypool } = await import(peer("tinypool"));
-      const p = new Tinypool({
-        filename: worker.href,
-        minThreads: WORKERS,
-        maxThreads: WORKERS,
-      });
-      return {
-        name: "tinypool",
-        run: (fn, arg) => p.run(arg, { name: fn }),
-        close: async () => void (await p.destroy()),
-      };
-    }],
-    ["workerpool", async () => {
-      const workerpool = (await import(peer("workerpool"))).default;
-      const file = new URL("./_workerpool_worker.mjs", import.meta.url);
-      const p = workerpool.pool(file.pathname, {
-        minWorkers: WORKERS,
-        maxWorkers: WORKERS,
-        workerType: "thread",
-      });
-      return {
-        name: "workerpool",
-        run: (fn, arg) => Promise.resolve(p.exec(fn, [arg])),
-        close: async () => void (await p.terminate()),
-      };
-    }],
-  ];
-  for (const [name, make] of tries) {
+  for (const [name, make] of PEER_MAKERS) {
     try {
       const peer = await bounded(`${name} start`, make(), 10_000);
       // Warm up (starts the workers): pool start is excluded, as for ours.
@@ -228,7 +242,10 @@ function peerMap(peer: Peer): Contestant {
 async function mapsInterleaved(contestants: Contestant[]): Promise<void> {
   for (const input of inputs) {
     const times = await interleaved(
-      contestants.map((c) => ({ name: `${c.who} ${input.name}`, run: () => c.run(input) })),
+      contestants.map((c) => ({
+        name: `${c.who} ${input.name}`,
+        run: () => c.run(input),
+      })),
       ROUND_MS,
       { n: INTERLEAVED_ROUNDS },
     );
@@ -298,6 +315,53 @@ async function theirs(peer: Peer, t1: number[]): Promise<void> {
   emit("pool.cpu.speedup", "x", tCpu.map((t) => best1 / t), { who });
 }
 
+const LIFE_ITEMS = Array.from({ length: 10 }, (_, i) => i);
+// A pool that has not lived its life in this long has stalled (tinypool under Deno does).
+const LIFE_ROUND_MS = 5_000;
+
+/** A pool's whole life: start, map 10 ints, terminate; ours and each peer that ran, in turn. */
+async function lifecycles(others: Peer[]): Promise<void> {
+  const steps = [
+    {
+      name: "ours pool life",
+      run: async () => {
+        const p = new Pool(WORKERS);
+        try {
+          await p.map(square, LIFE_ITEMS);
+        } finally {
+          await p.terminate();
+        }
+      },
+    },
+    ...PEER_MAKERS.filter(([name]) => others.some((o) => o.name === name)).map((
+      [name, make],
+    ) => ({
+      name: `${name} pool life`,
+      run: async () => {
+        const p = await make();
+        try {
+          await Promise.all(LIFE_ITEMS.map((x) => p.run("square", x)));
+        } finally {
+          await p.close();
+        }
+      },
+    })),
+  ];
+  const times = await interleaved(steps, ROUND_MS, {
+    n: INTERLEAVED_ROUNDS,
+    pauseMs: 50,
+  });
+  steps.forEach((step, k) => {
+    const name = step.name.split(" ")[0];
+    emit(
+      "pool.lifecycle",
+      "ms",
+      times[k],
+      name === "ours" ? {} : { who: `${name}@${runtime}` },
+    );
+  });
+}
+
 const t1 = single();
 const pool = new Pool(WORKERS);
 const others = await peers();
@@ -326,4 +390,5 @@ for (const p of others) {
     await bounded(`${p.name} close`, p.close(), 5_000).catch(() => {});
   }
 }
+await lifecycles(others);
 done();

@@ -4,8 +4,9 @@
 # prints the figures side by side with their ratios.
 #   npm run bench                 all of them
 #   npm run bench -- lock queue   only bench/lock_bench.ts, bench/queue_bench.ts
-#   npm run bench -- --build process   the process bench against the npm build
-#                                 (dist/) instead of the .ts sources
+#   npm run bench -- --build process pool   the process and pool benches
+#                                 against the npm build (dist/) instead of
+#                                 the .ts sources
 set -u
 source "$(dirname "$0")/env.sh"
 if [ -f bench/package.json ] && [ ! -d bench/node_modules ]; then
