@@ -347,7 +347,7 @@ async function lifecycles(others: Peer[]): Promise<void> {
       },
     })),
   ];
-  const times = await interleaved(steps, ROUND_MS, {
+  const times = await interleaved(steps, LIFE_ROUND_MS, {
     n: INTERLEAVED_ROUNDS,
     pauseMs: 50,
   });
