@@ -133,34 +133,44 @@ interface Peer {
 
 const worker = new URL("./_peer_worker.mjs", import.meta.url);
 
+/** A pool of piscina's API (tinypool is a fork of it), made by the class `load` gives. */
+function piscinaLike(
+  name: string,
+  load: () => Promise<
+    new (options: object) => {
+      run(arg: unknown, options: { name: string }): Promise<unknown>;
+      destroy(): Promise<unknown>;
+    }
+  >,
+): () => Promise<Peer> {
+  return async () => {
+    const Pool = await load();
+    const p = new Pool({
+      filename: worker.href,
+      minThreads: WORKERS,
+      maxThreads: WORKERS,
+    });
+    return {
+      name,
+      run: (fn, arg) => p.run(arg, { name: fn }),
+      close: async () => void (await p.destroy()),
+    };
+  };
+}
+
 /** How each peer's pool is made: a new one at each call. */
 const PEER_MAKERS: Array<[string, () => Promise<Peer>]> = [
-  ["piscina", async () => {
-    const { Piscina } = await import(peer("piscina"));
-    const p = new Piscina({
-      filename: worker.href,
-      minThreads: WORKERS,
-      maxThreads: WORKERS,
-    });
-    return {
-      name: "piscina",
-      run: (fn, arg) => p.run(arg, { name: fn }),
-      close: async () => void (await p.destroy()),
-    };
-  }],
-  ["tinypool", async () => {
-    const { Tinypool } = await import(peer("tinypool"));
-    const p = new Tinypool({
-      filename: worker.href,
-      minThreads: WORKERS,
-      maxThreads: WORKERS,
-    });
-    return {
-      name: "tinypool",
-      run: (fn, arg) => p.run(arg, { name: fn }),
-      close: async () => void (await p.destroy()),
-    };
-  }],
+  [
+    "piscina",
+    piscinaLike("piscina", async () => (await import(peer("piscina"))).Piscina),
+  ],
+  [
+    "tinypool",
+    piscinaLike(
+      "tinypool",
+      async () => (await import(peer("tinypool"))).Tinypool,
+    ),
+  ],
   ["workerpool", async () => {
     const workerpool = (await import(peer("workerpool"))).default;
     const file = new URL("./_workerpool_worker.mjs", import.meta.url);

@@ -78,18 +78,27 @@ first_program "bun first.ts (the README's first program)" bun first.ts
 first_program "deno first.ts (the README's first program)" deno run -A first.ts
 run "node subpaths.js (every deno.json export, by name)" \
   bash -c "cd '$app' && node subpaths.js '$root/deno.json'"
+# A command in the app that must end with exit code `want` ("non-zero":
+# any but 0) and print a line matching `pattern`.
+ends_with() {
+  local what=$1 want=$2 pattern=$3 out code
+  shift 3
+  out=$(cd "$app" && timeout 120 "$@" </dev/null 2>&1)
+  code=$?
+  if { [ "$want" = non-zero ] && [ "$code" -ne 0 ] || [ "$code" = "$want" ]; } &&
+    grep -q "$pattern" <<<"$out"; then
+    echo "consumer: $what: ok"
+  else
+    echo "consumer: $what: FAILED (exit $code, expected $want and a line matching: $pattern)"
+    echo "$out" | sed 's/^/    /'
+    failed+=("$what")
+  fi
+}
 # The package's command, as npm installed it: it runs as a command (a bad
 # flag gets the usage and exit code 2), while importing its module (above)
 # runs nothing.
-out=$(cd "$app" && timeout 60 npx --no-install tsmp-worker --no-such-flag </dev/null 2>&1)
-code=$?
-if [ "$code" -eq 2 ] && grep -q "^usage: tsmp-worker" <<<"$out"; then
-  echo "consumer: npx tsmp-worker (the package's command): ok"
-else
-  echo "consumer: npx tsmp-worker (the package's command): FAILED (exit $code, expected 2 and the usage)"
-  echo "$out" | sed 's/^/    /'
-  failed+=("tsmp-worker")
-fi
+ends_with "npx tsmp-worker (the package's command)" 2 "^usage: tsmp-worker" \
+  npx --no-install tsmp-worker --no-such-flag
 # The consumer's tsc sees the published .d.ts (skipLibCheck false) and, for
 # console and import.meta.main, Node's types from this repository. It writes
 # build/app.js, the same program as plain JavaScript, which Node then runs.
@@ -105,16 +114,8 @@ run "node build/app.js (tsc's output of app.ts)" bash -c "cd '$app' && node buil
 # Single-file executables cannot hold files a worker loads: a process in
 # one must fail at start() with the message that says what to do.
 refused() {
-  local what=$1 exe=$2 out code
-  out=$(cd "$app" && timeout 120 "$exe" </dev/null 2>&1)
-  code=$?
-  if [ "$code" -ne 0 ] && grep -q "Cannot start a process: this program was made a single-file executable" <<<"$out"; then
-    echo "consumer: $what: refuses processes at start() with the message, as documented: ok"
-  else
-    echo "consumer: $what: FAILED (exit $code, expected the single-file executable message)"
-    echo "$out" | sed 's/^/    /'
-    failed+=("$what")
-  fi
+  ends_with "$1: refuses processes at start() with the message, as documented" non-zero \
+    "Cannot start a process: this program was made a single-file executable" "$2"
 }
 if (cd "$app" && timeout 300 bun build --compile app.ts --outfile app-bun >"$tmp/bun-compile.log" 2>&1); then
   refused "bun build --compile" ./app-bun
