@@ -84,7 +84,12 @@ function writeEntries(renamed) {
   }
 }
 
+// Bundles into dist/ afresh: the JavaScript of an earlier pass is removed
+// first (its chunks' names may differ), the declarations stay.
 function bundle(renamed) {
+  for (const file of fs.readdirSync("dist", { recursive: true })) {
+    if (/\.js(\.map)?$/.test(file)) fs.rmSync(path.join("dist", file));
+  }
   writeEntries(renamed);
   try {
     run("bun", [
