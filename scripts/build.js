@@ -143,6 +143,7 @@ function writeShims() {
 // sources', by source file (checked by a new Node process, which imports
 // the built files afresh).
 const expected = subpaths.map(([, file]) => [
+  file,
   js(file),
   Object.entries(sources.get(file)).flatMap(([name, value]) =>
     typeof value === "function" ? [[name, value.name]] : []
@@ -152,10 +153,10 @@ function renamedNames() {
   const check = `
     const expected = ${JSON.stringify(expected)};
     const renamed = [];
-    for (const [file, names] of expected) {
+    for (const [file, built_file, names] of expected) {
       const built = await import(${
     JSON.stringify(pathToFileURL(path.resolve("dist")).href)
-  } + "/" + file);
+  } + "/" + built_file);
       for (const [name, value] of names) if (built[name]?.name !== value) renamed.push([file, name]);
     }
     console.log(JSON.stringify(renamed));`;
@@ -164,8 +165,7 @@ function renamedNames() {
   });
   const renamed = new Map();
   for (const [file, name] of JSON.parse(out.trim().split("\n").pop())) {
-    const source = subpaths.find(([, f]) => js(f) === file)[1];
-    renamed.set(source, [...renamed.get(source) ?? [], name]);
+    renamed.set(file, [...renamed.get(file) ?? [], name]);
   }
   return renamed;
 }

@@ -15,7 +15,6 @@ import {
   CTL_RUNNING,
   FAILED,
   LOAD,
-  MAP,
   OK,
   type ResultMessage,
   STARMAP,
@@ -141,7 +140,7 @@ function runItems(kind: number, fn: Fn, items: ListReader): unknown {
   const n = items.length;
   const out = new Array(n);
   for (let i = 0; i < n; i++) {
-    const value = kind === MAP ? fn(items.next()) : fn(...(items.next() as unknown[]));
+    const value = callWith(kind, fn, items.next());
     if (isThenable(value)) {
       // Items run one after another, as in Python's worker: finish this one
       // before starting the next.
@@ -162,9 +161,14 @@ async function finishAsync(
 ): Promise<unknown[]> {
   out[from] = await first;
   for (let i = from + 1; i < items.length; i++) {
-    out[i] = await (kind === STARMAP ? fn(...(items.next() as unknown[])) : fn(items.next()));
+    out[i] = await callWith(kind, fn, items.next());
   }
   return out;
+}
+
+/** Calls `fn` on a MAP item, or on a STARMAP item's arguments. */
+function callWith(kind: number, fn: Fn, item: unknown): unknown {
+  return kind === STARMAP ? fn(...(item as unknown[])) : fn(item);
 }
 
 function isThenable(value: unknown): boolean {
