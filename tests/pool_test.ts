@@ -9,6 +9,7 @@ import {
   WorkerLostError,
 } from "../pool.ts";
 import { Queue } from "../queue.ts";
+import { Barrier, Event } from "../lock.ts";
 import { runScript, withBusy } from "./_run.ts";
 import {
   add,
@@ -22,6 +23,8 @@ import {
   init,
   initEcho,
   initFails,
+  initMeeting,
+  meet,
   pidOf,
   putItem,
   returnsFunction,
@@ -300,6 +303,35 @@ describe("Pool", () => {
     await using shared = new Pool(1, { initializer: putItem, initargs: [q, "ready"] });
     assert.equal(await shared.apply(square, [2]), 4);
     assert.equal(await q.get({ timeout: 10_000 }), "ready");
+  });
+
+  test("tasks go to the worker up first, not behind one still starting", async () => {
+    const order = new Int32Array(new SharedArrayBuffer(4));
+    const gate = new Event();
+    const both = new Barrier(2);
+    await using pool = new Pool(2, { initializer: initMeeting, initargs: [both, order, gate] });
+    try {
+      // The second worker stays in its initializer until the gate is set:
+      // every task must run on the first.
+      const pids = await pool.mapAsync(pidOf, [1, 2, 3, 4, 5, 6, 7, 8], 1).get({ timeout: 10_000 });
+      assert.equal(pids.length, 8);
+      assert.equal(new Set(pids).size, 1);
+    } finally {
+      gate.set();
+    }
+    // Once it has started, it takes tasks too.
+    const arrivals = await pool.mapAsync(meet, [1, 2], 1).get({ timeout: 15_000 });
+    assert.deepEqual(arrivals.toSorted(), [0, 1]);
+  });
+
+  test("two slow tasks on a new pool run at once, one per worker", async () => {
+    // Each waits until both run: queued on one worker, they would never meet.
+    for (let round = 0; round < 3; round++) {
+      const both = new Barrier(2);
+      await using pool = new Pool(2, { initializer: initMeeting, initargs: [both] });
+      const arrivals = await pool.mapAsync(meet, [1, 2], 1).get({ timeout: 15_000 });
+      assert.deepEqual(arrivals.toSorted(), [0, 1]);
+    }
   });
 
   test("a failing initializer settles the tasks and breaks the pool", async () => {

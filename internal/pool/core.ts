@@ -28,6 +28,7 @@ import {
   CTL_WORDS,
   LOAD,
   OK,
+  READY,
   type ResultMessage,
   STARMAP,
   STARTED,
@@ -476,14 +477,27 @@ export class PoolCore implements Scheduler {
     return this.#queue.length - this.#queueHead;
   }
 
+  /** Whether `w` may be given tasks now: started (see READY), not stopping, not full. */
   #eligible(w: PoolWorker): boolean {
     const max = this.#options.maxTasks;
-    return !w.dead && !w.retired && !w.exclusive && (max === 0 || w.sent < max);
+    return !w.dead && !w.retired && !w.exclusive && Atomics.load(w.control, CTL_READY) === 1 &&
+      (max === 0 || w.sent < max);
+  }
+
+  /** Whether a worker that will take tasks is still starting. */
+  #starting(): boolean {
+    return this.#workers.some((w) =>
+      !w.dead && !w.retired && Atomics.load(w.control, CTL_READY) === 0
+    );
   }
 
   #dispatch(): void {
     if (this.#state === "terminated") return;
-    const depth = this.#depth();
+    // While a worker is still starting, each started one holds one task at
+    // a time, as from Python's shared task queue: tasks go to whichever is
+    // free when it asks, so that none waits behind another on the first
+    // worker up while the next could run it once started.
+    const depth = this.#starting() ? 1 : this.#depth();
     for (let head = this.#peek(); head !== undefined; head = this.#peek()) {
       if (head.timed) {
         // A task with a clock runs alone on its worker, so that stopping
@@ -654,6 +668,8 @@ export class PoolCore implements Scheduler {
   }
 
   #onResult([id, status, value, micros]: ResultMessage): void {
+    // A worker now started: the dispatch after these results gives it tasks.
+    if (status === READY) return;
     const task = this.#tasks.get(id);
     if (!task) return;
     if (status === STARTED) {

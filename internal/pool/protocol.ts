@@ -30,9 +30,15 @@ export const OK = 0;
 export const FAILED = 1;
 /** Result status: a task with a timeout or signal has started (its clock starts now). */
 export const STARTED = 2;
+/**
+ * Result status: the worker has started and takes tasks (task id 0). Tasks
+ * go only to started workers, so that a pool's first tasks run on whichever
+ * worker is up first instead of waiting for one still starting.
+ */
+export const READY = 3;
 
 // Words of a worker's control buffer (Int32), written by the worker only.
-/** 0 while the worker starts (imports, initializer); 1 once it takes tasks. */
+/** 0 while the worker starts (imports, initializer); 1 once it takes tasks (then it sends READY). */
 export const CTL_READY = 0;
 /** The id of the task it runs now; 0 between tasks. Read after it dies. */
 export const CTL_RUNNING = 1;

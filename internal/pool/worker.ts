@@ -16,6 +16,7 @@ import {
   FAILED,
   LOAD,
   OK,
+  READY,
   type ResultMessage,
   STARMAP,
   STARTED,
@@ -58,6 +59,7 @@ export const poolWorkerMain = async function poolWorkerMain(
     await init(...initargs);
   }
   Atomics.store(control, CTL_READY, 1);
+  results.tryPut([[0, READY, null, 0]], "result");
   // A function that failed to load keeps its error, so that each task using
   // it fails with that error rather than the whole worker dying.
   const fns = new Map<number, Fn | { error: unknown }>();
