@@ -78,13 +78,15 @@ export function waitSync(
  * until `deadline`, or until `signal` aborts (then it rejects with the
  * signal's reason).
  *
- * One `Atomics.waitAsync` for the whole wait, with no timeout of its own: a
+ * Its first slice arms an `Atomics.waitAsync` with no timeout of its own: a
  * runtime's timed `waitAsync` keeps a timer of its own for each wait (a raw
  * async round trip between two threads took 40-44 µs on Bun with a timeout,
  * 31-33 without; 37-41 and 33-34 on Deno), and ours is there anyway. A wait
- * that ends without that waiter woken (a deadline, an abort, a change seen
- * without a wake) wakes it itself, so that no waiter is left behind; the
- * other waiters on the word then re-check, as after any spurious wake.
+ * that outlasts that slice wakes that waiter itself (the other waiters on
+ * the word then re-check, as after any spurious wake) and arms one per
+ * further slice with the slice as its timeout, so that a lost wake-up costs
+ * at most a slice; one that ends first, unwoken (a deadline, an abort, a
+ * change seen without a wake), wakes it too: no waiter is left behind.
  */
 export async function waitAsync(
   view: Int32Array,
@@ -98,33 +100,38 @@ export async function waitAsync(
     if (Atomics.load(view, index) !== expected) return "not-equal";
   }
   if (remaining(deadline) <= 0) return "timed-out";
-  const armed = Atomics.waitAsync(view, index, expected);
-  if (!armed.async) return "not-equal";
+  const untimed = Atomics.waitAsync(view, index, expected);
+  if (!untimed.async) return "not-equal";
   let woken = false;
-  let current: ((how: string) => void) | undefined;
-  armed.value.then(() => {
-    woken = true;
-    current?.("ok");
-  });
+  untimed.value.then(() => void (woken = true));
   try {
-    while (true) {
+    let armed: Promise<string> = untimed.value;
+    for (let slices = 0;; slices++) {
       const left = remaining(deadline);
       if (left <= 0) return "timed-out";
       const slice = Math.min(left, ASYNC_SLICE_MS);
+      if (slices > 0) {
+        if (!woken) {
+          woken = true;
+          Atomics.notify(view, index);
+        }
+        const timed = Atomics.waitAsync(view, index, expected, slice);
+        if (!timed.async) return timed.value === "not-equal" ? "not-equal" : "ok";
+        armed = timed.value;
+      }
       // The timer keeps the event loop alive while we wait: a pending
       // waitAsync alone does not in every runtime, and a program awaiting a
       // queue must not exit under it.
       let timer: ReturnType<typeof setTimeout> | undefined;
       let onAbort: (() => void) | undefined;
-      const how = woken ? "ok" : await new Promise<string>((resolve) => {
-        current = resolve;
+      const how = await new Promise<string>((resolve) => {
         timer = setTimeout(resolve, slice + 1, "timed-out");
+        armed.then(resolve);
         if (signal) {
           onAbort = () => resolve("aborted");
           signal.addEventListener("abort", onAbort, { once: true });
         }
       });
-      current = undefined;
       clearTimeout(timer);
       if (onAbort) signal!.removeEventListener("abort", onAbort);
       if (how === "aborted") signal!.throwIfAborted();

@@ -53,6 +53,17 @@ test("a change seen without a wake ends the wait at its next slice, leaving no w
   assert.equal(Atomics.notify(i32, 0), 0);
 });
 
+test("a wait longer than a slice is still woken by a notify, and leaves no waiter", async () => {
+  const i32 = word();
+  const waiting = waitAsync(i32, 0, 0, performance.now() + 10_000);
+  // Past the first slice (200 ms): the wait now sleeps a slice at a time.
+  await new Promise((resolve) => setTimeout(resolve, 350));
+  Atomics.store(i32, 0, 1);
+  assert.equal(Atomics.notify(i32, 0), 1);
+  assert.equal(await waiting, "ok");
+  assert.equal(Atomics.notify(i32, 0), 0);
+});
+
 test("two waits on one word are both woken by one notify", async () => {
   const i32 = word();
   const deadline = performance.now() + 10_000;
