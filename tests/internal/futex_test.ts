@@ -7,15 +7,21 @@ import { waitAsync } from "../../internal/wait/futex.ts";
 
 const word = (): Int32Array => new Int32Array(new SharedArrayBuffer(8));
 
-test("a notify wakes the wait, which leaves no waiter behind", async () => {
+/**
+ * Waits on a fresh word, changes it and notifies after `ms`, and checks that
+ * the notify woke the wait (one waiter) and that none is left after it.
+ */
+async function wokenAfter(ms: number): Promise<void> {
   const i32 = word();
   const waiting = waitAsync(i32, 0, 0, performance.now() + 10_000);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await new Promise((resolve) => setTimeout(resolve, ms));
   Atomics.store(i32, 0, 1);
   assert.equal(Atomics.notify(i32, 0), 1);
   assert.equal(await waiting, "ok");
   assert.equal(Atomics.notify(i32, 0), 0);
-});
+}
+
+test("a notify wakes the wait, which leaves no waiter behind", () => wokenAfter(20));
 
 test("a word already changed is not waited on", async () => {
   const i32 = word();
@@ -53,16 +59,9 @@ test("a change seen without a wake ends the wait at its next slice, leaving no w
   assert.equal(Atomics.notify(i32, 0), 0);
 });
 
-test("a wait longer than a slice is still woken by a notify, and leaves no waiter", async () => {
-  const i32 = word();
-  const waiting = waitAsync(i32, 0, 0, performance.now() + 10_000);
-  // Past the first slice (200 ms): the wait now sleeps a slice at a time.
-  await new Promise((resolve) => setTimeout(resolve, 350));
-  Atomics.store(i32, 0, 1);
-  assert.equal(Atomics.notify(i32, 0), 1);
-  assert.equal(await waiting, "ok");
-  assert.equal(Atomics.notify(i32, 0), 0);
-});
+// Past the first slice (200 ms), the wait sleeps a slice at a time.
+test("a wait longer than a slice is still woken by a notify, and leaves no waiter", () =>
+  wokenAfter(350));
 
 test("two waits on one word are both woken by one notify", async () => {
   const i32 = word();
