@@ -29,6 +29,7 @@ import {
   putItem,
   returnsFunction,
   sameAsLast,
+  sharedInside,
   slowSquare,
   square,
   throughQueue,
@@ -115,17 +116,22 @@ describe("Pool", () => {
     assert.ok(1 in out);
   });
 
-  test("an object met twice in one chunk is one object in the worker, as with structuredClone", async () => {
+  test("each item reaches the worker on its own: two items that are one object arrive as two", async () => {
     await using pool = new Pool(1);
     const a = { id: 1, name: "a" };
-    const b = { id: 1, name: "a" };
-    assert.deepEqual(await pool.map(sameAsLast, [a, a, b, b, a], 5), [
-      false,
-      true,
-      false,
-      true,
-      false,
-    ]);
+    // One chunk: in Python the chunk is one pickle and the second `a` is
+    // the first; here each item is sent alone, as with chunksize 1.
+    assert.deepEqual(await pool.map(sameAsLast, [a, a, a], 3), [false, false, false]);
+    // Within one item, one object stays one object (and a cycle a cycle).
+    const cycle: { self?: unknown } = {};
+    cycle.self = cycle;
+    assert.deepEqual(
+      await pool.map(sharedInside, [{ pair: [a, a], cycle }, { pair: [a, a], cycle }]),
+      [
+        true,
+        true,
+      ],
+    );
   });
 
   test("starmap passes each argument list as it is: any length, holes as undefined", async () => {

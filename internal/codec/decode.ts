@@ -30,6 +30,7 @@ import {
   T_HOLE,
   T_INT32,
   T_INT8,
+  T_ITEMS,
   T_MAP,
   T_NESTED,
   T_NULL,
@@ -197,7 +198,7 @@ export class NestedBytes {
 
 /**
  * Opens the message `bytes`, whose value is a list (a plain array, or the
- * T_NUMBERS of an `Items`, or the T_ROWS of a `Rows`), and returns a reader
+ * T_ITEMS of an `Items`, or the T_ROWS of a `Rows`), and returns a reader
  * over its elements. The message stays open until `done()` (other messages
  * may be decoded meanwhile). A message that numbers its objects (something
  * in it is met twice) is decoded whole, and the reader hands out its list.
@@ -242,8 +243,9 @@ function listReader(r: Reader, leave: () => void): ListReader {
   let width = 0;
   let numbers = 0;
   if (tag === T_ARRAY) n = count(r);
-  else if (tag === T_NUMBERS || tag === T_ROWS) [n, width, numbers] = runHead(r, tag === T_ROWS);
-  else throw CORRUPT;
+  else if (tag === T_NUMBERS || tag === T_ITEMS || tag === T_ROWS) {
+    [n, width, numbers] = runHead(r, tag === T_ROWS);
+  } else throw CORRUPT;
   let taken = 0;
   let element = 0;
   let closed = false;
@@ -252,8 +254,9 @@ function listReader(r: Reader, leave: () => void): ListReader {
       r.pos += 8;
       return r.dv.getFloat64(r.pos - 8, true);
     }
-    // Only a T_NUMBERS list has holes.
-    if (tag === T_NUMBERS && r.u8[r.pos] === T_HOLE) {
+    // Only a T_NUMBERS or T_ITEMS list has holes. (Nothing is numbered
+    // here: its elements need no numbering of their own.)
+    if (tag !== T_ROWS && r.u8[r.pos] === T_HOLE) {
       r.pos++;
       return undefined;
     }
@@ -362,7 +365,8 @@ function get(r: Reader): unknown {
       }
       return out;
     }
-    case T_NUMBERS: {
+    case T_NUMBERS:
+    case T_ITEMS: {
       const [n, , m] = runHead(r, false);
       const out = new Array(n);
       if (numbered) objects.push(out);
@@ -370,9 +374,10 @@ function get(r: Reader): unknown {
       let at = r.pos;
       for (let i = 0; i < m; i++, at += 8) out[i] = dv.getFloat64(at, true);
       r.pos = at;
+      const alone = tag === T_ITEMS && numbered;
       for (let i = m; i < n; i++) {
         if (r.u8[r.pos] === T_HOLE) r.pos++;
-        else out[i] = get(r);
+        else out[i] = alone ? getAlone(r) : get(r);
       }
       return out;
     }
@@ -383,9 +388,16 @@ function get(r: Reader): unknown {
       const dv = r.dv;
       let at = r.pos;
       let k = 0;
+      // Each row's objects are numbered on their own (see getAlone).
+      const outer = objectBase;
+      const after = objects.length;
       for (let i = 0; i < n; i++) {
         const row = new Array(width);
         out[i] = row;
+        if (numbered) {
+          objects.length = after;
+          objectBase = after;
+        }
         for (let j = 0; j < width; j++, k++) {
           if (k < m) {
             row[j] = dv.getFloat64(at, true);
@@ -397,6 +409,8 @@ function get(r: Reader): unknown {
           }
         }
       }
+      objects.length = after;
+      objectBase = outer;
       r.pos = at;
       return out;
     }
@@ -526,6 +540,18 @@ function get(r: Reader): unknown {
     }
   }
   throw CORRUPT;
+}
+
+/** An element of a T_ITEMS list: numbered on its own, from zero, and forgotten after. */
+function getAlone(r: Reader): unknown {
+  const outer = objectBase;
+  objectBase = objects.length;
+  try {
+    return get(r);
+  } finally {
+    objects.length = objectBase;
+    objectBase = outer;
+  }
 }
 
 // A key "__proto__" must become an own property, as structured clone makes it.

@@ -116,6 +116,15 @@ export const T_ROWS = 29;
  * item at a time).
  */
 export const T_NESTED = 30;
+/**
+ * The list of an `Items` (a pool's chunk of items, or of results): as
+ * {@linkcode T_NUMBERS}, but each element after the run is numbered on its
+ * own, as if it were a message of its own: its objects are numbered from
+ * zero, and a {@linkcode T_REF} in it names one of them. So one element's
+ * objects are never looked for in another's, and none outlives its element
+ * in the decoder's table.
+ */
+export const T_ITEMS = 31;
 
 export const ERROR_MESSAGE = 1;
 export const ERROR_STACK = 2;

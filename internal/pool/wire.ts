@@ -7,8 +7,8 @@
  * many small strings and objects out of a `SharedArrayBuffer` costs up to
  * 3x reading them from private memory in Deno and Bun, while the copy costs
  * ~0.05 ns a byte. A chunk's items and results travel as the codec's
- * `Items` (numbers as one run of float64s), a starmap's argument lists as
- * its `Rows`.
+ * `Items` (numbers as one run of float64s, each other item numbered on its
+ * own), a starmap's argument lists as its `Rows`.
  *
  * @module
  */

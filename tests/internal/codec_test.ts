@@ -405,13 +405,56 @@ describe("codec: a list read an element at a time", () => {
     short.done();
   });
 
-  test("a list with a shared object is read whole, its identities kept", () => {
+  test("Items and Rows number each item (each row) on its own: shared objects and cycles within one are kept", () => {
     const shared = { s: 1 };
-    const list = openList(message(new Items([shared, shared, "x"])));
+    const cycle: { self?: unknown } = {};
+    cycle.self = cycle;
+    const items = [shared, shared, { pair: [shared, shared] }, cycle, "x"];
+    // Nothing in one item is met again in it but the cycle: read whole, as
+    // a message that numbers its objects.
+    const whole = message(new Items(items));
+    assert.equal(whole[0], MAGIC);
+    const back = readAll(whole) as [object, object, { pair: object[] }, { self: unknown }, string];
+    assert.notEqual(back[0], back[1], "two items that are one object come back as two");
+    assert.deepEqual(back[0], shared);
+    assert.deepEqual(back[1], shared);
+    assert.equal(back[2].pair[0], back[2].pair[1], "within one item, one object");
+    assert.notEqual(back[2].pair[0], back[0]);
+    assert.equal(back[3].self, back[3], "a cycle within an item is kept");
+    // With no cycle, nothing is numbered: the list is read an item at a time.
+    const plain = message(new Items([shared, shared, "x"]));
+    assert.equal(plain[0], MAGIC_PLAIN);
+    const list = openList(plain);
     const first = list.next();
-    assert.equal(list.next(), first);
+    assert.deepEqual(first, shared);
+    assert.notEqual(list.next(), first);
     assert.equal(list.next(), "x");
     list.done();
+    // Rows: each row is one item (its arguments share what they share).
+    const rows = readAll(message(new Rows([[shared, shared], [shared, 1], [cycle, 2]], 2))) as [
+      [object, object],
+      [object, number],
+      [{ self: unknown }, number],
+    ];
+    assert.equal(rows[0][0], rows[0][1]);
+    assert.notEqual(rows[1][0], rows[0][0]);
+    assert.deepEqual(rows[1], [shared, 1]);
+    assert.equal(rows[2][0].self, rows[2][0]);
+  });
+
+  test("an object outside the Items is not looked for inside them, nor theirs outside", () => {
+    const shared = { s: 1 };
+    const cycle: { self?: unknown } = {};
+    cycle.self = cycle;
+    const back = roundTrip([shared, new Items([shared, cycle]), shared]) as [
+      object,
+      [object, { self: unknown }],
+      object,
+    ];
+    assert.equal(back[0], back[2]);
+    assert.notEqual(back[1][0], back[0]);
+    assert.deepEqual(back[1][0], shared);
+    assert.equal(back[1][1].self, back[1][1]);
   });
 
   test("a Nested value is a message of its own inside the message, handed over unread", () => {
@@ -423,8 +466,7 @@ describe("codec: a list read an element at a time", () => {
     // The outer message numbers its own objects, the nested one its own.
     assert.equal(outer[2], outer[3]);
     const inner = readAll((outer[1] as NestedBytes).bytes);
-    assert.equal(inner[0], inner[1]);
-    assert.equal(inner[2], "z");
+    assert.deepEqual(inner, [shared, shared, "z"]);
   });
 
   test("bytes that are not a list are refused", () => {
