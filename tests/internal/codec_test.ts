@@ -81,6 +81,39 @@ describe("codec", () => {
     assert.deepEqual(roundTrip(Object.assign(Object.create(null), { x: 1 })), { x: 1 });
   });
 
+  test("records of one shape keep their own keys: order, getters, none inherited", () => {
+    const getter = {
+      a: 1,
+      get b() {
+        return 2;
+      },
+    };
+    const records = [{ a: 1, b: 2 }, { b: 3, a: 4 }, { a: 5 }, getter, { a: 6, b: 7, c: 8 }];
+    const back = roundTrip(records) as object[];
+    assert.deepEqual(back, [{ a: 1, b: 2 }, { b: 3, a: 4 }, { a: 5 }, { a: 1, b: 2 }, {
+      a: 6,
+      b: 7,
+      c: 8,
+    }]);
+    assert.deepEqual(Object.keys(back[1]), ["b", "a"]);
+    assert.ok(Object.getOwnPropertyDescriptor(back[3], "b")!.writable, "a getter's value, as data");
+    // An enumerable key on Object.prototype: a record without its own `b`
+    // must not pass for the shape {a, b} (for...in would list the inherited one).
+    Object.defineProperty(Object.prototype, "b", {
+      value: 9,
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+    try {
+      const mixed = roundTrip([{ a: 1, b: 2 }, { a: 3 }, { a: 4, b: 5 }]) as object[];
+      assert.deepEqual(mixed.map((r) => Object.keys(r)), [["a", "b"], ["a"], ["a", "b"]]);
+      assert.ok(!Object.hasOwn(mixed[1], "b"));
+    } finally {
+      delete (Object.prototype as { b?: unknown }).b;
+    }
+  });
+
   test("array holes stay holes; other keys and sparse lengths are kept", () => {
     const holes = roundTrip([1, , 3]) as unknown[];
     assert.equal(holes.length, 3);
