@@ -34,4 +34,5 @@ export const bun: Runtime = {
   singleFileExecutable: () => (EMBEDDED.test(bunNs().main) ? "bun build --compile" : null),
   stopsWorkers: true,
   warmAfterUse: true,
+  nativeBufferWrites: true,
 };

@@ -53,4 +53,5 @@ export const deno: Runtime = {
   singleFileExecutable: () => (denoNs().build.standalone ? "deno compile" : null),
   stopsWorkers: false,
   warmAfterUse: true,
+  nativeBufferWrites: false,
 };

@@ -26,6 +26,7 @@ export const node: Runtime = {
       : null,
   stopsWorkers: true,
   warmAfterUse: false,
+  nativeBufferWrites: true,
 };
 
 /**

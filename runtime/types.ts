@@ -72,6 +72,14 @@ export interface Runtime {
    * after another took 64 ms each instead of 46.
    */
   readonly warmAfterUse: boolean;
+  /**
+   * Whether `node:buffer`'s `Buffer.byteLength` and `latin1Write` are native
+   * calls that allocate nothing: the codec then writes an ASCII string with
+   * them instead of `TextEncoder.encodeInto`, which takes a view of its
+   * destination and returns an object (two allocations per string). Node
+   * and Bun; Deno's `node:buffer` runs them in JavaScript, ~30x slower.
+   */
+  readonly nativeBufferWrites: boolean;
   /** Ends the whole program with `code`. */
   exitProgram(code: number): never;
   /**

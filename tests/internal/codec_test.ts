@@ -41,8 +41,14 @@ describe("codec", () => {
   test("ASCII strings of every length come back, from private and from shared memory", () => {
     const strings = [16, 17, 64, 65, 1024, 70_000].map((n) => "abcdefghij".repeat(n).slice(0, n));
     strings.push("\u007f".repeat(40), "x".repeat(40) + "é", "\u0000".repeat(33));
+    strings.push("x".repeat(100) + "é", "\u0080" + "y".repeat(100), "z".repeat(99) + "\u{1f600}");
     for (const s of strings) {
       assert.equal(roundTrip(s), s);
+      // Written into shared memory, as a channel writes.
+      const ring = new Uint8Array(new SharedArrayBuffer(4 * s.length + 64));
+      const into = new Writer(ring);
+      encode([s, s], into, "value");
+      assert.deepEqual(decode(new Reader(ring, into.pos)), [s, s]);
       const w = new Writer();
       encode([s, { [s]: s }], w, "value");
       const shared = new Uint8Array(new SharedArrayBuffer(w.pos + 8));
