@@ -410,13 +410,17 @@ function putPlain(object: Record<string, unknown>, w: Writer): void {
     }
   }
   for (let i = 0; i < n; i++) {
-    const key = keys[i];
-    if (shape < 0) putString(key, w);
-    try {
-      put(object[key], w);
-    } catch (error) {
-      throw withStep(error, keyStep(key));
-    }
+    if (shape < 0) putString(keys[i], w);
+    putValue(object, keys[i], w);
+  }
+}
+
+/** Encodes `object[key]`, naming that step if it cannot be sent. */
+function putValue(object: Record<string, unknown>, key: string, w: Writer): void {
+  try {
+    put(object[key], w);
+  } catch (error) {
+    throw withStep(error, keyStep(key));
   }
 }
 
@@ -443,14 +447,7 @@ function putLastShape(object: Record<string, unknown>, w: Writer): boolean {
   w.u8[w.pos] = T_SHAPED;
   w.dv.setUint32(w.pos + 1, lastShape, true);
   w.pos += 5;
-  for (i = 0; i < n; i++) {
-    const key = keys[i];
-    try {
-      put(object[key], w);
-    } catch (error) {
-      throw withStep(error, keyStep(key));
-    }
-  }
+  for (i = 0; i < n; i++) putValue(object, keys[i], w);
   return true;
 }
 
