@@ -391,26 +391,29 @@ function get(r: Reader): unknown {
       // Each row's objects are numbered on their own (see getAlone).
       const outer = objectBase;
       const after = objects.length;
-      for (let i = 0; i < n; i++) {
-        const row = new Array(width);
-        out[i] = row;
-        if (numbered) {
-          objects.length = after;
-          objectBase = after;
-        }
-        for (let j = 0; j < width; j++, k++) {
-          if (k < m) {
-            row[j] = dv.getFloat64(at, true);
-            at += 8;
-          } else {
-            r.pos = at;
-            row[j] = get(r);
-            at = r.pos;
+      try {
+        for (let i = 0; i < n; i++) {
+          const row = new Array(width);
+          out[i] = row;
+          if (numbered) {
+            objects.length = after;
+            objectBase = after;
+          }
+          for (let j = 0; j < width; j++, k++) {
+            if (k < m) {
+              row[j] = dv.getFloat64(at, true);
+              at += 8;
+            } else {
+              r.pos = at;
+              row[j] = get(r);
+              at = r.pos;
+            }
           }
         }
+      } finally {
+        objects.length = after;
+        objectBase = outer;
       }
-      objects.length = after;
-      objectBase = outer;
       r.pos = at;
       return out;
     }
