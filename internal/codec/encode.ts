@@ -128,18 +128,25 @@ export class RawBytes {
 
 /**
  * An array whose only own keys are its indices (one the sender made itself,
- * such as a slice: it may have holes but no other keys). It is sent as the
- * array, without listing its keys first: `Object.keys` of a long array
- * makes a string per index (~75 ns an item in Deno and Bun). Each element
- * is numbered on its own (T_ITEMS): two elements that are the same object
- * arrive as two equal objects, as items sent one by one do.
+ * such as a slice: it may have holes but no other keys), or its elements
+ * `from` up to `to`. It is sent as the list of those elements, without
+ * listing its keys first: `Object.keys` of a long array makes a string per
+ * index (~75 ns an item in Deno and Bun). Each element is numbered on its
+ * own (T_ITEMS): two elements that are the same object arrive as two equal
+ * objects, as items sent one by one do.
  */
 export class Items {
   /** The array. */
   readonly items: unknown[];
-  /** Wraps `items` (not copied). */
-  constructor(items: unknown[]) {
+  /** The first element sent. */
+  readonly from: number;
+  /** The element after the last one sent. */
+  readonly to: number;
+  /** Wraps `items` (not copied), or its elements `from` up to `to`. */
+  constructor(items: unknown[], from = 0, to: number = items.length) {
     this.items = items;
+    this.from = from;
+    this.to = to;
   }
 }
 
@@ -343,7 +350,7 @@ function put(value: unknown, w: Writer): void {
     number(object);
     return putPlain(object as Record<string, unknown>, w);
   }
-  if (object instanceof Items) return putItems(object.items, w);
+  if (object instanceof Items) return putItems(object, w);
   if (object instanceof Rows) return putRows(object, w);
   putOther(object, proto, w);
 }
@@ -577,13 +584,17 @@ function putNested(value: unknown, w: Writer): void {
 }
 
 /**
- * The array of an {@linkcode Items}: numbered as itself, sent as T_ITEMS
- * (as T_NUMBERS, each element after the run numbered on its own).
+ * The list of an {@linkcode Items}, sent as T_ITEMS (as T_NUMBERS, each
+ * element after the run numbered on its own). A whole array is numbered as
+ * itself; a part of one is a list of its own (numbered as a new object, as
+ * the decoder numbers the list it makes).
  */
-function putItems(array: unknown[], w: Writer): void {
-  if (putRef(array, w)) return;
-  number(array);
-  putIndexed(array, w, true);
+function putItems({ items: array, from, to }: Items, w: Writer): void {
+  if (from === 0 && to === array.length) {
+    if (putRef(array, w)) return;
+    number(array);
+  } else number({});
+  putIndexed(array, w, true, from, to);
 }
 
 /** Writes a T_REF to `object` if it was met before in this message; returns whether. */
@@ -648,19 +659,24 @@ function putRows({ rows, width }: Rows, w: Writer): void {
  * An array with no keys but its indices (holes allowed), as T_NUMBERS, or,
  * `each`, as T_ITEMS: each element after the run numbered on its own.
  */
-function putIndexed(array: unknown[], w: Writer, each = false): void {
-  const n = array.length;
+function putIndexed(
+  array: unknown[],
+  w: Writer,
+  each = false,
+  from = 0,
+  to: number = array.length,
+): void {
   w.room(9);
   w.u8[w.pos] = each ? T_ITEMS : T_NUMBERS;
-  w.dv.setUint32(w.pos + 1, n, true);
+  w.dv.setUint32(w.pos + 1, to - from, true);
   const countAt = w.pos + 5;
   w.pos += 9;
   // Each element is read once (an element may be a getter): the numbers
   // are written as met, and the first other value ends the run.
-  let i = 0;
+  let i = from;
   let value: unknown;
-  run: while (i < n) {
-    const block = Math.min(n - i, NUMBER_BLOCK);
+  run: while (i < to) {
+    const block = Math.min(to - i, NUMBER_BLOCK);
     w.room(8 * block);
     const dv = w.dv;
     let at = w.pos;
@@ -674,16 +690,17 @@ function putIndexed(array: unknown[], w: Writer, each = false): void {
     }
     w.pos = at;
   }
-  w.dv.setUint32(countAt, i, true);
+  w.dv.setUint32(countAt, i - from, true);
   // `value` is element i already: the one that ended the run.
   const own: object[] | undefined = each ? [] : undefined;
-  for (let first = true; i < n; i++, first = false) {
+  for (let first = true; i < to; i++, first = false) {
     if (!first) value = array[i];
     if (value === undefined && !(i in array)) {
       w.room(1);
       w.u8[w.pos++] = T_HOLE;
-    } else if (own && typeof value === "object" && value !== null) putAlone(value, own, w, i);
-    else putAt(value, w, i);
+    } else if (own && typeof value === "object" && value !== null) {
+      putAlone(value, own, w, i - from);
+    } else putAt(value, w, i - from);
   }
 }
 

@@ -27,6 +27,7 @@ import {
   CTL_RUNNING,
   CTL_WORDS,
   LOAD,
+  MAP,
   OK,
   READY,
   type ResultMessage,
@@ -57,6 +58,14 @@ export interface TaskSpec {
   payload: unknown[];
   /** Where a MAP or STARMAP chunk starts in the whole input, to name a bad item. */
   offset?: number;
+  /**
+   * With `offset` and `end`: the whole input a MAP or STARMAP chunk is the
+   * part `offset` up to `end` of (`payload` is then that slice, made when
+   * first read): a scheduler may read the chunk from it without a copy.
+   */
+  source?: unknown[];
+  /** Where the chunk ends in `source`. */
+  end?: number;
   /** Milliseconds the task may run once started. */
   timeout?: number;
   /** Stops the task (and its worker) when aborted. */
@@ -203,6 +212,9 @@ let scratch = new Writer();
  * it has run.
  */
 function chunkOf(t: Task): unknown {
+  if (t.kind === MAP && t.source && t.end !== undefined) {
+    return new Nested(new Items(t.source, t.offset ?? 0, t.end));
+  }
   const payload = t.payload;
   if (t.kind === APPLY) return payload;
   if (t.kind === STARMAP && payload.length > 0) {
@@ -214,6 +226,12 @@ function chunkOf(t: Task): unknown {
     if (same) return new Nested(new Rows(payload as unknown[][], width));
   }
   return new Nested(new Items(payload));
+}
+
+/** How many items a task carries (1 for an APPLY). */
+function itemCount(t: TaskSpec): number {
+  if (t.kind === APPLY) return 1;
+  return t.source && t.end !== undefined ? t.end - (t.offset ?? 0) : t.payload.length;
 }
 
 /** The shared scheduler of Pool and ProcessPoolExecutor. */
@@ -531,7 +549,7 @@ export class PoolCore implements Scheduler {
         t = this.#peek()
       ) {
         batch.push(this.#take());
-        items += t.kind === APPLY ? 1 : t.payload.length;
+        items += itemCount(t);
       }
       this.#send(best, batch);
     }

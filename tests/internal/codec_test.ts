@@ -481,6 +481,32 @@ describe("codec: a list read an element at a time", () => {
     assert.equal(rows[2][0].self, rows[2][0]);
   });
 
+  test("Items of part of an array send that part, as a list of its own", () => {
+    const cycle: { self?: unknown } = {};
+    cycle.self = cycle;
+    // deno-lint-ignore no-sparse-arrays
+    const all = [1, 2, "a", { x: 1 }, cycle, , 7, 8];
+    const back = roundTrip([new Items(all, 2, 7), all, new Items(all, 0, 2)]) as [
+      unknown[],
+      unknown[],
+      unknown[],
+    ];
+    assert.equal(back[0].length, 5);
+    assert.deepEqual(back[0].slice(0, 2), ["a", { x: 1 }]);
+    const again = back[0][2] as { self: unknown };
+    assert.equal(again.self, again);
+    assert.ok(!(3 in back[0]), "a hole stays a hole");
+    assert.equal(back[0][4], 7);
+    assert.notEqual(back[1], back[0], "the whole array is another list");
+    assert.equal(back[1].length, 8);
+    assert.deepEqual(back[1][3], { x: 1 });
+    assert.deepEqual(back[2], [1, 2]);
+    // Read an element at a time: numbers, then the rest.
+    assert.deepEqual(readAll(message(new Items(all, 1, 4))), [2, "a", { x: 1 }]);
+    assert.deepEqual(readAll(message(new Items(all, 6, 8))), [7, 8]);
+    assert.deepEqual(readAll(message(new Items(all, 3, 3))), []);
+  });
+
   test("an object outside the Items is not looked for inside them, nor theirs outside", () => {
     const shared = { s: 1 };
     const cycle: { self?: unknown } = {};
