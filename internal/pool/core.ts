@@ -212,9 +212,7 @@ let scratch = new Writer();
  * it has run.
  */
 function chunkOf(t: Task): unknown {
-  if (t.kind === MAP && t.source && t.end !== undefined) {
-    return new Nested(new Items(t.source, t.offset ?? 0, t.end));
-  }
+  if (t.kind === MAP && inPlace(t)) return new Nested(new Items(t.source, t.offset ?? 0, t.end));
   const payload = t.payload;
   if (t.kind === APPLY) return payload;
   if (t.kind === STARMAP && payload.length > 0) {
@@ -228,10 +226,15 @@ function chunkOf(t: Task): unknown {
   return new Nested(new Items(payload));
 }
 
-/** How many items a task carries (1 for an APPLY). */
+/** Whether the task's chunk can be read from its whole input (see `TaskSpec.source`). */
+function inPlace(t: TaskSpec): t is TaskSpec & { source: unknown[]; end: number } {
+  return t.source !== undefined && t.end !== undefined;
+}
+
+/** How many items a task carries (1 for an APPLY), without slicing its chunk. */
 function itemCount(t: TaskSpec): number {
   if (t.kind === APPLY) return 1;
-  return t.source && t.end !== undefined ? t.end - (t.offset ?? 0) : t.payload.length;
+  return inPlace(t) ? t.end - (t.offset ?? 0) : t.payload.length;
 }
 
 /** The shared scheduler of Pool and ProcessPoolExecutor. */
