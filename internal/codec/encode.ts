@@ -954,18 +954,19 @@ function putNumber(n: number, w: Writer): void {
 }
 
 const nativeWrites = runtime.nativeBufferWrites;
-const byteLength = Buffer.byteLength;
-const latin1Write = Buffer.prototype.latin1Write as (
+const utf8Write = Buffer.prototype.utf8Write as (
   this: Uint8Array,
   s: string,
   at: number,
-  n: number,
+  max: number,
 ) => number;
 
 // Short strings are copied a character at a time (no call into the encoder
-// for the commonest case); long ASCII ones by latin1Write where that is
-// native, the others through encodeInto.
+// for the commonest case); long ones by utf8Write where that is native, the
+// others through encodeInto.
 const SHORT_STRING = 64;
+// The most UTF-8 bytes one character takes (a surrogate pair).
+const MAX_CHAR_BYTES = 4;
 
 function putString(s: string, w: Writer): void {
   const n = s.length;
@@ -986,17 +987,27 @@ function putString(s: string, w: Writer): void {
       return;
     }
   }
-  // An ASCII string (as many UTF-8 bytes as characters) where writing it
-  // allocates nothing: 10,000 strings of 1 KiB sent to a pool made 1 MB of
-  // views and results a map in Node, whose collection took a third of the
-  // main thread's time sending them.
-  if (nativeWrites && byteLength(s, "utf8") === n) {
-    w.room(5 + n);
-    latin1Write.call(w.u8, s, w.pos + 5, n);
-    w.u8[w.pos] = T_ASCII;
-    w.dv.setUint32(w.pos + 1, n, true);
-    w.pos += 5 + n;
-    return;
+  // One native call that writes the UTF-8 and counts it, allocating
+  // nothing: 10,000 strings of 1 KiB sent to a pool made 1 MB of views and
+  // results a map through encodeInto, and measuring the string first
+  // (Buffer.byteLength) took Node longer than the copy. utf8Write never
+  // writes part of a character, so a write that stopped more than a
+  // character short of the room it had wrote the whole string; one that
+  // did not (the room ran out: only where UTF-8 takes more bytes than the
+  // string has characters) is done again below. (UTF-8 would replace a lone
+  // surrogate: those go below too.)
+  if (nativeWrites && s.isWellFormed()) {
+    w.room(5 + n + MAX_CHAR_BYTES);
+    const at = w.pos + 5;
+    const room = w.end - at;
+    const written = utf8Write.call(w.u8, s, at, room);
+    if (written + MAX_CHAR_BYTES <= room) {
+      // All ASCII (a byte a character): read back without UTF-8 decoding.
+      w.u8[w.pos] = written === n ? T_ASCII : T_UTF8;
+      w.dv.setUint32(w.pos + 1, written, true);
+      w.pos = at + written;
+      return;
+    }
   }
   // UTF-8 would replace a lone surrogate by U+FFFD; structured clone keeps it.
   if (!s.isWellFormed()) return putUtf16(s, w);

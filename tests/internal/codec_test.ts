@@ -11,7 +11,7 @@ import {
   Writer,
 } from "../../internal/codec/encode.ts";
 import { NestedBytes, openList } from "../../internal/codec/decode.ts";
-import { MAGIC, MAGIC_PLAIN } from "../../internal/codec/tags.ts";
+import { MAGIC, MAGIC_PLAIN, T_ASCII, T_UTF8 } from "../../internal/codec/tags.ts";
 
 function roundTrip(value: unknown): unknown {
   const w = new Writer();
@@ -35,6 +35,44 @@ describe("codec", () => {
   test("strings: empty, ASCII, non-ASCII, astral, long", () => {
     for (const s of ["", "a", "héllo", "日本語", "😀x", "z".repeat(100_000), "é".repeat(5000)]) {
       assert.equal(roundTrip(s), s);
+    }
+  });
+
+  test("a string whose room ends inside it comes back whole or overflows, never cut", () => {
+    const ascii = "abcdefghij".repeat(10);
+    const strings = [
+      ascii,
+      "é" + ascii,
+      ascii + "€",
+      "€".repeat(70),
+      ascii + "\u{1f600}" + ascii,
+      "\u{1f600}".repeat(40),
+      ascii + "\ud800" + ascii,
+    ];
+    for (const s of strings) {
+      const w = new Writer();
+      encode(s, w, "value");
+      const size = w.pos;
+      // The tag says how it is read back: ASCII without UTF-8 decoding.
+      const utf8 = new TextEncoder().encode(s).length;
+      if (s.isWellFormed()) {
+        assert.equal(w.u8[size - utf8 - 5], utf8 === s.length ? T_ASCII : T_UTF8, s);
+      }
+      for (let room = size - 8; room <= size + 2 * s.length + 8; room++) {
+        const into = new Writer(new Uint8Array(new SharedArrayBuffer(room + 16)), room);
+        try {
+          encode(s, into, "value");
+        } catch (error) {
+          assert.equal(error, OVERFLOW);
+          // Only a room short of the worst case for its characters (3
+          // bytes per UTF-16 unit) may overflow; ASCII within a character.
+          const worst = utf8 === s.length ? size + 4 : size - utf8 + 3 * s.length + 4;
+          assert.ok(room < worst, `${JSON.stringify(s)} overflowed ${room} bytes`);
+          continue;
+        }
+        assert.ok(into.pos <= room);
+        assert.equal(decode(new Reader(into.u8, into.pos)), s);
+      }
     }
   });
 
