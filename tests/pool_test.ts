@@ -158,6 +158,19 @@ describe("Pool", () => {
     ][];
     assert.deepStrictEqual(await pool.starmap(add, mixed), mixed.map(([a, b]) => a + b));
     assert.equal((await pool.starmap(add, mixed))[1501], "15011501.5");
+    // Each chunk is read from the whole input: every chunk's rows, in order,
+    // and one that cannot be sent named by its place in the whole input.
+    for (const chunksize of [1, 7, 999, 3000]) {
+      assert.deepStrictEqual(
+        await pool.starmap(add, pairs, chunksize),
+        pairs.map(([a, b]) => a + b),
+      );
+    }
+    const bad = pairs.map(([a, b], i) => (i === 2222 ? [a, Symbol("s")] : [a, b]));
+    await assert.rejects(
+      pool.starmap(add, bad as never),
+      /^TypeError: items\[2222\]\[1\] is a symbol/,
+    );
   });
 
   test("a chunk's items are read as they run: a task that sends and receives messages between them", async () => {

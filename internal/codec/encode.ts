@@ -163,10 +163,16 @@ export class Rows {
   readonly rows: ArrayLike<unknown>[];
   /** The elements sent of each row. */
   readonly width: number;
-  /** Wraps `rows` (not copied); `width` is at least 1. */
-  constructor(rows: ArrayLike<unknown>[], width: number) {
+  /** The first row sent. */
+  readonly from: number;
+  /** The row after the last one sent. */
+  readonly to: number;
+  /** Wraps `rows` (not copied), or its rows `from` up to `to`; `width` is at least 1. */
+  constructor(rows: ArrayLike<unknown>[], width: number, from = 0, to: number = rows.length) {
     this.rows = rows;
     this.width = width;
+    this.from = from;
+    this.to = to;
   }
 }
 
@@ -610,17 +616,17 @@ function putRef(object: object, w: Writer): boolean {
 }
 
 /** A {@linkcode Rows}: its list numbered, its rows' elements one run. */
-function putRows({ rows, width }: Rows, w: Writer): void {
+function putRows({ rows, width, from, to: n }: Rows, w: Writer): void {
   if (!(width >= 1)) throw new RangeError("Rows must be at least one element wide");
-  number(rows);
-  const n = rows.length;
+  // Part of a list is a list of its own.
+  number(from === 0 && n === rows.length ? rows : {});
   w.room(13);
   w.u8[w.pos] = T_ROWS;
-  w.dv.setUint32(w.pos + 1, n, true);
+  w.dv.setUint32(w.pos + 1, n - from, true);
   w.dv.setUint32(w.pos + 5, width, true);
   const countAt = w.pos + 9;
   w.pos += 13;
-  let i = 0;
+  let i = from;
   let j = 0;
   let value: unknown;
   run: for (; i < n; i++) {
@@ -634,7 +640,7 @@ function putRows({ rows, width }: Rows, w: Writer): void {
       w.pos += 8;
     }
   }
-  w.dv.setUint32(countAt, i < n ? i * width + j : n * width, true);
+  w.dv.setUint32(countAt, (i - from) * width + (i < n ? j : 0), true);
   // `value` is element j of row i already: the one that ended the run.
   let pending = true;
   const own: object[] = [];
@@ -645,7 +651,7 @@ function putRows({ rows, width }: Rows, w: Writer): void {
     alone(own);
     try {
       for (; j < width; j++) {
-        putAt(pending ? value : row[j], w, i, j);
+        putAt(pending ? value : row[j], w, i - from, j);
         pending = false;
       }
     } finally {

@@ -212,18 +212,19 @@ let scratch = new Writer();
  * it has run.
  */
 function chunkOf(t: Task): unknown {
-  if (t.kind === MAP && inPlace(t)) return new Nested(new Items(t.source, t.offset ?? 0, t.end));
-  const payload = t.payload;
-  if (t.kind === APPLY) return payload;
-  if (t.kind === STARMAP && payload.length > 0) {
-    const width = (payload[0] as unknown[]).length;
+  if (t.kind === APPLY) return t.payload;
+  // Read from the whole input where the task has it: no slice made.
+  const whole = inPlace(t);
+  const list = whole ? t.source : t.payload;
+  const from = whole ? t.offset ?? 0 : 0;
+  const to = whole ? t.end : list.length;
+  if (t.kind === STARMAP && to > from) {
+    const width = (list[from] as unknown[]).length;
     let same = width > 0;
-    for (let i = 1; same && i < payload.length; i++) {
-      same = (payload[i] as unknown[]).length === width;
-    }
-    if (same) return new Nested(new Rows(payload as unknown[][], width));
+    for (let i = from + 1; same && i < to; i++) same = (list[i] as unknown[]).length === width;
+    if (same) return new Nested(new Rows(list as unknown[][], width, from, to));
   }
-  return new Nested(new Items(payload));
+  return new Nested(new Items(list, from, to));
 }
 
 /** Whether the task's chunk can be read from its whole input (see `TaskSpec.source`). */

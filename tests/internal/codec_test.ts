@@ -545,6 +545,32 @@ describe("codec: a list read an element at a time", () => {
     assert.deepEqual(readAll(message(new Items(all, 3, 3))), []);
   });
 
+  test("Rows of part of a list send those rows, numbered from the first", () => {
+    const cycle: { self?: unknown } = {};
+    cycle.self = cycle;
+    const rows = [[1, 2], [3, 4], [5, "x"], [cycle, 6], [7, 8], [9, 10]];
+    const back = roundTrip([new Rows(rows, 2, 1, 4), rows, new Rows(rows, 2, 4, 6)]) as [
+      unknown[][],
+      unknown[][],
+      unknown[][],
+    ];
+    assert.deepEqual(back[0].slice(0, 2), [[3, 4], [5, "x"]]);
+    const again = back[0][2][0] as { self: unknown };
+    assert.equal(again.self, again);
+    assert.equal(back[0].length, 3);
+    assert.equal(back[1].length, 6, "the whole list is another list");
+    assert.deepEqual(back[2], [[7, 8], [9, 10]]);
+    // Read a row at a time: the numbers' run, then the rest.
+    assert.deepEqual(readAll(message(new Rows(rows, 2, 0, 2))), [[1, 2], [3, 4]]);
+    assert.deepEqual(readAll(message(new Rows(rows, 2, 2, 3))), [[5, "x"]]);
+    assert.deepEqual(readAll(message(new Rows(rows, 2, 5, 5))), []);
+    // A row that cannot be sent is named by its place in the part.
+    assert.throws(
+      () => roundTrip(new Rows([[1, 2], [3, 4], [5, Symbol("s")]], 2, 1, 3)),
+      /^TypeError: value\[1\]\[1\] is a symbol/,
+    );
+  });
+
   test("an object outside the Items is not looked for inside them, nor theirs outside", () => {
     const shared = { s: 1 };
     const cycle: { self?: unknown } = {};
