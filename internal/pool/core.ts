@@ -27,7 +27,6 @@ import {
   CTL_RUNNING,
   CTL_WORDS,
   LOAD,
-  MAP,
   OK,
   READY,
   type ResultMessage,
