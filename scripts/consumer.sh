@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The package as its users get it. Packs it (`npm pack`, which builds the
-# npm shape), installs the tarball offline into a new project outside the
+# npm shape), installs the tarball into a new project outside the
 # repository and runs scripts/consumer/app.ts there, importing
 # `@tsmp/multiprocessing` by name, under Node, Bun and Deno (through
 # node_modules), and the README's first program as written; runs the
@@ -45,14 +45,19 @@ if [ -n "$extra" ]; then
   failed+=("tarball contents")
 fi
 
-# The npm project: the package installed by name from the tarball, offline.
+# The npm project: the package installed by name from the tarball. Its
+# dependencies (the cluster's NATS client) come from npm's cache when it has
+# them, else from the registry: a fresh machine's `npm install` from the
+# lockfile caches their tarballs but not the registry's listings that
+# resolving the tarball's version ranges needs, so `--offline` fails there.
 app="$tmp/npm-app"
 mkdir -p "$app"
 cp "$templates/app.ts" "$templates/subpaths.js" "$templates/tsconfig.json" "$app/"
 # Made as the README says: an ES module project.
 (cd "$app" && npm init -y >/dev/null && npm pkg set type=module)
-if ! (cd "$app" && npm install --offline --no-audit --no-fund --silent "$tmp/$tarball"); then
+if ! out=$(cd "$app" && npm install --prefer-offline --no-audit --no-fund "$tmp/$tarball" 2>&1); then
   echo "consumer: npm install of the tarball: FAILED"
+  echo "$out" | tail -20 | sed 's/^/    /'
   exit 1
 fi
 run "node app.ts (npm install)" bash -c "cd '$app' && node app.ts"
