@@ -419,8 +419,8 @@ export class Pool implements AsyncDisposable {
         // A list of our own (no keys but its indices): a slice, or the
         // input itself when it is one chunk (its other keys are never read).
         // Sliced only if the scheduler asks: the process pool reads a map's
-        // chunk straight from the input (a slice per chunk was 800 KB of
-        // garbage a map of 100,000 numbers, for the collector to copy).
+        // or starmap's chunk straight from the input (a slice per chunk was
+        // 800 KB of garbage a map of 100,000 numbers, for the collector to copy).
         let chunk: unknown[] | undefined = size === len ? items : undefined;
         this.#core.submit({
           kind,

@@ -993,6 +993,8 @@ function putString(s: string, w: Writer): void {
       return;
     }
   }
+  // UTF-8 would replace a lone surrogate by U+FFFD; structured clone keeps it.
+  if (!s.isWellFormed()) return putUtf16(s, w);
   // One native call that writes the UTF-8 and counts it, allocating
   // nothing: 10,000 strings of 1 KiB sent to a pool made 1 MB of views and
   // results a map through encodeInto, and measuring the string first
@@ -1000,9 +1002,8 @@ function putString(s: string, w: Writer): void {
   // writes part of a character, so a write that stopped more than a
   // character short of the room it had wrote the whole string; one that
   // did not (the room ran out: only where UTF-8 takes more bytes than the
-  // string has characters) is done again below. (UTF-8 would replace a lone
-  // surrogate: those go below too.)
-  if (nativeWrites && s.isWellFormed()) {
+  // string has characters) is done again below.
+  if (nativeWrites) {
     w.room(5 + n + MAX_CHAR_BYTES);
     const at = w.pos + 5;
     const room = w.end - at;
@@ -1015,8 +1016,6 @@ function putString(s: string, w: Writer): void {
       return;
     }
   }
-  // UTF-8 would replace a lone surrogate by U+FFFD; structured clone keeps it.
-  if (!s.isWellFormed()) return putUtf16(s, w);
   // Most strings take a byte a character: ask for that much room first (a
   // fixed writer, the channel's, then fits a long ASCII message the first
   // time), and for the rest of the worst case, 3 bytes per UTF-16 unit, only

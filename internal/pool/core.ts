@@ -203,8 +203,8 @@ let scratch = new Writer();
 
 /**
  * What a task record carries of its payload: an APPLY's arguments as they
- * are; a chunk (a list the front end made: no keys but its indices) as
- * {@linkcode Items}, a starmap's argument lists of one length as
+ * are; a chunk (its part of the input, or a list the front end made: only
+ * indices are read) as {@linkcode Items}, a starmap's argument lists of one length as
  * {@linkcode Rows} (only spread into calls: their identity never shows),
  * each {@linkcode Nested}: a message of its own, which the worker reads an
  * item at a time as it runs them, so that each item can be collected once
