@@ -619,16 +619,18 @@ function getUtf16(dv: DataView, at: number, n: number): string {
 
 function getBuffer(r: Reader): ArrayBuffer {
   const n = count(r);
-  const resizable = r.u8[r.pos++] === 1;
-  if (resizable) {
+  const flags = r.u8[r.pos++];
+  if (flags > 15) throw CORRUPT;
+  if ((flags & 1) === 1) {
     const max = r.dv.getUint32(r.pos, true);
-    r.pos += 4;
+    r.pos += 4 + (flags >> 1);
     if (max < n || n > r.end - r.pos) throw CORRUPT;
     const buffer = new ArrayBuffer(n, { maxByteLength: max });
     new Uint8Array(buffer).set(r.u8.subarray(r.pos, r.pos + n));
     r.pos += n;
     return buffer;
   }
+  r.pos += flags >> 1;
   if (n > r.end - r.pos) throw CORRUPT;
   const bytes = copyOut(r.u8, r.pos, n);
   r.pos += n;
@@ -641,13 +643,15 @@ function getView(r: Reader): ArrayBufferView {
   const length = r.dv.getUint32(r.pos + 5, true);
   r.pos += 9;
   if (kind >= VIEW_KINDS.length) throw CORRUPT;
-  if (kind === 1 && offset === 0 && r.u8[r.pos] === T_BUFFER && r.u8[r.pos + 5] === 0) {
+  const flags = r.u8[r.pos + 5];
+  if (kind === 1 && offset === 0 && r.u8[r.pos] === T_BUFFER && (flags & 1) === 0 && flags < 16) {
     // The commonest view, a Uint8Array over the whole of its plain buffer:
     // the copy of the bytes is that view already.
     const n = r.dv.getUint32(r.pos + 1, true);
-    if (n === length && n <= r.end - r.pos - 6) {
-      const view = copyOut(r.u8, r.pos + 6, n);
-      r.pos += 6 + n;
+    const at = r.pos + 6 + (flags >> 1);
+    if (n === length && n <= r.end - at) {
+      const view = copyOut(r.u8, at, n);
+      r.pos = at + n;
       if (numbered) objects.push(new BufferOf(view), view);
       return view;
     }

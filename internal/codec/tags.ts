@@ -67,7 +67,11 @@ export const T_ARRAY_KEYS = 17;
 export const T_SPARSE = 18;
 /** u32 number of an object met before. */
 export const T_REF = 19;
-/** ArrayBuffer: u32 byte length, u8 1 if resizable (then u32 max byte length), then the bytes. */
+/**
+ * ArrayBuffer: u32 byte length, u8 flags (bit 0: resizable, then a u32 max
+ * byte length follows; bits 1-3: how many bytes of padding come before the
+ * bytes, which aligns them), then the bytes.
+ */
 export const T_BUFFER = 20;
 /** u32 count, then count × (key, value). */
 export const T_MAP = 21;

@@ -79,6 +79,37 @@ describe("channel", () => {
     assert.equal(ch.size(), 0);
   });
 
+  test("records and the bytes in them land 8-aligned, encoded in place or privately, through wraps", () => {
+    const ch = Channel.create(0);
+    for (let i = 0; i < 400; i++) {
+      // Odd-sized strings before the bytes move them around the record; a
+      // large one every so often does not fit at the tail, so it is encoded
+      // privately and copied in.
+      const bytes = new Uint8Array(i % 50 === 0 ? 70_000 : 100).fill(i & 0xff);
+      bytes[0] = 0xee;
+      bytes[1] = i >> 8;
+      bytes[2] = i & 0xff;
+      assert.ok(ch.tryPut(["x".repeat(i % 13), bytes], "item"));
+      // Records start 8 apart, so a record copied out whole is aligned too.
+      assert.equal(ch.i32[TAIL] % 8, 0, `tail after item ${i}`);
+      const view = new Uint8Array(ch.sab);
+      let at = -1;
+      for (let p = DATA; p + 3 <= view.length; p++) {
+        if (view[p] === 0xee && view[p + 1] === i >> 8 && view[p + 2] === (i & 0xff)) {
+          at = p;
+          break;
+        }
+      }
+      assert.ok(at > 0, `item ${i} found`);
+      assert.equal(at % 8, 0, `item ${i}'s bytes at ${at}`);
+      const [text, back] = ch.tryGet() as [string, Uint8Array];
+      assert.equal(text.length, i % 13);
+      assert.deepEqual(back, bytes);
+      // Wipe the marker, so that a later search cannot find this record.
+      view[at] = 0;
+    }
+  });
+
   test("two producers and a consumer over one buffer, lapping it many times, lose nothing", () => {
     // Each producer caches the head it last read; the cache must not be
     // trusted once the other producer has written (it may be a lap old).

@@ -402,6 +402,57 @@ describe("codec", () => {
     }
   });
 
+  test("bytes of 64 or more start 8-aligned in the writer, plain or resizable; fewer are not padded", () => {
+    const bytes = new Uint8Array(200).map((_, i) => i ^ 0x5a);
+    const resizable = new ArrayBuffer(100, { maxByteLength: 300 });
+    new Uint8Array(resizable).set(bytes.subarray(0, 100));
+    for (let start = 0; start < 16; start++) {
+      for (
+        const [value, payload] of [
+          [bytes, bytes],
+          [bytes.buffer, bytes],
+          [resizable, bytes.subarray(0, 100)],
+          [{ k: "x".repeat(start), v: bytes }, bytes],
+        ] as const
+      ) {
+        const w = new Writer(new Uint8Array(1024), 1024);
+        w.pos = start;
+        encode(value, w, "value");
+        const at = indexOf(w.u8.subarray(0, w.pos), payload);
+        assert.ok(at >= 0);
+        assert.equal(at % 8, 0, `payload at ${at} from writer position ${start}`);
+        const r = new Reader(w.u8, w.pos);
+        r.pos = start;
+        assert.deepEqual(decode(r), value);
+        assert.equal(r.pos, w.pos);
+      }
+    }
+    // Short bytes go unpadded: the flags byte right before them is 0.
+    const w = new Writer();
+    w.pos = 1;
+    encode(new Uint8Array([9, 8, 7]), w, "value");
+    assert.deepEqual([...w.u8.subarray(w.pos - 4, w.pos)], [0, 9, 8, 7]);
+  });
+
+  test("a buffer's flags byte with bits past the padding is not a message", () => {
+    const w = new Writer();
+    encode(new Uint8Array(100), w, "value");
+    const bytes = w.u8.slice(0, w.pos);
+    // MAGIC_PLAIN, T_VIEW, kind, offset, length, then T_BUFFER, n, flags.
+    const flags = 2 + 9 + 5;
+    const pad = bytes[flags] >> 1;
+    assert.equal(bytes[flags] & 1, 0);
+    for (const bad of [16, 0x80]) {
+      // As long as the padding those bits would say makes it, so that only
+      // the check of the flags can tell.
+      const corrupt = new Uint8Array(bytes.length - pad + (bad >> 1));
+      corrupt.set(bytes);
+      corrupt[flags] = bad;
+      // An undecodable message comes back as its raw bytes.
+      assert.deepEqual(decode(new Reader(corrupt, corrupt.length)), corrupt);
+    }
+  });
+
   test("a fixed writer that runs out of room throws OVERFLOW", () => {
     const w = new Writer(new Uint8Array(16), 16);
     assert.throws(() => encode("x".repeat(100), w, "value"), (e) => e === OVERFLOW);
@@ -410,6 +461,14 @@ describe("codec", () => {
     assert.ok(fits.pos <= 16);
   });
 });
+
+function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
 
 function message(value: unknown): Uint8Array {
   const w = new Writer();
