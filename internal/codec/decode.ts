@@ -95,6 +95,14 @@ export function copyOut(u8: Uint8Array, at: number, n: number): Uint8Array<Array
 // Thrown (as this very object) when the bytes are not an encoded message.
 const CORRUPT = Object.freeze({ corrupt: true });
 
+// What a list reader throws in its place (decode() instead hands back the
+// bytes): an Error, which says what happened wherever it is reported.
+function surfaced(error: unknown): unknown {
+  return error === CORRUPT
+    ? new Error("A list's bytes are not a message this library encoded (they are corrupt)")
+    : error;
+}
+
 // The objects of the messages being decoded, by number (see tags.ts), and
 // their shapes' keys (see T_SHAPED). The message being decoded numbers its
 // objects only if it starts with MAGIC (one starting with MAGIC_PLAIN
@@ -204,6 +212,14 @@ export class NestedBytes {
  * in it is met twice) is decoded whole, and the reader hands out its list.
  */
 export function openList(bytes: Uint8Array): ListReader {
+  try {
+    return openListOf(bytes);
+  } catch (error) {
+    throw surfaced(error);
+  }
+}
+
+function openListOf(bytes: Uint8Array): ListReader {
   const r = new Reader(bytes);
   if (bytes[0] === MAGIC_PLAIN) {
     r.pos = 1;
@@ -228,7 +244,7 @@ export function openList(bytes: Uint8Array): ListReader {
   return {
     length: list.length,
     next: () => {
-      if (i >= list.length) throw CORRUPT;
+      if (i >= list.length) throw surfaced(CORRUPT);
       return list[i++];
     },
     done: () => {},
@@ -265,18 +281,22 @@ function listReader(r: Reader, leave: () => void): ListReader {
   const reader: ListReader = {
     length: n,
     next(): unknown {
-      if (taken >= n || closed) throw CORRUPT;
+      if (taken >= n || closed) throw surfaced(CORRUPT);
       taken++;
-      if (width === 0) return one();
-      const row = new Array(width);
-      for (let j = 0; j < width; j++) row[j] = one();
-      return row;
+      try {
+        if (width === 0) return one();
+        const row = new Array(width);
+        for (let j = 0; j < width; j++) row[j] = one();
+        return row;
+      } catch (error) {
+        throw surfaced(error);
+      }
     },
     done(): void {
       if (closed) return;
       try {
         while (taken < n) reader.next();
-        if (r.pos !== r.end) throw CORRUPT;
+        if (r.pos !== r.end) throw surfaced(CORRUPT);
       } finally {
         closed = true;
         leave();

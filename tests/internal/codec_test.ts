@@ -537,8 +537,24 @@ describe("codec: a list read an element at a time", () => {
     assert.deepEqual(roundTrip({ after: [1, 2] }), { after: [1, 2] });
     const short = openList(message([1]));
     short.next();
-    assert.throws(() => short.next());
+    const corrupt = /^A list's bytes are not a message this library encoded/;
+    assert.throws(() => short.next(), (e) => e instanceof Error && corrupt.test(e.message));
     short.done();
+  });
+
+  test("bytes that are not a list, or a list with an element cut short, fail with an Error", () => {
+    const corrupt = (e: unknown) =>
+      e instanceof Error &&
+      /^A list's bytes are not a message this library encoded/.test(e.message);
+    assert.throws(() => openList(message(5)), corrupt);
+    assert.throws(() => openList(new Uint8Array([MAGIC_PLAIN, 0xff])), corrupt);
+    // The second element's string says it is longer than the bytes left.
+    const bytes = message(new Items(["a", "bcdefgh"]));
+    const cut = bytes.subarray(0, bytes.length - 3);
+    const list = openList(cut);
+    assert.equal(list.next(), "a");
+    assert.throws(() => list.next(), corrupt);
+    assert.throws(() => list.done(), corrupt);
   });
 
   test("Items and Rows number each item (each row) on its own: shared objects and cycles within one are kept", () => {
