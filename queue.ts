@@ -90,9 +90,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   /**
    * A new, empty queue.
    *
-   * @param maxsize The most items the queue holds; 0 for no bound.
+   * @param maxsize The most items the queue holds; 0 or less for no bound.
    * @throws {TypeError} If `maxsize` is not a number.
-   * @throws {RangeError} If `maxsize` is negative or not an integer.
+   * @throws {RangeError} If `maxsize` is not an integer, or above 2147483647.
    */
   constructor(maxsize = 0) {
     this.#ch = reviving ?? Channel.create(checkMaxsize(maxsize));

@@ -63,6 +63,17 @@ describe("Queue in one process", () => {
     );
   });
 
+  test("a maxsize of 0 or less is no bound, as in Python", () => {
+    for (const maxsize of [0, -1, -100]) {
+      const q = new Queue<number>(maxsize);
+      assert.equal(q.maxsize, 0);
+      for (let i = 0; i < 1000; i++) q.putNowait(i);
+      assert.equal(q.full(), false);
+      assert.equal(q.qsize(), 1000);
+      for (let i = 0; i < 1000; i++) assert.equal(q.getNowait(), i);
+    }
+  });
+
   test("a bounded queue throws Full, and full() says so", async () => {
     const q = new Queue<number>(2);
     assert.equal(q.maxsize, 2);
@@ -103,8 +114,8 @@ describe("Queue in one process", () => {
   });
 
   test("bad maxsize and options are refused with the argument's name", () => {
-    assert.throws(() => new Queue(-1), { name: "RangeError", message: /'maxsize'/ });
     assert.throws(() => new Queue(1.5), { name: "RangeError", message: /'maxsize'/ });
+    assert.throws(() => new Queue(2 ** 31), { name: "RangeError", message: /'maxsize'/ });
     assert.throws(() => new Queue("3" as unknown as number), { name: "TypeError" });
     const q = new Queue<number>();
     assert.throws(() => q.getSync({ timeout: "1" as never }), {

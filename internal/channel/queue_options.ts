@@ -40,13 +40,13 @@ export interface JoinQueueOptions {
   signal?: AbortSignal;
 }
 
-/** Checks a queue bound. */
+/** Checks a queue bound; 0 or less is no bound, as in Python. */
 export function checkMaxsize(maxsize: unknown): number {
   if (typeof maxsize !== "number") {
     throw new TypeError(`'maxsize' must be a number, got ${describe(maxsize)}`);
   }
-  if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > 0x7fff_ffff) {
-    throw new RangeError(`'maxsize' must be a non-negative integer, got ${maxsize}`);
+  if (!Number.isInteger(maxsize) || maxsize > 0x7fff_ffff) {
+    throw new RangeError(`'maxsize' must be an integer up to 2147483647, got ${maxsize}`);
   }
-  return maxsize;
+  return Math.max(maxsize, 0);
 }
