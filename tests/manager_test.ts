@@ -115,6 +115,12 @@ describe("Manager list", () => {
     assert.deepEqual(xs.slice(0, 2), [50, 9]);
     xs.sort({ key: (x) => x % 10 });
     assert.deepEqual(xs.toArray(), [50, 1, 9]);
+    // A misspelt option is an error, not a sort in the other order.
+    assert.throws(() => xs.sort({ revers: true } as never), {
+      name: "TypeError",
+      message: "Unknown option 'revers' of ListProxy.sort: it takes key, reverse",
+    });
+    assert.deepEqual(xs.toArray(), [50, 1, 9]);
     xs.reverse();
     assert.deepEqual(xs.toArray(), [9, 1, 50]);
     xs.clear();

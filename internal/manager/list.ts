@@ -11,6 +11,7 @@ import { compare, make, REVIVE_URL, takeRef } from "./common.ts";
 import { indexed } from "../shared/indexed.ts";
 import { type SharedRef, shareSymbol } from "../shareable.ts";
 import { describe } from "../wait/futex.ts";
+import { optionsOf } from "../options.ts";
 import { printAsString, repr } from "../inspect.ts";
 
 // Python's == for list items. node:util is loaded on first use: in Bun,
@@ -240,7 +241,7 @@ export class ListProxy<T = unknown> implements Iterable<T> {
    * @throws {TypeError} For items Python could not compare (a number and a string).
    */
   sort(options: SortOptions<T> = {}): void {
-    const { key, reverse = false } = options;
+    const { key, reverse = false } = optionsOf("ListProxy.sort", options, ["key", "reverse"]);
     if (key !== undefined && typeof key !== "function") {
       throw new TypeError(`'key' must be a function, got ${describe(key)}`);
     }
