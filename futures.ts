@@ -242,10 +242,15 @@ export abstract class Executor implements AsyncDisposable {
             }
             const future = futures[at]!;
             const left = remaining(deadline);
-            if (left <= 0 && !future.done()) {
-              throw new TimeoutError(afterWaiting("map() result not ready", options));
+            // One message whenever the wait ran out, naming the caller's timeout.
+            const notReady = () =>
+              new TimeoutError(afterWaiting("map() result not ready", options));
+            if (left <= 0 && !future.done()) throw notReady();
+            try {
+              values = await future.result(left === Infinity ? undefined : { timeout: left });
+            } catch (error) {
+              throw error instanceof TimeoutError && !future.done() ? notReady() : error;
             }
-            values = await future.result(left === Infinity ? undefined : { timeout: left });
             futures[at++] = undefined;
             pos = 0;
           }

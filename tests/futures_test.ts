@@ -76,9 +76,17 @@ describe("ProcessPoolExecutor", () => {
   test("map raises TimeoutError when a result is late", async () => {
     await using ex = new ProcessPoolExecutor(1);
     const it = ex.map(slowSquare, [1, 2], [300, 300], { timeout: 20 });
+    // The message names the caller's timeout, however much of it was left
+    // when the wait for the late result began.
     await assert.rejects(async () => {
       for await (const _ of it) { /* drain */ }
-    }, TimeoutError);
+    }, { name: "TimeoutError", message: "map() result not ready after waiting 20 ms" });
+    const late = ex.submit(slowSquare, 3, 300);
+    await assert.rejects(late.result({ timeout: 20 }), {
+      name: "TimeoutError",
+      message: "Future not done after waiting 20 ms",
+    });
+    assert.equal(await late.result({ timeout: 30_000 }), 9);
   });
 
   test("a worker's death breaks the pool: pending futures and later submits fail", async () => {

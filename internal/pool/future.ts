@@ -9,7 +9,7 @@ import { TimeoutError } from "../errors.ts";
 import { CancelledError } from "./errors.ts";
 import { withDeadline } from "./results.ts";
 import { describe, remaining } from "../wait/futex.ts";
-import { blockingOptions, TIMEOUT } from "../options.ts";
+import { afterWaiting, blockingOptions, TIMEOUT } from "../options.ts";
 import { printAsString } from "../inspect.ts";
 
 /** Options for {@linkcode Future.prototype.result} and {@linkcode Future.prototype.exception}. */
@@ -117,7 +117,7 @@ export class Future<out T> {
   result(options?: ResultOptions): Promise<T> {
     try {
       const deadline = checkTimeout("Future.result", options);
-      return withDeadline(this.#promise, deadline, `Future not done after ${options?.timeout} ms`);
+      return withDeadline(this.#promise, deadline, afterWaiting("Future not done", options));
     } catch (error) {
       return Promise.reject(error);
     }
