@@ -19,6 +19,7 @@ import {
   describeSelf,
   fail,
   failLater,
+  Labeller,
   makeHidden,
   nested,
   noop,
@@ -226,6 +227,35 @@ describe("Process arguments and targets", () => {
     assert.equal(p.exitcode, 1);
     assert.match(p.error?.message ?? "", /'factor'/);
     assert.match(p.error?.message ?? "", /Export the function/);
+  });
+
+  test("a function sent by source runs strict: called alone, its 'this' is undefined", async () => {
+    const out = new Int32Array(new SharedArrayBuffer(4));
+    const p = await run(
+      new Process({
+        target: function (this: unknown, o: Int32Array) {
+          o[0] = this === undefined ? 1 : 2;
+        },
+        args: [out],
+      }),
+    );
+    assert.equal(p.exitcode, 0);
+    assert.equal(out[0], 1);
+  });
+
+  test("a method given as target without its object fails saying so, as seed 002 would", async () => {
+    const out = new Int32Array(new SharedArrayBuffer(4));
+    const labeller = new Labeller();
+    const p = await run(new Process({ target: labeller.run, args: [out] }));
+    assert.equal(p.exitcode, 1);
+    assert.equal(out[0], 0);
+    assert.equal(p.error?.name, "TypeError");
+    assert.match(p.error?.message ?? "", /^run is a method, sent to the worker by its source text/);
+    assert.match(p.error?.message ?? "", /'this' is undefined there/);
+    // One that does not use its object runs.
+    const q = await run(new Process({ target: labeller.twice, args: [out, 21] }));
+    assert.equal(q.exitcode, 0);
+    assert.equal(out[0], 42);
   });
 
   test("each process has its own module globals", async () => {

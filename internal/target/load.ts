@@ -39,31 +39,49 @@ export async function loadTarget(ref: TargetRef): Promise<(...args: unknown[]) =
 }
 
 function fromSource(ref: TargetRef): (...args: unknown[]) => unknown {
+  // Strict, as the module it came from was: a plain function called
+  // without an object sees `this` undefined there, and must here too.
   let fn: unknown;
+  let method = false;
   try {
-    fn = new Function(`return (${ref.source});`)();
+    fn = new Function(`"use strict"; return (${ref.source});`)();
   } catch {
     // A method's shorthand source (`run() { ... }`) is not an expression.
-    fn = new Function(`return ({ ${ref.source} })[${JSON.stringify(ref.name)}];`)();
+    method = true;
+    fn = new Function(`"use strict"; return ({ ${ref.source} })[${JSON.stringify(ref.name)}];`)();
   }
   const built = fn as (...args: unknown[]) => unknown;
+  const rethrow = (error: unknown): never => rethrowFree(error, ref, method);
   const call = function (this: unknown, ...args: unknown[]): unknown {
     try {
       const result = ref.isClass ? Reflect.construct(built, args) : built.apply(this, args);
-      if (result instanceof Promise) return result.catch((e) => rethrowFree(e, ref.name));
+      if (result instanceof Promise) return result.catch(rethrow);
       return result;
     } catch (error) {
-      return rethrowFree(error, ref.name);
+      return rethrow(error);
     }
   };
   return call;
 }
 
-function rethrowFree(error: unknown, name: string): never {
+function rethrowFree(error: unknown, ref: TargetRef, method: boolean): never {
+  const name = ref.name;
   if (error instanceof ReferenceError) {
     const missing = /^(\S+) is not defined/.exec(error.message)?.[1] ??
       /Can't find variable: (\S+)/.exec(error.message)?.[1];
     if (missing) throw new ReferenceError(freeNameMessage(name, missing), { cause: error });
+  }
+  // `target: obj.method` sends the method alone: its object stays behind.
+  if (
+    method && error instanceof TypeError && /\bundefined\b/.test(error.message) &&
+    /\bthis\b/.test(ref.source)
+  ) {
+    throw new TypeError(
+      `${name} is a method, sent to the worker by its source text without its object, so ` +
+        `'this' is undefined there (${error.message}). Make the class a Process subclass, or ` +
+        `export a function that takes what it needs as arguments`,
+      { cause: error },
+    );
   }
   throw error;
 }
