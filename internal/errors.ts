@@ -94,6 +94,10 @@ export interface ErrorData {
   stack?: string;
   cause?: unknown;
   fields?: Record<string, unknown>;
+  /** The built-in class when the name alone does not tell it (a `DOMException`'s is its kind). */
+  builtin?: "DOMException" | "AggregateError";
+  /** An `AggregateError`'s errors. */
+  errors?: unknown[];
 }
 
 const BUILTIN: Record<string, ErrorConstructor> = {
@@ -113,14 +117,19 @@ export function serializeError(error: unknown, depth = 0): ErrorData {
   }
   const data: ErrorData = { name: errorName(error), message: error.message };
   if (error.stack !== undefined) data.stack = errorText(error);
-  if (error.cause !== undefined && depth < 8) {
-    data.cause = error.cause instanceof Error
-      ? { __error__: serializeError(error.cause, depth + 1) }
-      : plain(error.cause);
+  const nested = (value: unknown): unknown =>
+    value instanceof Error ? { __error__: serializeError(value, depth + 1) } : plain(value);
+  if (error.cause !== undefined && depth < 8) data.cause = nested(error.cause);
+  const ctor = (error as { constructor?: unknown }).constructor;
+  if (typeof DOMException === "function" && ctor === DOMException) {
+    data.builtin = "DOMException";
+  } else if (ctor === AggregateError && Array.isArray((error as AggregateError).errors)) {
+    data.builtin = "AggregateError";
+    data.errors = depth < 8 ? (error as AggregateError).errors.map(nested) : [];
   }
   const fields: Record<string, unknown> = {};
   for (const key of Object.keys(error)) {
-    if (key === "name" || key === "message" || key === "stack" || key === "cause") continue;
+    if (["name", "message", "stack", "cause", "errors"].includes(key)) continue;
     const value = plain((error as unknown as Record<string, unknown>)[key]);
     if (value !== undefined) fields[key] = value;
   }
@@ -176,15 +185,24 @@ function safeString(value: unknown): string {
 /** Rebuilds an error from {@linkcode serializeError}'s data. */
 export function deserializeError(data: ErrorData): Error {
   const Builtin = BUILTIN[data.name];
-  let cause: unknown = data.cause;
-  if (cause && typeof cause === "object" && "__error__" in cause) {
-    cause = deserializeError((cause as { __error__: ErrorData }).__error__);
-  }
+  const nested = (value: unknown): unknown =>
+    value && typeof value === "object" && "__error__" in value
+      ? deserializeError((value as { __error__: ErrorData }).__error__)
+      : value;
+  const cause = nested(data.cause);
   const options = cause === undefined ? undefined : { cause };
-  const error = Builtin
-    ? new Builtin(data.message, options)
-    : new ProcessError(data.message, options);
-  if (!Builtin) error.name = data.name;
+  let error: Error;
+  if (data.builtin === "DOMException" && typeof DOMException === "function") {
+    error = new DOMException(data.message, data.name);
+    if (options) Object.defineProperty(error, "cause", { value: cause, configurable: true });
+  } else if (data.builtin === "AggregateError") {
+    error = new AggregateError((data.errors ?? []).map(nested), data.message, options);
+  } else if (Builtin) {
+    error = new Builtin(data.message, options);
+  } else {
+    error = new ProcessError(data.message, options);
+    error.name = data.name;
+  }
   if (data.stack) error.stack = data.stack;
   if (data.fields) Object.assign(error, data.fields);
   return error;

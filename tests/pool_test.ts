@@ -17,6 +17,7 @@ import {
   busy,
   exitNow,
   fail,
+  failBuiltin,
   failCustom,
   failOn,
   getGreeting,
@@ -269,6 +270,31 @@ describe("Pool", () => {
     });
     await assert.rejects(pool.map(failOn, [1, 2, 3, 4], 1), TypeError);
     assert.deepEqual(await pool.map(square, [5]), [25]);
+  });
+
+  test("a DOMException or AggregateError from a task arrives as one, as through a queue", async () => {
+    await using pool = new Pool(1);
+    await assert.rejects(pool.apply(failBuiltin, ["dom"]), (error: DOMException) => {
+      assert.ok(error instanceof DOMException);
+      assert.equal(error.name, "AbortError");
+      assert.equal(error.code, DOMException.ABORT_ERR);
+      assert.equal(error.message, "stopped here");
+      // Bun's DOMException has no stack of its own.
+      if (typeof new DOMException().stack === "string") {
+        assert.match(error.stack ?? "", /failBuiltin/);
+      }
+      return true;
+    });
+    await assert.rejects(pool.apply(failBuiltin, ["aggregate"]), (error: AggregateError) => {
+      assert.ok(error instanceof AggregateError);
+      assert.equal(error.message, "both failed");
+      assert.equal(error.errors.length, 2);
+      assert.ok(error.errors[0] instanceof TypeError);
+      assert.equal(error.errors[0].message, "first");
+      assert.ok(error.errors[1] instanceof RangeError);
+      assert.equal(error.errors[1].message, "second");
+      return true;
+    });
   });
 
   test("a result that cannot be sent fails that task", async () => {
