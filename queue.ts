@@ -28,6 +28,8 @@ import {
 
 import { Empty, Full, QueueClosedError } from "./internal/channel/errors.ts";
 import { printAsString } from "./internal/inspect.ts";
+import { remaining } from "./internal/wait/futex.ts";
+import { finishBeforeExit } from "./internal/process/state.ts";
 
 export { Empty, Full, QueueClosedError };
 export type { JoinQueueOptions, QueueOptions } from "./internal/channel/queue_options.ts";
@@ -86,6 +88,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   #ch: Channel;
   /** Whether items put are counted for `taskDone`/`join` (a JoinableQueue). */
   #joinable: boolean;
+  /** Settles when this thread's last put still waiting for room is done. */
+  #waiting: Promise<void> | undefined;
 
   /**
    * A new, empty queue.
@@ -128,11 +132,29 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   async put(item: T, options?: QueueOptions): Promise<void> {
     const { block, deadline, signal } = blockingOptions("Queue.put", options, BLOCK_TIMEOUT_SIGNAL);
     signal?.throwIfAborted();
-    // The common case (there is room) needs none of the wait machinery.
-    if (this.#tryPut(item) !== AGAIN) return;
-    const tryPut = () => this.#tryPut(item);
-    const result = block ? await this.#ch.untilWritable(tryPut, deadline, signal) : AGAIN;
-    if (result === AGAIN) throw new Full(afterWaiting("Queue is full", options));
+    // The common case (there is room, and no earlier put of this thread is
+    // waiting for it) needs none of the wait machinery.
+    if (this.#waiting === undefined && this.#tryPut(item) !== AGAIN) return;
+    if (!block) throw new Full(afterWaiting("Queue is full", options));
+    // Puts of one thread go in in the order they were made, as one Python
+    // thread's do: this one waits behind the ones still waiting for room.
+    const ahead = this.#waiting;
+    let done!: () => void;
+    const turn = new Promise<void>((resolve) => (done = resolve));
+    this.#waiting = turn;
+    // A process ends only once its waiting puts are done.
+    finishBeforeExit(turn);
+    try {
+      if (ahead && !await settledBy(ahead, deadline, signal)) {
+        throw new Full(afterWaiting("Queue is full", options));
+      }
+      const tryPut = () => this.#tryPut(item);
+      const result = await this.#ch.untilWritable(tryPut, deadline, signal);
+      if (result === AGAIN) throw new Full(afterWaiting("Queue is full", options));
+    } finally {
+      if (this.#waiting === turn) this.#waiting = undefined;
+      done();
+    }
   }
 
   /**
@@ -161,7 +183,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @throws {QueueClosedError} If the queue is closed.
    */
   putNowait(item: T): void {
-    if (this.#tryPut(item) === AGAIN) throw new Full();
+    // Behind this thread's puts still waiting for room, as put() would be.
+    if (this.#waiting !== undefined || this.#tryPut(item) === AGAIN) throw new Full();
   }
 
   /**
@@ -480,3 +503,33 @@ printAsString(SimpleQueue);
 registerShareable("Queue", (state) => revive(() => new Queue(), state));
 registerShareable("JoinableQueue", (state) => revive(() => new JoinableQueue(), state));
 registerShareable("SimpleQueue", (state) => revive(() => new SimpleQueue(), state));
+
+/**
+ * Whether `turn` settled before `deadline`; rejects with the signal's
+ * reason if `signal` aborts first.
+ */
+function settledBy(turn: Promise<void>, deadline: number, signal?: AbortSignal): Promise<boolean> {
+  if (deadline === Infinity && !signal) return turn.then(() => true);
+  return new Promise<boolean>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      clear();
+      reject(signal!.reason);
+    };
+    const clear = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    if (deadline !== Infinity) {
+      timer = setTimeout(() => {
+        clear();
+        resolve(false);
+      }, remaining(deadline));
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
+    void turn.then(() => {
+      clear();
+      resolve(true);
+    });
+  });
+}

@@ -11,8 +11,10 @@ import {
   join,
   nestedGet,
   produce,
+  putAllAtOnce,
   putBig,
   putForever,
+  putUnawaited,
   Reporter,
   simpleEcho,
   square,
@@ -103,6 +105,41 @@ describe("Queue in one process", () => {
     const pending = q.get(BOUND);
     setTimeout(() => q.putNowait("late"), 10);
     assert.equal(await pending, "late");
+  });
+
+  test("puts of one thread waiting for room go in in the order they were made", async () => {
+    const q = new Queue<number>(2);
+    const puts = Array.from({ length: 8 }, (_, i) => q.put(i, BOUND));
+    // Room for one, which put(2) has not taken yet: a put that does not
+    // wait must not take it from under the puts waiting for it.
+    assert.equal(q.getNowait(), 0);
+    assert.throws(() => q.putNowait(99), Full);
+    await assert.rejects(q.put(99, { block: false }), Full);
+    const got: number[] = [];
+    for (let i = 1; i < 8; i++) got.push(await q.get(BOUND));
+    await Promise.all(puts);
+    assert.deepEqual(got, [1, 2, 3, 4, 5, 6, 7]);
+    // Nothing waits now: the fast path is back.
+    q.putNowait(8);
+    assert.equal(q.getNowait(), 8);
+  });
+
+  test("a put that times out behind waiting ones fails alone; the rest keep their order", async () => {
+    const q = new Queue<number>(1);
+    q.putNowait(0);
+    const first = q.put(1, BOUND);
+    const late = q.put(2, { timeout: 20 });
+    const third = q.put(3, BOUND);
+    await assert.rejects(late, { name: "Full", message: "Queue is full after waiting 20 ms" });
+    const controller = new AbortController();
+    const aborted = q.put(4, { signal: controller.signal });
+    controller.abort(new Error("stop"));
+    await assert.rejects(aborted, /stop/);
+    const got: number[] = [];
+    for (let i = 0; i < 3; i++) got.push(await q.get(BOUND));
+    await Promise.all([first, third]);
+    assert.deepEqual(got, [0, 1, 3]);
+    assert.equal(q.empty(), true);
   });
 
   test("an aborted get rejects with the signal's reason", async () => {
@@ -280,6 +317,31 @@ describe("Queue across processes", () => {
     }
     await joinAll([p]);
     assert.deepEqual(got, Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  test("puts made at once by a child, waiting for room, arrive in the order they were made", async () => {
+    const q = new Queue<number>(2);
+    const p = new Process({ target: putAllAtOnce, args: [q, 200] });
+    p.start();
+    const got: number[] = [];
+    for (let i = 0; i < 200; i++) got.push(await q.get(BOUND));
+    await joinAll([p]);
+    assert.equal(p.exitcode, 0);
+    assert.deepEqual(got, Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  test("a process that returns with puts still waiting for room delivers them first", async () => {
+    // As Python's child joins its queue's feeder at exit: nothing put is lost,
+    // even by a put whose await was forgotten.
+    const q = new Queue<number>(2);
+    const p = new Process({ target: putUnawaited, args: [q, 20] });
+    p.start();
+    const got: number[] = [];
+    for (let i = 0; i < 20; i++) got.push(await q.get(BOUND));
+    await joinAll([p]);
+    assert.equal(p.exitcode, 0);
+    assert.deepEqual(got, Array.from({ length: 20 }, (_, i) => i));
+    assert.equal(q.empty(), true);
   });
 
   test("JoinableQueue.join returns once workers have marked every item done", async () => {

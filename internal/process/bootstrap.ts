@@ -12,7 +12,7 @@ import { workerSide } from "../../runtime/mod.ts";
 import { adoptTable, markAlive, markExited, slotExitCode } from "./table.ts";
 import { adoptArena } from "../memory/arena.ts";
 import { decodeArgs } from "../shareable.ts";
-import { ADOPT, PROCESS_BASE, setThreadState, type ThreadState } from "./state.ts";
+import { ADOPT, finishedWork, PROCESS_BASE, setThreadState, type ThreadState } from "./state.ts";
 import { loadTarget } from "../target/load.ts";
 import { errorText, serializeError, SystemExit } from "../errors.ts";
 import type { ChildMessage, StartData } from "./protocol.ts";
@@ -50,7 +50,8 @@ async function main(): Promise<void> {
     if (error !== undefined) report(data.self.name, error);
     // exit("message"): Python prints the message, not a traceback.
     if (reason !== undefined) console.error(reason);
-    void endChildren(state).finally(() => {
+    // Python's exit: the queues' feeders flushed, then the children joined.
+    void finishedWork().then(() => endChildren(state)).finally(() => {
       markExited(data.self.slot, code);
       workerSide.endWorker(code);
     });

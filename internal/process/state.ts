@@ -91,3 +91,25 @@ export async function importing<T>(load: () => Promise<T>): Promise<T> {
 export function setThreadState(state: ThreadState): void {
   (globalThis as Holder)[KEY] = state;
 }
+
+const PENDING = Symbol.for("@tsmp/multiprocessing.pending");
+type PendingHolder = { [PENDING]?: Set<Promise<unknown>> };
+
+/**
+ * Records work a process finishes before it ends: a queue's puts still
+ * waiting for room, as Python joins a queue's feeder thread at exit (an item
+ * put and not awaited is delivered, not dropped). Kept on globalThis, as the
+ * thread state is.
+ */
+export function finishBeforeExit(work: Promise<unknown>): void {
+  const holder = globalThis as PendingHolder;
+  const pending = holder[PENDING] ??= new Set();
+  pending.add(work);
+  void work.finally(() => pending.delete(work));
+}
+
+/** Settles when the work recorded by {@linkcode finishBeforeExit} is done, new work included. */
+export async function finishedWork(): Promise<void> {
+  const pending = (globalThis as PendingHolder)[PENDING];
+  while (pending && pending.size > 0) await Promise.allSettled([...pending]);
+}
