@@ -32,7 +32,7 @@ import {
   waitReadySync,
 } from "./internal/wait/ready.ts";
 
-export { Connection, EOFError, Pipe } from "./pipe.ts";
+export { BrokenPipeError, Connection, EOFError, Pipe } from "./pipe.ts";
 export { readySymbol, type ReadyWord, type Waitable } from "./internal/wait/ready.ts";
 
 /** Options for {@linkcode wait}. */

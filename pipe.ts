@@ -13,18 +13,26 @@
  * @module
  */
 
-import { claim, hold, release, ticket, writersAlive } from "./internal/channel/holders.ts";
+import {
+  claim,
+  hold,
+  HOLDERS,
+  holdersAlive,
+  READERS,
+  release,
+  ticket,
+} from "./internal/channel/holders.ts";
 import { AGAIN, Channel, NOTHING } from "./internal/channel/channel.ts";
 import { messageBytes, RawBytes } from "./internal/codec/encode.ts";
 import { TimeoutError } from "./internal/errors.ts";
-import { ConnectionClosedError, EOFError } from "./internal/channel/errors.ts";
+import { BrokenPipeError, ConnectionClosedError, EOFError } from "./internal/channel/errors.ts";
 import { registerShareable, type SharedRef, shareSymbol } from "./internal/shareable.ts";
 import { readySymbol, type ReadyWord } from "./internal/wait/ready.ts";
 import { describe } from "./internal/wait/futex.ts";
 import { afterWaiting, blockingOptions, TIMEOUT, TIMEOUT_SIGNAL } from "./internal/options.ts";
 import { printAsString } from "./internal/inspect.ts";
 
-export { ConnectionClosedError, EOFError };
+export { BrokenPipeError, ConnectionClosedError, EOFError };
 
 /** Options of {@linkcode Connection.recv}. */
 export interface RecvOptions {
@@ -58,7 +66,10 @@ export interface PollOptions {
 interface ConnectionState {
   read?: SharedArrayBuffer;
   write?: SharedArrayBuffer;
+  /** The copy's entry among the write channel's writers. */
   ticket?: number;
+  /** The copy's entry among the read channel's readers. */
+  readTicket?: number;
 }
 
 const EOF: unique symbol = Symbol("eof");
@@ -126,6 +137,8 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
   #writer(): Channel {
     if (this.#closed) throw new ConnectionClosedError();
     if (!this.#write) throw new Error("Connection is read-only");
+    // Python's EPIPE: no process could ever receive what is sent.
+    if (!holdersAlive(this.#write.i32, READERS, true)) throw new BrokenPipeError();
     return this.#write;
   }
 
@@ -136,6 +149,7 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    * @throws {TypeError} If `obj` holds something that cannot be sent (the
    * message names where).
    * @throws {ConnectionClosedError} If this end is closed.
+   * @throws {BrokenPipeError} If every process holding the other end has closed it or ended.
    * @throws {Error} If this end is read-only.
    */
   send(obj: T): void {
@@ -152,6 +166,7 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    * @throws {TypeError} If `buf` is not bytes.
    * @throws {RangeError} If `offset` or `size` fall outside `buf`.
    * @throws {ConnectionClosedError} If this end is closed.
+   * @throws {BrokenPipeError} If every process holding the other end has closed it or ended.
    * @throws {Error} If this end is read-only.
    */
   sendBytes(buf: ArrayBufferView | ArrayBuffer, offset = 0, size?: number): void {
@@ -177,7 +192,7 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
     return () => {
       const value = ch.tryGet(raw);
       if (value !== NOTHING) return value;
-      if (writersAlive(ch.i32, !sync)) return AGAIN;
+      if (holdersAlive(ch.i32, HOLDERS, !sync)) return AGAIN;
       // A writer may have sent and then ended: drain before EOF.
       const last = ch.tryGet(raw);
       return last === NOTHING ? EOF : last;
@@ -260,7 +275,7 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
   async poll(options: PollOptions = {}): Promise<boolean> {
     const { deadline, signal } = blockingOptions("Connection.poll", options, TIMEOUT_SIGNAL, 0);
     const ch = this.#reader();
-    const ready = () => (ch.size() > 0 || !writersAlive(ch.i32, true) ? true : AGAIN);
+    const ready = () => (ch.size() > 0 || !holdersAlive(ch.i32, HOLDERS, true) ? true : AGAIN);
     return await ch.untilReadable(ready, deadline, signal) === true;
   }
 
@@ -275,7 +290,7 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
   pollSync(options: Omit<PollOptions, "signal"> = {}): boolean {
     const { deadline } = blockingOptions("Connection.pollSync", options, TIMEOUT, 0);
     const ch = this.#reader();
-    const ready = () => (ch.size() > 0 || !writersAlive(ch.i32, false) ? true : AGAIN);
+    const ready = () => (ch.size() > 0 || !holdersAlive(ch.i32, HOLDERS, false) ? true : AGAIN);
     return ch.untilReadableSync(ready, deadline) === true;
   }
 
@@ -310,8 +325,10 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // What this process held of the end: its readers' and writers' entries.
+    if (this.#read) release(this.#read.i32, READERS);
     if (this.#write) {
-      release(this.#write.i32);
+      release(this.#write.i32, HOLDERS);
       // Wake readers so that they re-check whether any writer is left.
       this.#write.wake();
     }
@@ -345,7 +362,7 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
    */
   [readySymbol](): ReadyWord {
     const ch = this.#reader();
-    return ch.readyWord((async) => ch.size() > 0 || !writersAlive(ch.i32, async));
+    return ch.readyWord((async) => ch.size() > 0 || !holdersAlive(ch.i32, HOLDERS, async));
   }
 
   /** Sends the end to another process (used by `Process` args). */
@@ -354,8 +371,9 @@ export class Connection<T = unknown> implements AsyncIterable<T>, Disposable {
       throw new ConnectionClosedError("Cannot send a closed Connection to another process");
     }
     const state: ConnectionState = { read: this.#read?.sab, write: this.#write?.sab };
-    // The copy counts as a writer from now on, until its receiver claims it.
-    if (this.#write) state.ticket = ticket(this.#write.i32);
+    // The copy counts as a holder from now on, until its receiver claims it.
+    if (this.#write) state.ticket = ticket(this.#write.i32, HOLDERS);
+    if (this.#read) state.readTicket = ticket(this.#read.i32, READERS);
     return { kind: "Connection", module: import.meta.url, state };
   }
 }
@@ -415,17 +433,22 @@ export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>]
   if (typeof duplex !== "boolean") {
     throw new TypeError(`'duplex' must be a boolean, got ${describe(duplex)}`);
   }
+  // This process holds both ends: it writes and reads each channel.
   const a = Channel.create(0);
-  hold(a.i32);
+  hold(a.i32, HOLDERS);
+  hold(a.i32, READERS);
   if (!duplex) return [build<T>(a, undefined), build<T>(undefined, a)];
   const b = Channel.create(0);
-  hold(b.i32);
+  hold(b.i32, HOLDERS);
+  hold(b.i32, READERS);
   return [build<T>(a, b), build<T>(b, a)];
 }
 
 registerShareable("Connection", (state) => {
-  const { read, write, ticket } = state as ConnectionState;
+  const { read, write, ticket, readTicket } = state as ConnectionState;
   const writeChannel = write && new Channel(write);
-  if (writeChannel) claim(writeChannel.i32, ticket);
-  return build(read && new Channel(read), writeChannel);
+  if (writeChannel) claim(writeChannel.i32, HOLDERS, ticket);
+  const readChannel = read && new Channel(read);
+  if (readChannel) claim(readChannel.i32, READERS, readTicket);
+  return build(readChannel, writeChannel);
 });

@@ -1,7 +1,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Process } from "../process.ts";
-import { type Connection, ConnectionClosedError, EOFError, Pipe } from "../pipe.ts";
+import {
+  BrokenPipeError,
+  type Connection,
+  ConnectionClosedError,
+  EOFError,
+  Pipe,
+} from "../pipe.ts";
 import { TimeoutError } from "../internal/errors.ts";
 import {
   answer,
@@ -9,6 +15,7 @@ import {
   echoSync,
   holdOpen,
   pongSync,
+  recvOne,
   sendAll,
   sendAndExit,
   sendSomeBytes,
@@ -65,6 +72,24 @@ describe("Pipe in one process", () => {
       (e: Error) => e instanceof EOFError && e.name === "EOFError",
     );
     assert.throws(() => reader.recvSync(), EOFError);
+  });
+
+  test("send throws BrokenPipeError once every holder of the other end has closed it", () => {
+    const [reader, writer] = Pipe<number>(false);
+    writer.send(1);
+    reader.close();
+    const broken = {
+      name: "BrokenPipeError",
+      message: "Broken pipe: every process holding the other end has closed it or ended",
+    };
+    assert.throws(() => writer.send(2), broken);
+    assert.throws(() => writer.sendBytes(new Uint8Array(1)), BrokenPipeError);
+    // Each direction of a duplex pipe on its own.
+    const [a, b] = Pipe<number>();
+    a.send(1);
+    b.close();
+    assert.throws(() => a.send(2), BrokenPipeError);
+    assert.throws(() => a.recvSync(), EOFError);
   });
 
   test("recvSync does not wait on the process's own copy of the write end", () => {
@@ -220,6 +245,18 @@ describe("Pipe across processes", () => {
     assert.equal(await reader.recv(BOUND), 1);
     await assert.rejects(reader.recv(BOUND), EOFError);
     await joinAll([p]);
+  });
+
+  test("send throws BrokenPipeError once the process holding the other end has ended", async () => {
+    const [reader, writer] = Pipe<number>(false);
+    const p = new Process({ target: recvOne, args: [reader, 1] });
+    p.start();
+    reader.close();
+    // The copy on its way to the child, then the child, holds the end.
+    writer.send(1);
+    await joinAll([p]);
+    assert.equal(p.exitcode, 0);
+    assert.throws(() => writer.send(2), BrokenPipeError);
   });
 
   test("a child echoes with recvSync until the parent closes", async () => {

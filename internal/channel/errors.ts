@@ -97,6 +97,40 @@ export class EOFError extends Error {
 }
 
 /**
+ * Raised by `send` when every process holding the other end of the pipe
+ * (the end that would receive what is sent) has closed it or ended.
+ * Python's built-in `BrokenPipeError`.
+ *
+ * @example Sending to a closed end
+ * ```ts
+ * import { BrokenPipeError, Pipe } from "@tsmp/multiprocessing";
+ *
+ * const [reader, writer] = Pipe<number>(false);
+ * reader.close();
+ * try {
+ *   writer.send(1);
+ * } catch (error) {
+ *   console.log(error instanceof BrokenPipeError); // true
+ * }
+ * ```
+ */
+export class BrokenPipeError extends Error {
+  /**
+   * A `BrokenPipeError`.
+   *
+   * @param message What broke.
+   * @param options `cause`, as for `Error`.
+   */
+  constructor(
+    message = "Broken pipe: every process holding the other end has closed it or ended",
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "BrokenPipeError";
+  }
+}
+
+/**
  * Raised by a queue operation after this process closed the queue with
  * `close()` (Python raises `ValueError`).
  *

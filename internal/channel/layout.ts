@@ -58,11 +58,13 @@ export const UNFINISHED = 98;
 
 /** Pipe: two words per process holding the write end (see `holders.ts`). */
 export const HOLDERS = 112;
-/** How many holder words there are (128 entries). */
+/** How many words a holder table has (128 entries). */
 export const HOLDER_WORDS = 256;
+/** Pipe: two words per process holding the read end (see `holders.ts`). */
+export const READERS = HOLDERS + HOLDER_WORDS;
 
-/** Byte offset of the data region (after HOLDERS, a multiple of 64). */
-export const DATA = 1536;
+/** Byte offset of the data region (after READERS, a multiple of 64). */
+export const DATA = 2560;
 
 // A put re-reads HEAD when the room it sees with a cached head is below this,
 // before it would fall back to encoding privately.
