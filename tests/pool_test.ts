@@ -5,6 +5,7 @@ import {
   BrokenPoolError,
   Pool,
   PoolNotRunningError,
+  StopIteration,
   TimeoutError,
   WorkerLostError,
 } from "../pool.ts";
@@ -236,6 +237,34 @@ describe("Pool", () => {
     const unordered: number[] = [];
     for await (const y of pool.imapUnordered(square, [1, 2, 3, 4, 5], 2)) unordered.push(y);
     assert.deepEqual(unordered.sort((a, b) => a - b), [1, 4, 9, 16, 25]);
+  });
+
+  test("imap and imapUnordered go on past a failed task, then end", async () => {
+    await using pool = new Pool(2);
+    for (const kind of ["imap", "imapUnordered"] as const) {
+      for (const chunksize of [1, 2]) {
+        const it = pool[kind](failOn, [1, 2, 3, 4, 5], chunksize);
+        const values: number[] = [];
+        const errors: unknown[] = [];
+        let ended = false;
+        // At most one step per item and one for the end: a bound, not a guess.
+        for (let step = 0; step < 6 && !ended; step++) {
+          try {
+            values.push(await it.next({ timeout: 30_000 }));
+          } catch (error) {
+            if (error instanceof StopIteration) ended = true;
+            else errors.push(error);
+          }
+        }
+        const what = `${kind}, chunksize ${chunksize}`;
+        assert.ok(ended, `${what}: no StopIteration (${errors})`);
+        assert.equal(errors.length, 1, `${what}: ${errors}`);
+        assert.ok(errors[0] instanceof TypeError);
+        // The failed chunk's other items are lost with it, as in Python.
+        const expected = chunksize === 1 ? [1, 2, 4, 5] : [1, 2, 5];
+        assert.deepEqual(values.sort((a, b) => a - b), expected, what);
+      }
+    }
   });
 
   test("imap yields the first result before the input is exhausted", async () => {

@@ -67,10 +67,32 @@ describe("ThreadPool", () => {
     assert.deepEqual(all.sort(), [1, 2, 3]);
   });
 
+  test("imapUnordered throws a failed task's error at its turn, then ends", async () => {
+    await using pool = new ThreadPool(2);
+    const it = pool.imapUnordered((x: number) => {
+      if (x === 2) throw new RangeError("two");
+      return x;
+    }, [1, 2, 3]);
+    const seen: unknown[] = [];
+    for (let step = 0; step < 4; step++) {
+      try {
+        seen.push(await it.next({ timeout: 5000 }));
+      } catch (error) {
+        if (error instanceof StopIteration) break;
+        seen.push((error as Error).message);
+      }
+    }
+    assert.deepEqual(seen.map(String).sort(), ["1", "3", "two"]);
+    await assert.rejects(it.next({ timeout: 5000 }), StopIteration);
+  });
+
   test("next({ timeout }) throws TimeoutError when no result comes in time", async () => {
     await using pool = new ThreadPool(1);
     const it = pool.imap(() => sleep(200), [1]);
-    await assert.rejects(it.next({ timeout: 10 }), TimeoutError);
+    await assert.rejects(it.next({ timeout: 10 }), {
+      name: "TimeoutError",
+      message: "No result after waiting 10 ms",
+    });
     await it.return();
   });
 

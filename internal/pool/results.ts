@@ -8,7 +8,7 @@
 
 import { TimeoutError } from "../errors.ts";
 import { remaining } from "../wait/futex.ts";
-import { blockingOptions, TIMEOUT } from "../options.ts";
+import { afterWaiting, blockingOptions, TIMEOUT } from "../options.ts";
 import { printAsString } from "../inspect.ts";
 
 /** Options for {@linkcode AsyncResult.prototype.get} and {@linkcode AsyncResult.prototype.wait}. */
@@ -289,13 +289,14 @@ export class IMapIterator<T> implements AsyncIterable<T> {
       const outcome = index === undefined ? undefined : this.#outcomes.get(index);
       if (outcome) {
         this.#outcomes.delete(index!);
-        if (this.#ordered) this.#nextChunk++;
-        else this.#arrival.shift();
+        // Counted before a failed chunk throws, so that the iterator still
+        // ends after the last chunk.
+        this.#nextChunk++;
+        if (!this.#ordered) this.#arrival.shift();
         this.#source.consumed();
         if (!outcome.ok) throw outcome.error;
         this.#pending = outcome.values;
         this.#at = 0;
-        if (!this.#ordered) this.#nextChunk++;
         continue;
       }
       if (this.#total >= 0 && this.#nextChunk >= this.#total) {
@@ -305,7 +306,7 @@ export class IMapIterator<T> implements AsyncIterable<T> {
       await withDeadline(
         new Promise<void>((resolve) => (this.#wake = resolve)),
         deadline,
-        `No result within ${options?.timeout} ms`,
+        afterWaiting("No result", options),
       ).finally(() => (this.#wake = undefined));
     }
   }
