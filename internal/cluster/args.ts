@@ -27,6 +27,9 @@ export interface WorkerArgs {
   grace: number;
 }
 
+// The flags the command takes, each with a value.
+const FLAGS = ["--servers", "--processes", "--grace", "--root", "--prefix"];
+
 /** The options, or a message saying what is wrong ("" for --help). */
 export function parseWorkerArgs(args: readonly string[], cpus: number): WorkerArgs | string {
   const path = process.getBuiltinModule("node:path") as typeof import("node:path");
@@ -42,6 +45,7 @@ export function parseWorkerArgs(args: readonly string[], cpus: number): WorkerAr
     if (arg === "-h" || arg === "--help") return "";
     const eq = arg.indexOf("=");
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!FLAGS.includes(flag)) return `unknown option ${flag}`;
     const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
     if (value === undefined) return `${flag} needs a value`;
     switch (flag) {

@@ -32,6 +32,12 @@ test("tsmp-worker refuses bad arguments saying which", () => {
     parseWorkerArgs(["--servers", "nats://a:1", "--colour", "red"], 1),
     "unknown option --colour",
   );
+  // Last on the line, an unknown flag is still unknown, not short of a value.
+  assert.equal(
+    parseWorkerArgs(["--servers", "nats://a:1", "--bogus"], 1),
+    "unknown option --bogus",
+  );
+  assert.equal(parseWorkerArgs(["--bogus=1"], 1), "unknown option --bogus");
   assert.match(
     parseWorkerArgs(["--servers", "nats://a:1", "--processes", "0"], 1) as string,
     /--processes must be an integer of at least 1, got 0/,
