@@ -151,7 +151,7 @@ export function notify(view: Int32Array, index: number, count = Infinity): numbe
 
 /** A short description of a value for error messages. */
 export function describe(value: unknown): string {
-  if (value === null) return "null";
+  if (value === null || value === undefined) return String(value);
   if (typeof value === "string") {
     return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
   }

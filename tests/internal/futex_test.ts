@@ -3,7 +3,7 @@
 // no waiter of its own behind on the word (a later notify finds none).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { waitAsync } from "../../internal/wait/futex.ts";
+import { describe, waitAsync } from "../../internal/wait/futex.ts";
 
 const word = (): Int32Array => new Int32Array(new SharedArrayBuffer(8));
 
@@ -71,4 +71,12 @@ test("two waits on one word are both woken by one notify", async () => {
   Atomics.store(i32, 0, 1);
   assert.equal(Atomics.notify(i32, 0), 2);
   assert.deepEqual(await both, ["ok", "ok"]);
+});
+
+test("describe names a value for an error message once, undefined and null included", () => {
+  assert.equal(describe(undefined), "undefined");
+  assert.equal(describe(null), "null");
+  assert.equal(describe(3), "number 3");
+  assert.equal(describe("x"), '"x"');
+  assert.equal(describe([1]), "an array");
 });
