@@ -22,6 +22,7 @@ import {
 } from "./_cluster.ts";
 import {
   add,
+  byteLength,
   fail,
   failCustom,
   killWorker,
@@ -29,6 +30,7 @@ import {
   runtimeName,
   sleep,
   square,
+  zeros,
 } from "./fixtures/cluster_targets.ts";
 
 // Starting a server and workers under three runtimes on a busy 2-core
@@ -97,6 +99,32 @@ if (!NATS_SERVER) {
           assert.match(error.message, /'factor'/);
           return true;
         });
+      },
+    );
+
+    test(
+      "an argument or result over the server's max_payload fails its task at once",
+      SLOW,
+      async () => {
+        await using pool = await sharedPool();
+        // nats-server's default max_payload is 1 MiB.
+        const tooBig = (error: Error) => {
+          assert.ok(error instanceof RangeError);
+          assert.match(error.message, /bytes, over the NATS server's max_payload of \d+ bytes/);
+          return true;
+        };
+        await assert.rejects(pool.apply(byteLength, [new Uint8Array(2_000_000)]), (e: Error) => {
+          assert.match(e.message, /^A task's message is/);
+          return tooBig(e);
+        });
+        await assert.rejects(pool.apply(zeros, [2_000_000]), (e: Error) => {
+          assert.match(e.message, /^The task's result is/);
+          return tooBig(e);
+        });
+        // Results that fit one by one but not together still arrive.
+        const halves = await pool.map(zeros, [600_000, 600_000, 600_000], 1);
+        assert.deepEqual(halves.map((b) => b.length), [600_000, 600_000, 600_000]);
+        assert.equal(await pool.apply(byteLength, [new Uint8Array(500_000)]), 500_000);
       },
     );
 

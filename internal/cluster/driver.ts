@@ -43,6 +43,7 @@ import {
   type ResultRecord,
   type TaskRecord,
   TIMEOUT,
+  tooBig,
   unpackPortable,
   VERSION,
 } from "./protocol.ts";
@@ -359,6 +360,14 @@ export class ClusterCore implements Scheduler {
         [...fns],
         tasks.map((t) => t.record),
       ], "");
+      // Over the server's limit, a message is refused however often it is
+      // sent: its tasks fail now, saying why.
+      const max = this.#nc?.info?.max_payload;
+      if (max !== undefined && bytes.length > max) {
+        const failure = tooBig("A task's message", bytes.length, max);
+        for (const t of tasks) this.#settle(t, false, failure);
+        continue;
+      }
       const batch: Batch = { tasks, bytes, seq: 0, firstTry: performance.now() };
       for (const t of tasks) t.batch = batch;
       this.#publish(batch);

@@ -118,3 +118,12 @@ export function unpackPortable(bytes: Uint8Array): unknown {
   // the decoder copies typed arrays out with) shares memory instead.
   return decode(new Reader(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
 }
+
+/** The error of a message over the NATS server's `max_payload`. */
+export function tooBig(what: string, bytes: number, max: number): RangeError {
+  return new RangeError(
+    `${what} is ${bytes} bytes, over the NATS server's max_payload of ${max} bytes: send less ` +
+      `per task (smaller arguments, values or chunks), or raise max_payload in the server's ` +
+      `configuration`,
+  );
+}

@@ -30,6 +30,7 @@ import {
   type TaskMessage,
   type TaskRecord,
   TIMEOUT,
+  tooBig,
   unpackPortable,
   VERSION,
 } from "./protocol.ts";
@@ -89,6 +90,8 @@ interface Outbox {
 
 // A result message goes out once this big, else at the end of the tick.
 const OUTBOX_BYTES = 256 * 1024;
+// Room left in a message of results for what packs them together.
+const RESULTS_OVERHEAD = 1024;
 const OUTBOX_COUNT = 512;
 
 /**
@@ -233,7 +236,20 @@ export async function runWorker(o: WorkerOptions, stop: AbortSignal): Promise<vo
       }
       bytes = packPortable(result, "");
     }
+    // The server refuses a message over its limit however often it is sent:
+    // this task fails instead, and a box it would overfill goes first.
+    const max = nc.info?.max_payload ?? Infinity;
+    if (bytes.length > max - RESULTS_OVERHEAD) {
+      result = [
+        t.taskId,
+        FAILED,
+        serializeError(tooBig("The task's result", bytes.length, max)),
+        micros,
+      ];
+      bytes = packPortable(result, "");
+    }
     const to = t.msg.reply;
+    if ((outboxes.get(to)?.bytes ?? 0) + bytes.length > max - RESULTS_OVERHEAD) flush(to);
     let box = outboxes.get(to);
     if (!box) {
       box = { results: [], tasks: [], bytes: 0 };
