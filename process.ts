@@ -31,7 +31,7 @@ import { callerModules, resolveTarget, type TargetRef } from "./internal/target/
 import { placeArgs } from "./internal/target/kwargs.ts";
 import { SystemExit } from "./internal/errors.ts";
 import { ProcessClosedError } from "./internal/process/errors.ts";
-import { describe, remaining } from "./internal/wait/futex.ts";
+import { describe, settledBy } from "./internal/wait/futex.ts";
 import {
   type Blocking,
   blockingOptions,
@@ -390,24 +390,7 @@ export class Process<A extends unknown[] = unknown[]> implements AsyncDisposable
       return;
     }
     const done = this.#done;
-    await this.#child!.keepAliveWhile(async () => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let onAbort: (() => void) | undefined;
-      try {
-        await new Promise<void>((resolve, reject) => {
-          done.then(resolve);
-          if (deadline !== Infinity) timer = setTimeout(resolve, remaining(deadline));
-          if (signal) {
-            onAbort = () => reject(signal.reason);
-            if (signal.aborted) onAbort();
-            else signal.addEventListener("abort", onAbort, { once: true });
-          }
-        });
-      } finally {
-        clearTimeout(timer);
-        if (onAbort) signal!.removeEventListener("abort", onAbort);
-      }
-    });
+    await this.#child!.keepAliveWhile(() => settledBy(done, deadline, signal));
   }
 
   /**

@@ -28,7 +28,7 @@ import {
 
 import { Empty, Full, QueueClosedError } from "./internal/channel/errors.ts";
 import { printAsString } from "./internal/inspect.ts";
-import { remaining } from "./internal/wait/futex.ts";
+import { settledBy } from "./internal/wait/futex.ts";
 import { finishBeforeExit } from "./internal/process/state.ts";
 
 export { Empty, Full, QueueClosedError };
@@ -503,33 +503,3 @@ printAsString(SimpleQueue);
 registerShareable("Queue", (state) => revive(() => new Queue(), state));
 registerShareable("JoinableQueue", (state) => revive(() => new JoinableQueue(), state));
 registerShareable("SimpleQueue", (state) => revive(() => new SimpleQueue(), state));
-
-/**
- * Whether `turn` settled before `deadline`; rejects with the signal's
- * reason if `signal` aborts first.
- */
-function settledBy(turn: Promise<void>, deadline: number, signal?: AbortSignal): Promise<boolean> {
-  if (deadline === Infinity && !signal) return turn.then(() => true);
-  return new Promise<boolean>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const onAbort = () => {
-      clear();
-      reject(signal!.reason);
-    };
-    const clear = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    if (deadline !== Infinity) {
-      timer = setTimeout(() => {
-        clear();
-        resolve(false);
-      }, remaining(deadline));
-    }
-    signal?.addEventListener("abort", onAbort, { once: true });
-    void turn.then(() => {
-      clear();
-      resolve(true);
-    });
-  });
-}

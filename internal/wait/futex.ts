@@ -144,6 +144,42 @@ export async function waitAsync(
   }
 }
 
+/**
+ * Waits for `promise` until `deadline` (absolute, on `performance.now()`'s
+ * clock): true once it has settled, false at the deadline; rejects with the
+ * signal's reason if `signal` aborts first (or already has).
+ */
+export function settledBy(
+  promise: Promise<unknown>,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  if (deadline === Infinity && !signal) return promise.then(() => true);
+  return new Promise<boolean>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      clear();
+      reject(signal!.reason);
+    };
+    const clear = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    void promise.then(() => {
+      clear();
+      resolve(true);
+    });
+    if (deadline !== Infinity) {
+      timer = setTimeout(() => {
+        clear();
+        resolve(false);
+      }, remaining(deadline));
+    }
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
 /** Wakes up to `count` waiters on `view[index]`. */
 export function notify(view: Int32Array, index: number, count = Infinity): number {
   return Atomics.notify(view, index, count);
